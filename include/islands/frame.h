@@ -1,0 +1,28 @@
+/* Frames between islands' own processes (supervisor <-> worker <-> writer):
+ * a 4-byte big-endian payload length, then one JSON object. See
+ * docs/INTERNAL-PROTOCOL.md for the messages. */
+#ifndef ISLANDS_FRAME_H
+#define ISLANDS_FRAME_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "islands/buf.h"
+
+#define ISL_FRAME_MAX (16u * 1024 * 1024)
+
+/* Append one frame holding the compact JSON of obj. 0, or -1. */
+int isl_frame_put(struct isl_buf *out, const json_t *obj);
+/* Append one frame of raw payload bytes. 0, or -1. */
+int isl_frame_put_raw(struct isl_buf *out, const char *payload, uint32_t len);
+/* Take the next complete frame from in: 1 and *obj (new reference) when one
+ * was there, 0 when more bytes are needed, -1 on a bad frame (too long,
+ * not a JSON object): the peer is broken, drop it. */
+int isl_frame_take(struct isl_buf *in, json_t **obj);
+
+/* Blocking helpers for simple programs and tests: 0, or -1 (errno; EPROTO
+ * for a bad frame, ETIMEDOUT after timeout_ms; timeout_ms < 0 waits forever). */
+int isl_frame_send(int fd, const json_t *obj);
+int isl_frame_recv(int fd, json_t **obj, int timeout_ms);
+
+#endif

@@ -1,0 +1,40 @@
+/* The front door: the listening Unix socket and client connections.
+ * Reads newline-delimited JSON, answers framing and parse errors itself,
+ * and hands every well-formed request to the router. */
+#ifndef ISLANDS_FRONTDOOR_H
+#define ISLANDS_FRONTDOOR_H
+
+#include <ev.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "islands/config.h"
+#include "islands/request.h"
+
+struct conn;
+
+/* Start listening: a socket passed by systemd (LISTEN_FDS) if there is one,
+ * else config->socket (parent dir created, a stale file replaced, a live
+ * daemon refused, mode 0660). 0, or -1 with a logged reason. */
+int frontdoor_start(struct ev_loop *loop, const struct isl_config *config);
+/* Stop accepting (shutdown); a socket we created is unlinked, a passed one
+ * is left alone. Open connections stay until frontdoor_close_all(). */
+void frontdoor_stop_accepting(void);
+void frontdoor_close_all(void);
+/* SIGHUP: limits for new data (max_request, max_output, max_clients). */
+void frontdoor_reconfigure(const struct isl_config *config);
+unsigned frontdoor_client_count(void);
+
+/* Keep a connection alive while a request of it is pending elsewhere. */
+void conn_hold(struct conn *c);
+void conn_release(struct conn *c);
+/* Send a response: sets "id" from id (borrowed; NULL = no id) on response
+ * (stolen) and queues it. Dropped silently if the connection is gone. */
+void conn_reply(struct conn *c, json_t *id, json_t *response);
+
+/* Provided by the router (supervisor/router.c): one parsed request. `id`
+ * is borrowed (hold a reference to keep it). req->admin is already set
+ * from the peer's credentials. */
+void router_submit(struct conn *c, json_t *id, const struct isl_request *req);
+
+#endif

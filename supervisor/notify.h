@@ -1,0 +1,23 @@
+/* systemd integration (libsystemd): readiness, status, watchdog, stopping,
+ * and the listening socket passed by socket activation. Every call is a
+ * no-op outside systemd (NOTIFY_SOCKET / LISTEN_FDS unset). */
+#ifndef ISLANDS_NOTIFY_H
+#define ISLANDS_NOTIFY_H
+
+#include <ev.h>
+
+/* The listening socket passed by systemd (LISTEN_FDS/LISTEN_PID), made
+ * non-blocking and close-on-exec, or -1 if none was passed. */
+int notify_listen_fd(void);
+
+/* Start the watchdog timer on loop if WATCHDOG_USEC is set (pings at half
+ * the interval from the event loop, so a wedged loop is noticed). */
+void notify_watchdog_start(struct ev_loop *loop);
+void notify_watchdog_stop(struct ev_loop *loop);
+
+void notify_ready(void);
+void notify_stopping(void);
+/* STATUS=<text> */
+void notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

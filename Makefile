@@ -20,7 +20,7 @@ endif
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude $(SAN_FLAGS)
+CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Itests/support $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 
 # Debian packages every build needs, and the pkg-config module (or header)

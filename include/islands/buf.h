@@ -15,7 +15,11 @@ struct isl_buf {
 
 void isl_buf_init(struct isl_buf *b, size_t max);
 void isl_buf_free(struct isl_buf *b);
-static inline const char *isl_buf_head(const struct isl_buf *b) { return b->data + b->off; }
+/* The held bytes (never NULL, also when nothing was ever held). */
+static inline const char *isl_buf_head(const struct isl_buf *b)
+{
+    return b->data != NULL ? b->data + b->off : "";
+}
 /* Append; -1 (nothing appended) if it would exceed max or memory is out. */
 int isl_buf_append(struct isl_buf *b, const void *p, size_t n);
 /* Drop n bytes from the front. */

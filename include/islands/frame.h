@@ -21,7 +21,9 @@ int isl_frame_put_raw(struct isl_buf *out, const char *payload, uint32_t len);
 int isl_frame_take(struct isl_buf *in, json_t **obj);
 
 /* Blocking helpers for simple programs and tests: 0, or -1 (errno; EPROTO
- * for a bad frame, ETIMEDOUT after timeout_ms; timeout_ms < 0 waits forever). */
+ * for a bad frame, ETIMEDOUT after timeout_ms; timeout_ms < 0 waits forever;
+ * ECONNRESET when the peer closed, also between frames). recv reads exactly
+ * one frame and nothing after it. Both also work on non-blocking fds. */
 int isl_frame_send(int fd, const json_t *obj);
 int isl_frame_recv(int fd, json_t **obj, int timeout_ms);
 

@@ -1,0 +1,33 @@
+/* State shared by the modules of islandsd's shell. */
+#ifndef ISLANDS_DAEMON_H
+#define ISLANDS_DAEMON_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "islands/config.h"
+
+#define ISLANDSD_VERSION "1.0.0"
+
+struct daemon {
+    struct ev_loop *loop;
+    struct isl_config config;
+    const char *config_path;          /* NULL: built-in defaults */
+    char worker_path[ISL_PATH_MAX];
+    char writer_path[ISL_PATH_MAX];
+    uint64_t started_ms;
+    bool writer_ready;
+    bool shutting_down;
+};
+
+extern struct daemon daemon_state;
+
+/* Monotonic milliseconds. */
+uint64_t monotonic_ms(void);
+
+/* Leave the event loop and exit with status (after workers are stopped). */
+void daemon_finish(int status);
+
+#endif

@@ -1,0 +1,51 @@
+/* The games index of islandsd: every stored or live game, its request
+ * queue, its worker. Owned by router.c; read by admin.c and idle sweeps. */
+#ifndef ISLANDS_GAMES_H
+#define ISLANDS_GAMES_H
+
+#include <ev.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frontdoor.h"
+#include "islands/request.h"
+#include "islands/strmap.h"
+#include "procs.h"
+
+struct pending {
+    struct pending *next;
+    struct conn *conn;         /* NULL: internal request (idle timeout) */
+    json_t *id;                /* the client's id, or NULL */
+    struct isl_request req;
+    uint64_t deadline_ms;
+};
+
+struct game {
+    char name[ISL_GAME_NAME_MAX + 1];
+    bool exists;               /* a record is stored */
+    char rules[24];            /* rules state name, "" when none */
+    bool failed;               /* poison: worker cannot start; left alone */
+    bool in_core;              /* has a child in the games supervisor */
+    bool awaiting_exit;        /* a TERMINATE action waits for this worker */
+    bool started_in_core;      /* started before as this child: next start is a restart */
+    unsigned restarts;
+    uint64_t last_activity_ms;
+    struct proc *worker;
+    bool worker_ready;
+    uint32_t seq;
+    struct pending *head, *tail;
+    unsigned queued;
+    struct pending *in_flight;
+    ev_timer deadline;         /* in-flight request, or the head's wait */
+    ev_timer start_timer;      /* a delayed (backoff) start */
+};
+
+extern struct strmap games_index;
+extern unsigned games_stored;
+
+struct game *game_find(const char *name);
+/* Every game, in no particular order. */
+void games_each(void (*fn)(struct game *g, void *arg), void *arg);
+
+#endif

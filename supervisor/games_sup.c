@@ -1,0 +1,169 @@
+/* The games supervisor: the pure core's decisions, carried out in order. */
+#include "games_sup.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "islands/log.h"
+#include "islands/sup_core.h"
+
+static struct isl_sup *core;
+static struct isl_sup_actions todo;   /* actions not yet carried out */
+static size_t todo_next;              /* index of the next one */
+static unsigned awaiting;             /* TERMINATEs whose exit we wait for */
+static bool parallel_stop;            /* simple_one_for_one */
+static bool running_actions;          /* guards re-entry from callbacks */
+static int finish_status;
+
+void games_sup_init(const struct isl_config *config)
+{
+    struct isl_sup_policy policy;
+    isl_sup_policy_from_config(config, &policy);
+    core = isl_sup_new(&policy);
+    if (!core) {
+        isl_log(ISL_LOG_ERR, "event=fatal reason=out_of_memory");
+        exit(1);
+    }
+    parallel_stop = config->strategy == ISL_SIMPLE_ONE_FOR_ONE;
+}
+
+void games_sup_reconfigure(const struct isl_config *config)
+{
+    struct isl_sup_policy policy;
+    isl_sup_policy_from_config(config, &policy);
+    policy.strategy = daemon_state.config.strategy;   /* fixed for the daemon's life */
+    isl_sup_set_policy(core, &policy);
+}
+
+/* A TERMINATE of a child whose delayed start was cancelled completes at
+ * once: report it as killed, and the core goes on with its plan. */
+static void terminate_now_done(const char *id)
+{
+    struct isl_sup_event ev = {.kind = ISL_EV_EXITED, .id = id, .wait_status = SIGKILL};
+    isl_sup_handle(core, &ev, monotonic_ms(), &todo);
+}
+
+static void run_actions(void)
+{
+    if (running_actions)
+        return;
+    running_actions = true;
+    while (awaiting == 0 && todo_next < todo.count) {
+        struct isl_sup_action a = todo.items[todo_next++];
+        struct game *g = game_find(a.id);
+        switch (a.kind) {
+        case ISL_ACT_TERMINATE:
+            enum terminate_result result = g ? router_terminate_worker(g) : TERMINATE_NOTHING;
+            if (result == TERMINATE_WAIT) {
+                g->awaiting_exit = true;
+                awaiting++;
+                /* simple_one_for_one: a run of TERMINATEs goes out together. */
+                while (parallel_stop && todo_next < todo.count &&
+                       todo.items[todo_next].kind == ISL_ACT_TERMINATE) {
+                    struct game *next = game_find(todo.items[todo_next].id);
+                    if (next && next->worker) {
+                        router_terminate_worker(next);
+                        next->awaiting_exit = true;
+                        awaiting++;
+                        todo_next++;
+                    } else {
+                        break;
+                    }
+                }
+            } else if (result == TERMINATE_CANCELLED_START) {
+                terminate_now_done(a.id);
+            }
+            break;
+        case ISL_ACT_START:
+            if (g)
+                router_start_worker(g, a.delay_ms);
+            break;
+        case ISL_ACT_REMOVE:
+            if (g) {
+                g->in_core = false;
+                router_child_removed(g);
+            }
+            break;
+        case ISL_ACT_FAILED:
+            if (g)
+                router_child_failed(g);
+            break;
+        case ISL_ACT_GIVE_UP:
+            isl_log(ISL_LOG_ERR, "event=give_up supervisor=games reason=intensity_exceeded "
+                    "intensity=%u period_s=%u", daemon_state.config.intensity,
+                    daemon_state.config.period_s);
+            daemon_finish(1);
+            break;
+        case ISL_ACT_EXIT:
+            daemon_finish(finish_status);
+            break;
+        }
+    }
+    if (todo_next == todo.count) {
+        isl_sup_actions_clear(&todo);
+        todo_next = 0;
+    }
+    running_actions = false;
+}
+
+static void feed(const struct isl_sup_event *ev)
+{
+    isl_sup_handle(core, ev, monotonic_ms(), &todo);
+    run_actions();
+}
+
+void games_sup_activate(struct game *g)
+{
+    if (g->in_core)
+        return;
+    if (isl_sup_add_child(core, g->name, daemon_state.config.restart, monotonic_ms(), &todo) == 0)
+        g->in_core = true;
+    run_actions();
+}
+
+void games_sup_ready(struct game *g)
+{
+    struct isl_sup_event ev = {.kind = ISL_EV_READY, .id = g->name};
+    feed(&ev);
+}
+
+void games_sup_exited(struct game *g, int wait_status)
+{
+    struct isl_sup_event ev = {.id = g->name, .wait_status = wait_status};
+    ev.kind = wait_status < 0 ? ISL_EV_START_FAILED : ISL_EV_EXITED;
+    if (g->awaiting_exit) {
+        g->awaiting_exit = false;
+        awaiting--;
+    }
+    if (g->in_core)
+        feed(&ev);
+    else
+        run_actions();
+}
+
+void games_sup_stop(struct game *g)
+{
+    if (!g->in_core)
+        return;
+    struct isl_sup_event ev = {.kind = ISL_EV_STOP, .id = g->name};
+    feed(&ev);
+}
+
+void games_sup_shutdown(int exit_status)
+{
+    finish_status = exit_status;
+    struct isl_sup_event ev = {.kind = ISL_EV_SHUTDOWN};
+    feed(&ev);
+}
+
+unsigned games_sup_total_restarts(void)
+{
+    return isl_sup_total_restarts(core);
+}
+
+unsigned games_sup_children(void)
+{
+    return (unsigned)isl_sup_count(core);
+}

@@ -1,0 +1,361 @@
+/* islandsd: configuration, start-up, signals, idle sweeps, shutdown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "frontdoor.h"
+#include "games_sup.h"
+#include "islands/log.h"
+#include "notify.h"
+#include "procs.h"
+#include "router.h"
+#include "workers.h"
+#include "writer_link.h"
+
+#define DEFAULT_CONFIG "/etc/islands/islands.conf"
+#define EXIT_USAGE 2
+
+struct daemon daemon_state;
+
+static ev_signal sigterm_watcher, sigint_watcher, sighup_watcher;
+static ev_timer sweep_timer, finish_timer;
+static int final_status;
+static bool finishing;
+
+uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: islandsd [OPTION]...\n"
+            "Serve the Islands game on a Unix socket, one supervised worker process per game.\n\n"
+            "  --config FILE      read FILE (default " DEFAULT_CONFIG " if it exists)\n"
+            "  --socket PATH      listening socket (config key: socket)\n"
+            "  --store DIR        LMDB store directory (config key: store)\n"
+            "  --strategy NAME    one_for_one | one_for_all | rest_for_one | simple_one_for_one\n"
+            "  --intensity N      at most N restarts ...\n"
+            "  --period SECONDS   ... within this many seconds, else give up (exit 1)\n"
+            "  --crash-injection  allow the admin op `crash`\n"
+            "  --help             show this help\n"
+            "  --version          show the version\n\n"
+            "Signals: SIGTERM/SIGINT stop every worker in reverse start order and exit 0;\n"
+            "SIGHUP re-reads the configuration file (see islands.conf for the keys it applies).\n"
+            "Exit status: 0 stopped on request, 1 gave up (restart intensity exceeded) or failed,\n"
+            "2 bad command line or configuration.\n");
+}
+
+/* ---------------------------------------------------------------- configuration */
+
+static void fail_usage(const char *message)
+{
+    fprintf(stderr, "islandsd: %s\n", message);
+    exit(EXIT_USAGE);
+}
+
+static void resolve_program(char *out, const char *configured, const char *env, const char *name)
+{
+    if (configured[0]) {
+        snprintf(out, ISL_PATH_MAX, "%s", configured);
+        return;
+    }
+    const char *from_env = getenv(env);
+    if (from_env && from_env[0]) {
+        snprintf(out, ISL_PATH_MAX, "%s", from_env);
+        return;
+    }
+    /* Next to islandsd itself. */
+    char self[ISL_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        snprintf(out, ISL_PATH_MAX, "%s", name);
+        return;
+    }
+    self[n] = '\0';
+    snprintf(out, ISL_PATH_MAX, "%s/%s", dirname(self), name);
+}
+
+struct overrides {
+    const char *keys[16];
+    const char *values[16];
+    int count;
+};
+
+static void load_config(struct isl_config *c, const char *path, const struct overrides *o,
+                        char *err, size_t errlen, int *status)
+{
+    *status = 0;
+    isl_config_defaults(c);
+    if (path && isl_config_load(c, path, err, errlen) != 0) {
+        *status = -1;
+        return;
+    }
+    for (int i = 0; i < o->count; i++)
+        if (isl_config_set(c, o->keys[i], o->values[i], err, errlen) != 0) {
+            *status = -1;
+            return;
+        }
+}
+
+static struct overrides overrides;
+
+static void parse_args(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'},   {"socket", required_argument, NULL, 's'},
+        {"store", required_argument, NULL, 'd'},    {"strategy", required_argument, NULL, 'S'},
+        {"intensity", required_argument, NULL, 'i'}, {"period", required_argument, NULL, 'p'},
+        {"crash-injection", no_argument, NULL, 'x'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        const char *key = NULL, *value = optarg;
+        switch (opt) {
+        case 'c': daemon_state.config_path = optarg; continue;
+        case 's': key = "socket"; break;
+        case 'd': key = "store"; break;
+        case 'S': key = "strategy"; break;
+        case 'i': key = "intensity"; break;
+        case 'p': key = "period"; break;
+        case 'x': key = "crash_injection"; value = "true"; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf("islandsd %s (protocol 1)\n", ISLANDSD_VERSION); exit(0);
+        default: usage(stderr); exit(EXIT_USAGE);
+        }
+        overrides.keys[overrides.count] = key;
+        overrides.values[overrides.count++] = value;
+    }
+    if (optind < argc)
+        fail_usage("unexpected argument (see --help)");
+    if (!daemon_state.config_path && access(DEFAULT_CONFIG, F_OK) == 0)
+        daemon_state.config_path = DEFAULT_CONFIG;
+}
+
+/* ---------------------------------------------------------------- process set-up */
+
+/* fds 0-2 must be open, or the first file we open becomes stderr. */
+static void ensure_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int null = open("/dev/null", O_RDWR);
+            if (null >= 0 && null != fd) {
+                dup2(null, fd);
+                close(null);
+            }
+        }
+}
+
+/* The supervisor holds fds per live game: take all the OS allows. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+/* ---------------------------------------------------------------- shutdown */
+
+static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    if (procs_live_count() > 0)
+        return;
+    ev_timer_stop(loop, &finish_timer);
+    frontdoor_close_all();
+    isl_log(final_status ? ISL_LOG_ERR : ISL_LOG_NOTICE, "event=exit status=%d", final_status);
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void writer_stopped(void)
+{
+    /* Remaining children (spares) were told to stop; the timer waits for them
+     * and leaves a moment to flush the last answers to clients. */
+    ev_timer_set(&finish_timer, 0.02, 0.02);
+    ev_timer_start(daemon_state.loop, &finish_timer);
+}
+
+void daemon_finish(int status)
+{
+    if (finishing)
+        return;
+    finishing = true;
+    final_status = status;
+    daemon_state.shutting_down = true;
+    frontdoor_stop_accepting();
+    router_abort_queues(status ? "islandsd gave up" : "islandsd is shutting down");
+    workers_stop_spares();
+    writer_stop(writer_stopped);
+}
+
+static void begin_shutdown(const char *why)
+{
+    if (daemon_state.shutting_down)
+        return;
+    isl_log(ISL_LOG_NOTICE, "event=shutdown reason=%s", why);
+    daemon_state.shutting_down = true;
+    notify_stopping();
+    frontdoor_stop_accepting();
+    router_abort_queues("islandsd is shutting down");
+    games_sup_shutdown(0);
+}
+
+static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    begin_shutdown(w->signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    struct isl_config fresh;
+    char err[512];
+    int status;
+    load_config(&fresh, daemon_state.config_path, &overrides, err, sizeof err, &status);
+    if (status != 0) {
+        isl_log(ISL_LOG_ERR, "event=reload_failed error=\"%s\"", err);
+        return;
+    }
+    struct isl_config *c = &daemon_state.config;
+    /* Keys fixed for the daemon's life stay as they were (islands.conf lists them). */
+    fresh.strategy = c->strategy;
+    fresh.sync = c->sync;
+    fresh.group_commit = c->group_commit;
+    fresh.map_size = c->map_size;
+    fresh.max_readers = c->max_readers;
+    memcpy(fresh.socket, c->socket, sizeof fresh.socket);
+    memcpy(fresh.store, c->store, sizeof fresh.store);
+    memcpy(fresh.worker, c->worker, sizeof fresh.worker);
+    memcpy(fresh.writer, c->writer, sizeof fresh.writer);
+    *c = fresh;
+    games_sup_reconfigure(c);
+    frontdoor_reconfigure(c);
+    isl_log_init("islandsd", c->log_level);
+    isl_log(ISL_LOG_NOTICE, "event=reloaded config=%s", daemon_state.config_path ?
+            daemon_state.config_path : "(defaults)");
+}
+
+/* ---------------------------------------------------------------- idle sweep */
+
+static uint64_t sweep_now;
+
+static bool idle_worker(const struct game *g)
+{
+    uint64_t idle_ms = (uint64_t)daemon_state.config.hibernate_after_s * 1000;
+    return idle_ms && g->worker && g->worker_ready && !g->in_flight && !g->head &&
+           sweep_now - g->last_activity_ms >= idle_ms;
+}
+
+static bool timed_out_without_worker(const struct game *g)
+{
+    uint64_t timeout_ms = (uint64_t)daemon_state.config.game_timeout_s * 1000;
+    return timeout_ms && g->exists && !g->failed && !g->worker && !g->in_core && !g->head &&
+           sweep_now - g->last_activity_ms >= timeout_ms;
+}
+
+static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    if (daemon_state.shutting_down || !daemon_state.writer_ready)
+        return;
+    sweep_now = monotonic_ms();
+    size_t n;
+    /* Hibernation: the worker exits, the game stays stored; the next
+     * request wakes it. */
+    struct game **games = games_collect(idle_worker, &n);
+    for (size_t i = 0; i < n; i++) {
+        isl_log(ISL_LOG_INFO, "event=hibernate game=%s pid=%ld", games[i]->name,
+                (long)games[i]->worker->pid);
+        games_sup_stop(games[i]);
+    }
+    free(games);
+    /* A stored game nobody touched for game_timeout ends, worker or not. */
+    games = games_collect(timed_out_without_worker, &n);
+    for (size_t i = 0; i < n; i++) {
+        struct isl_request end = {.op = ISL_OP_END_GAME, .admin = true};
+        snprintf(end.game, sizeof end.game, "%s", games[i]->name);
+        isl_log(ISL_LOG_INFO, "event=game_timeout game=%s", games[i]->name);
+        router_submit_internal(games[i], &end);
+    }
+    free(games);
+    notify_status("games=%u workers=%u spares=%u clients=%u restarts=%u", games_stored,
+                  games_sup_children(), workers_spare_count(), frontdoor_client_count(),
+                  games_sup_total_restarts());
+}
+
+/* ---------------------------------------------------------------- main */
+
+int main(int argc, char **argv)
+{
+    ensure_std_fds();
+    signal(SIGPIPE, SIG_IGN);
+    parse_args(argc, argv);
+    char err[512];
+    int status;
+    load_config(&daemon_state.config, daemon_state.config_path, &overrides, err, sizeof err,
+                &status);
+    if (status != 0)
+        fail_usage(err);
+    struct isl_config *c = &daemon_state.config;
+    isl_log_init("islandsd", c->log_level);
+    resolve_program(daemon_state.worker_path, c->worker, "ISLANDS_WORKER", "islands-worker");
+    resolve_program(daemon_state.writer_path, c->writer, "ISLANDS_WRITER", "islands-writer");
+    raise_fd_limit();
+
+    struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+    if (!loop) {
+        isl_log(ISL_LOG_ERR, "event=fatal reason=no_event_loop");
+        return 1;
+    }
+    daemon_state.loop = loop;
+    daemon_state.started_ms = monotonic_ms();
+    procs_init(loop);
+    router_init(loop);
+    workers_init(loop);
+    games_sup_init(c);
+    writer_init(loop, c);
+    if (frontdoor_start(loop, c) != 0)
+        return 1;
+
+    ev_signal_init(&sigterm_watcher, on_stop_signal, SIGTERM);
+    ev_signal_init(&sigint_watcher, on_stop_signal, SIGINT);
+    ev_signal_init(&sighup_watcher, on_sighup, SIGHUP);
+    ev_signal_start(loop, &sigterm_watcher);
+    ev_signal_start(loop, &sigint_watcher);
+    ev_signal_start(loop, &sighup_watcher);
+    ev_timer_init(&sweep_timer, on_sweep, 1., 1.);
+    ev_timer_start(loop, &sweep_timer);
+    ev_init(&finish_timer, on_finish_timer);
+    notify_watchdog_start(loop);
+
+    isl_log(ISL_LOG_INFO, "event=start version=%s pid=%ld strategy=%s intensity=%u period_s=%u "
+            "restart=%s worker=%s", ISLANDSD_VERSION, (long)getpid(),
+            isl_strategy_name(c->strategy), c->intensity, c->period_s,
+            isl_restart_name(c->restart), daemon_state.worker_path);
+    writer_start();
+    ev_run(loop, 0);
+    notify_watchdog_stop(loop);
+    return final_status;
+}

@@ -1,0 +1,340 @@
+/* Child processes: spawn, channel I/O, signals through pidfds, reaping. */
+#include "procs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "islands/frame.h"
+#include "islands/log.h"
+
+#define CHANNEL_FD 3
+#define READ_CHUNK 65536
+#define CHANNEL_OUTPUT_MAX (32u * 1024 * 1024)
+
+extern char **environ;
+
+static struct ev_loop *loop;
+static ev_child child_watcher;
+static struct proc *live_procs;
+static unsigned live_count;
+static char **child_env;   /* environ minus systemd's variables, plus our pid */
+
+static int pidfd_open_compat(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* Variables that belong to islandsd alone: a worker must not talk to
+ * systemd or take the listening socket. */
+static bool is_private_variable(const char *entry)
+{
+    static const char *const names[] = {"NOTIFY_SOCKET=", "LISTEN_FDS=", "LISTEN_PID=",
+                                        "LISTEN_FDNAMES=", "WATCHDOG_USEC=", "WATCHDOG_PID=",
+                                        "ISLANDS_PARENT_PID="};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(entry, names[i], strlen(names[i])) == 0)
+            return true;
+    return false;
+}
+
+static void build_child_env(void)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    child_env = calloc(n + 2, sizeof *child_env);
+    if (!child_env) {
+        isl_log(ISL_LOG_ERR, "event=fatal reason=out_of_memory");
+        exit(1);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_private_variable(environ[i]))
+            child_env[k++] = environ[i];
+    static char parent[64];
+    snprintf(parent, sizeof parent, "ISLANDS_PARENT_PID=%ld", (long)getpid());
+    child_env[k++] = parent;
+    child_env[k] = NULL;
+}
+
+static struct proc *find_by_pid(pid_t pid)
+{
+    for (struct proc *p = live_procs; p; p = p->next)
+        if (p->pid == pid)
+            return p;
+    return NULL;
+}
+
+static void close_channel(struct proc *p)
+{
+    if (p->fd < 0)
+        return;
+    ev_io_stop(loop, &p->rio);
+    ev_io_stop(loop, &p->wio);
+    close(p->fd);
+    p->fd = -1;
+}
+
+/* Read what the channel holds and deliver complete frames. */
+static void pump_input(struct proc *p)
+{
+    for (;;) {
+        ssize_t n = isl_buf_read_fd(&p->in, p->fd, READ_CHUNK);
+        if (n == -2) {
+            proc_kill_broken(p, "frame_too_large");
+            close_channel(p);
+            return;
+        }
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            ev_io_stop(loop, &p->rio);   /* EOF: the exit will follow */
+            break;
+        }
+        if (n < 0)
+            break;
+    }
+    json_t *msg;
+    int r;
+    while (p->fd >= 0 && (r = isl_frame_take(&p->in, &msg)) == 1) {
+        p->ops->on_message(p, msg);
+        json_decref(msg);
+    }
+    if (p->fd >= 0 && r < 0) {
+        proc_kill_broken(p, "bad_frame");
+        close_channel(p);
+    }
+}
+
+static void on_readable(struct ev_loop *l, ev_io *w, int revents)
+{
+    (void)l;
+    (void)revents;
+    pump_input(w->data);
+}
+
+static void flush_output(struct proc *p)
+{
+    int r = isl_buf_write_fd(&p->out, p->fd);
+    if (r == 1) {
+        ev_io_start(loop, &p->wio);
+    } else {
+        ev_io_stop(loop, &p->wio);
+        if (r < 0 && errno != EPIPE)
+            isl_log(ISL_LOG_WARNING, "event=channel_error child=%s pid=%ld error=\"%s\"",
+                    p->label, (long)p->pid, strerror(errno));
+    }
+}
+
+static void on_writable(struct ev_loop *l, ev_io *w, int revents)
+{
+    (void)l;
+    (void)revents;
+    flush_output(w->data);
+}
+
+static void on_kill_timer(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)l;
+    (void)revents;
+    struct proc *p = w->data;
+    isl_log(ISL_LOG_WARNING, "event=shutdown_timeout child=%s pid=%ld action=SIGKILL",
+            p->label, (long)p->pid);
+    proc_signal(p, SIGKILL);
+}
+
+static void describe_status(int status, char *out, size_t n)
+{
+    if (WIFEXITED(status))
+        snprintf(out, n, "exit_status=%d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(out, n, "signal=%s core_dumped=%s", sigabbrev_np(WTERMSIG(status)) ?
+                 sigabbrev_np(WTERMSIG(status)) : "?", WCOREDUMP(status) ? "yes" : "no");
+    else
+        snprintf(out, n, "status=%d", status);
+}
+
+static void on_child(struct ev_loop *l, ev_child *w, int revents)
+{
+    (void)l;
+    (void)revents;
+    struct proc *p = find_by_pid(w->rpid);
+    char how[96];
+    describe_status(w->rstatus, how, sizeof how);
+    if (!p) {
+        isl_log(ISL_LOG_NOTICE, "event=reaped_unknown pid=%ld %s", (long)w->rpid, how);
+        return;
+    }
+    p->reaped = true;
+    if (p->fd >= 0)
+        pump_input(p);   /* frames sent just before dying still count */
+    close_channel(p);
+    ev_timer_stop(loop, &p->kill_timer);
+    if (p->pidfd >= 0)
+        close(p->pidfd);
+    p->pidfd = -1;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        live_procs = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    live_count--;
+    p->ops->on_exit(p, w->rstatus);
+    isl_buf_free(&p->in);
+    isl_buf_free(&p->out);
+    free(p);
+}
+
+void procs_init(struct ev_loop *l)
+{
+    loop = l;
+    build_child_env();
+    ev_child_init(&child_watcher, on_child, 0, 0);
+    ev_child_start(loop, &child_watcher);
+}
+
+struct proc *proc_spawn(const char *label, const char *path, char *const argv[],
+                        const struct proc_ops *ops, void *owner)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        isl_log(ISL_LOG_ERR, "event=spawn_failed child=%s error=\"socketpair: %s\"", label,
+                strerror(errno));
+        return NULL;
+    }
+    /* dup2(3, 3) would keep close-on-exec: make sure the child's end is not 3. */
+    if (sv[1] == CHANNEL_FD) {
+        int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, CHANNEL_FD + 1);
+        close(sv[1]);
+        sv[1] = moved;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, sv[1], CHANNEL_FD);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid;
+    int err = sv[1] < 0 ? errno : posix_spawn(&pid, path, &actions, &attr, argv, child_env);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (err != 0) {
+        close(sv[0]);
+        isl_log(ISL_LOG_ERR, "event=spawn_failed child=%s path=%s error=\"%s\"", label, path,
+                strerror(err));
+        errno = err;
+        return NULL;
+    }
+    struct proc *p = calloc(1, sizeof *p);
+    if (!p) {
+        /* Cannot track it: make sure it does not live on untracked. */
+        kill(pid, SIGKILL);
+        close(sv[0]);
+        errno = ENOMEM;
+        return NULL;
+    }
+    p->pid = pid;
+    p->pidfd = pidfd_open_compat(pid);
+    p->fd = sv[0];
+    fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK);
+    p->ops = ops;
+    p->owner = owner;
+    p->label = label;
+    p->spawned_ms = monotonic_ms();
+    isl_buf_init(&p->in, ISL_FRAME_MAX + 4);
+    isl_buf_init(&p->out, CHANNEL_OUTPUT_MAX);
+    ev_io_init(&p->rio, on_readable, p->fd, EV_READ);
+    ev_io_init(&p->wio, on_writable, p->fd, EV_WRITE);
+    ev_init(&p->kill_timer, on_kill_timer);
+    p->rio.data = p->wio.data = p->kill_timer.data = p;
+    ev_io_start(loop, &p->rio);
+    p->next = live_procs;
+    if (live_procs)
+        live_procs->prev = p;
+    live_procs = p;
+    live_count++;
+    return p;
+}
+
+void proc_send(struct proc *p, const json_t *msg)
+{
+    if (p->fd < 0)
+        return;
+    if (isl_frame_put(&p->out, msg) != 0) {
+        proc_kill_broken(p, "channel_output_full");
+        return;
+    }
+    if (!ev_is_active(&p->wio))
+        flush_output(p);
+}
+
+void proc_signal(struct proc *p, int sig)
+{
+    if (p->reaped)
+        return;
+#ifdef SYS_pidfd_send_signal
+    if (p->pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0);
+        return;
+    }
+#endif
+    kill(p->pid, sig);   /* not reaped yet, so the pid is still ours */
+}
+
+void proc_terminate(struct proc *p, int shutdown_ms)
+{
+    if (p->reaped)
+        return;
+    if (shutdown_ms < 0) {
+        proc_signal(p, SIGKILL);
+        return;
+    }
+    if (p->terminating)
+        return;
+    p->terminating = true;
+    proc_signal(p, SIGTERM);
+    ev_timer_set(&p->kill_timer, shutdown_ms / 1000.0, 0.);
+    ev_timer_start(loop, &p->kill_timer);
+}
+
+void proc_kill_broken(struct proc *p, const char *why)
+{
+    isl_log(ISL_LOG_ERR, "event=child_broken child=%s pid=%ld reason=%s action=SIGKILL",
+            p->label, (long)p->pid, why);
+    proc_signal(p, SIGKILL);
+}
+
+unsigned procs_live_count(void)
+{
+    return live_count;
+}
+
+void procs_kill_all(void)
+{
+    for (struct proc *p = live_procs; p; p = p->next)
+        proc_signal(p, SIGKILL);
+}

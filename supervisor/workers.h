@@ -1,0 +1,18 @@
+/* Starting game workers: a warm spare adopts the game when one is ready,
+ * else a new islands-worker is spawned. The pool refills in the
+ * background. */
+#ifndef ISLANDS_WORKERS_H
+#define ISLANDS_WORKERS_H
+
+#include "procs.h"
+
+void workers_init(struct ev_loop *loop);
+/* A worker for game, already told to adopt it; NULL if none could start. */
+struct proc *workers_start(const char *game, const struct proc_ops *ops, void *owner);
+/* Keep config.spare_workers spares ready (call when the writer is ready). */
+void workers_refill_spares(void);
+/* Stop every spare (writer restart, shutdown). */
+void workers_stop_spares(void);
+unsigned workers_spare_count(void);
+
+#endif

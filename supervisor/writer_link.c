@@ -1,0 +1,206 @@
+/* The store writer process and its channel. */
+#include "writer_link.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "daemon.h"
+#include "games_sup.h"
+#include "islands/exit_status.h"
+#include "islands/log.h"
+#include "islands/sup_core.h"
+#include "notify.h"
+#include "router.h"
+#include "workers.h"
+
+#define WRITER_ID "writer"
+
+static struct ev_loop *loop;
+static struct isl_sup *top;          /* rest_for_one: [writer, games] */
+static struct isl_sup_actions todo;
+static struct proc *writer;
+static void (*stopped_cb)(void);
+static bool announced_ready;
+
+static void carry_out(void);
+
+static void writer_message(struct proc *p, json_t *msg)
+{
+    const char *t = json_string_value(json_object_get(msg, "t"));
+    if (t && strcmp(t, "index") == 0) {
+        json_t *games = json_object_get(msg, "games"), *entry;
+        size_t i;
+        if (!json_is_array(games)) {
+            proc_kill_broken(p, "bad_index");
+            return;
+        }
+        json_array_foreach(games, i, entry) {
+            const char *name = json_string_value(json_array_get(entry, 0));
+            const char *rules = json_string_value(json_array_get(entry, 1));
+            enum isl_rules_state state;
+            if (!name || !rules || !isl_game_name_valid(name, strlen(name)) ||
+                isl_rules_state_from_name(rules, &state) != 0) {
+                proc_kill_broken(p, "bad_index_entry");
+                return;
+            }
+            struct game *g = game_get(name);
+            if (g)
+                game_set_stored(g, rules);
+        }
+    } else if (t && strcmp(t, "ready") == 0) {
+        daemon_state.writer_ready = true;
+        struct isl_sup_event ev = {.kind = ISL_EV_READY, .id = WRITER_ID};
+        isl_sup_handle(top, &ev, monotonic_ms(), &todo);
+        carry_out();
+        isl_log(ISL_LOG_INFO, "event=writer_ready pid=%ld games=%u", (long)p->pid, games_stored);
+        workers_refill_spares();
+        if (daemon_state.config.activation == ISL_ACTIVATION_EAGER) {
+            size_t n;
+            struct game **all = games_collect(NULL, &n);
+            for (size_t i = 0; i < n; i++)
+                if (all[i]->exists && !all[i]->failed)
+                    games_sup_activate(all[i]);
+            free(all);
+        }
+        router_pump_all();
+        if (!announced_ready) {
+            announced_ready = true;
+            notify_ready();
+            isl_log(ISL_LOG_NOTICE, "event=ready socket=%s store=%s strategy=%s games=%u",
+                    daemon_state.config.socket, daemon_state.config.store,
+                    isl_strategy_name(daemon_state.config.strategy), games_stored);
+        }
+    } else {
+        proc_kill_broken(p, "unknown_message");
+    }
+}
+
+/* rest_for_one: the games come after the writer, so they stop with it. */
+static void stop_all_games(void)
+{
+    size_t n;
+    struct game **all = games_collect(NULL, &n);
+    for (size_t i = 0; i < n; i++)
+        if (all[i]->in_core)
+            games_sup_stop(all[i]);
+    free(all);
+    workers_stop_spares();
+}
+
+static void writer_exit(struct proc *p, int status)
+{
+    writer = NULL;
+    daemon_state.writer_ready = false;
+    int prio = stopped_cb ? ISL_LOG_INFO : ISL_LOG_ERR;
+    if (WIFSIGNALED(status))
+        isl_log(prio, "event=writer_exit pid=%ld signal=%s", (long)p->pid,
+                sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+    else
+        isl_log(prio, "event=writer_exit pid=%ld exit_status=%d", (long)p->pid,
+                WEXITSTATUS(status));
+    if (!stopped_cb)
+        stop_all_games();
+    struct isl_sup_event ev = {.kind = ISL_EV_EXITED, .id = WRITER_ID, .wait_status = status};
+    isl_sup_handle(top, &ev, monotonic_ms(), &todo);
+    carry_out();
+}
+
+static const struct proc_ops writer_ops = {writer_message, writer_exit};
+
+static void spawn(void)
+{
+    const struct isl_config *c = &daemon_state.config;
+    char map_size[32], readers[16];
+    snprintf(map_size, sizeof map_size, "%zu", c->map_size);
+    snprintf(readers, sizeof readers, "%u", c->max_readers);
+    char *argv[] = {"islands-writer", "--store", (char *)c->store, "--sync",
+                    (char *)isl_sync_name(c->sync), "--map-size", map_size, "--max-readers",
+                    readers, c->crash_injection ? "--crash-injection" : NULL, NULL};
+    writer = proc_spawn("writer", daemon_state.writer_path, argv, &writer_ops, NULL);
+    if (writer) {
+        isl_log(ISL_LOG_INFO, "event=writer_start pid=%ld", (long)writer->pid);
+        return;
+    }
+    struct isl_sup_event ev = {.kind = ISL_EV_START_FAILED, .id = WRITER_ID};
+    isl_sup_handle(top, &ev, monotonic_ms(), &todo);
+}
+
+static void carry_out(void)
+{
+    for (size_t i = 0; i < todo.count; i++) {
+        const struct isl_sup_action *a = &todo.items[i];
+        switch (a->kind) {
+        case ISL_ACT_START:
+            /* Failures append to todo; the loop picks those up too. */
+            spawn();
+            break;
+        case ISL_ACT_TERMINATE:
+            if (writer)
+                proc_terminate(writer, daemon_state.config.shutdown_ms);
+            break;
+        case ISL_ACT_GIVE_UP:
+            isl_log(ISL_LOG_ERR, "event=give_up supervisor=top child=writer "
+                    "reason=intensity_exceeded");
+            isl_sup_actions_clear(&todo);
+            daemon_finish(1);
+            return;
+        case ISL_ACT_EXIT:
+        case ISL_ACT_REMOVE:
+            if (stopped_cb) {
+                void (*cb)(void) = stopped_cb;
+                stopped_cb = NULL;
+                isl_sup_actions_clear(&todo);
+                cb();
+                return;
+            }
+            break;
+        case ISL_ACT_FAILED:
+            break;
+        }
+    }
+    isl_sup_actions_clear(&todo);
+}
+
+void writer_init(struct ev_loop *l, const struct isl_config *c)
+{
+    loop = l;
+    struct isl_sup_policy policy = {
+        .strategy = ISL_REST_FOR_ONE,
+        .intensity = c->intensity,
+        .period_ms = (uint64_t)c->period_s * 1000,
+        .restart_delay_ms = c->restart_delay_ms,
+        .restart_delay_max_ms = c->restart_delay_max_ms,
+        .max_start_failures = 1000,   /* the writer is never poison: intensity decides */
+    };
+    top = isl_sup_new(&policy);
+    if (!top) {
+        isl_log(ISL_LOG_ERR, "event=fatal reason=out_of_memory");
+        exit(1);
+    }
+}
+
+void writer_start(void)
+{
+    isl_sup_add_child(top, WRITER_ID, ISL_PERMANENT, monotonic_ms(), &todo);
+    carry_out();
+}
+
+void writer_stop(void (*done)(void))
+{
+    stopped_cb = done;
+    if (!writer) {
+        stopped_cb = NULL;
+        done();
+        return;
+    }
+    struct isl_sup_event ev = {.kind = ISL_EV_STOP, .id = WRITER_ID};
+    isl_sup_handle(top, &ev, monotonic_ms(), &todo);
+    carry_out();
+}
+
+long writer_pid(void)
+{
+    return writer ? (long)writer->pid : -1;
+}

@@ -1,0 +1,17 @@
+/* The store writer: the first child of islandsd's top-level rest_for_one
+ * tree. Its index tells the router which games are stored; its death
+ * stops every game worker (they cannot commit) before it is restarted. */
+#ifndef ISLANDS_WRITER_LINK_H
+#define ISLANDS_WRITER_LINK_H
+
+#include <ev.h>
+
+#include "islands/config.h"
+
+void writer_init(struct ev_loop *loop, const struct isl_config *config);
+void writer_start(void);
+/* Shutdown: stop the writer last, then call done. */
+void writer_stop(void (*done)(void));
+long writer_pid(void);
+
+#endif

@@ -1,0 +1,281 @@
+/* A real islandsd for integration tests. */
+#include "testd.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CALL_TIMEOUT_MS 20000
+
+const char *testd_program(const char *env_name, const char *name)
+{
+    const char *path = getenv(env_name);
+    if (path && path[0])
+        return path;
+    static char fallback[8][256];
+    static int next;
+    char *out = fallback[next++ % 8];
+    snprintf(out, 256, "build/%s", name);
+    return out;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void write_config(const struct testd *d, const char *lines)
+{
+    FILE *f = fopen(d->config, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", d->config);
+    fprintf(f, "log_level = info\n%s\n", lines ? lines : "");
+    fclose(f);
+}
+
+struct isl_client *testd_connect(struct testd *d)
+{
+    return isl_client_connect(d->socket, 5000);
+}
+
+void testd_start(struct testd *d, const char *config_lines)
+{
+    if (!d->dir[0]) {
+        snprintf(d->dir, sizeof d->dir, "/tmp/islands-test-XXXXXX");
+        ck_assert_msg(mkdtemp(d->dir) != NULL, "mkdtemp failed");
+        snprintf(d->socket, sizeof d->socket, "%s/islandsd.sock", d->dir);
+        snprintf(d->store, sizeof d->store, "%s/store", d->dir);
+        snprintf(d->config, sizeof d->config, "%s/islands.conf", d->dir);
+        snprintf(d->log, sizeof d->log, "%s/islandsd.log", d->dir);
+    }
+    write_config(d, config_lines);
+    const char *islandsd = testd_program("ISLANDSD", "islandsd");
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        int log = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(log, 2);
+        execl(islandsd, "islandsd", "--config", d->config, "--socket", d->socket, "--store",
+              d->store, (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    d->pid = pid;
+    d->client = NULL;
+    for (int i = 0; i < 1000 && !d->client; i++) {
+        int status;
+        ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0,
+                      "islandsd exited at start (status %d); see %s", status, d->log);
+        d->client = testd_connect(d);
+        if (!d->client)
+            sleep_ms(10);
+    }
+    ck_assert_msg(d->client != NULL, "islandsd did not listen on %s", d->socket);
+    json_t *pong = testd_call(d, "{s:s}", "op", "ping");
+    ck_assert(testd_ok(pong));
+    json_decref(pong);
+}
+
+int testd_wait_exit(struct testd *d, int timeout_ms)
+{
+    int status;
+    for (int waited = 0; waited <= timeout_ms; waited += 5) {
+        pid_t r = waitpid(d->pid, &status, WNOHANG);
+        if (r == d->pid) {
+            if (d->client)
+                isl_client_close(d->client);
+            d->client = NULL;
+            return status;
+        }
+        sleep_ms(5);
+    }
+    return -1;
+}
+
+int testd_stop(struct testd *d)
+{
+    kill(d->pid, SIGTERM);
+    int status = testd_wait_exit(d, 30000);
+    if (status == -1) {
+        kill(-d->pid, SIGKILL);
+        waitpid(d->pid, &status, 0);
+        ck_abort_msg("islandsd did not stop within 30 s of SIGTERM");
+    }
+    return status;
+}
+
+void testd_cleanup(struct testd *d)
+{
+    if (d->client)
+        isl_client_close(d->client);
+    d->client = NULL;
+    if (d->dir[0]) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", d->dir);
+    }
+    d->dir[0] = '\0';
+}
+
+json_t *testd_call(struct testd *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_error_t error;
+    json_t *request = json_vpack_ex(&error, 0, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(request != NULL, "bad request format: %s", error.text);
+    json_t *response = NULL;
+    enum isl_client_status s = isl_client_call(d->client, request, &response, CALL_TIMEOUT_MS);
+    char *text = json_dumps(request, JSON_COMPACT);
+    ck_assert_msg(s == ISL_CLIENT_OK, "request %s: %s", text, isl_client_status_text(s));
+    free(text);
+    json_decref(request);
+    return response;
+}
+
+bool testd_ok(const json_t *response)
+{
+    return json_is_true(json_object_get(response, "ok"));
+}
+
+const char *testd_error(const json_t *response)
+{
+    const char *e = json_string_value(json_object_get(response, "error"));
+    return e ? e : "";
+}
+
+long testd_worker_pid(struct testd *d, const char *game)
+{
+    json_t *r = testd_call(d, "{s:s}", "op", "list");
+    json_t *games = json_object_get(r, "games"), *g;
+    size_t i;
+    long pid = 0;
+    json_array_foreach(games, i, g) {
+        if (strcmp(json_string_value(json_object_get(g, "game")), game) == 0)
+            pid = (long)json_integer_value(json_object_get(g, "pid"));
+    }
+    json_decref(r);
+    return pid;
+}
+
+long testd_wait_new_pid(struct testd *d, const char *game, long old_pid, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 10) {
+        long pid = testd_worker_pid(d, game);
+        if (pid != 0 && pid != old_pid)
+            return pid;
+        sleep_ms(10);
+    }
+    return 0;
+}
+
+/* Fields of /proc/PID/stat after the command name: state, ppid, pgrp. */
+static int read_stat(const char *pid, char *state, long *ppid, long *pgrp)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *end = strrchr(buf, ')');
+    if (!end || sscanf(end + 1, " %c %ld %ld", state, ppid, pgrp) != 3)
+        return -1;
+    return 0;
+}
+
+static int scan_proc(pid_t match_pgrp, pid_t match_parent_zombie)
+{
+    DIR *dir = opendir("/proc");
+    struct dirent *e;
+    int count = 0;
+    while ((e = readdir(dir))) {
+        char state;
+        long ppid, pgrp;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || read_stat(e->d_name, &state, &ppid, &pgrp))
+            continue;
+        long pid = atol(e->d_name);
+        if (match_pgrp && pgrp == match_pgrp && pid != match_pgrp)
+            count++;
+        if (match_parent_zombie && ppid == match_parent_zombie && state == 'Z')
+            count++;
+    }
+    closedir(dir);
+    return count;
+}
+
+int testd_group_processes(pid_t pgid)
+{
+    return scan_proc(pgid, 0);
+}
+
+int testd_zombie_children(pid_t parent)
+{
+    return scan_proc(0, parent);
+}
+
+int testd_log_count(struct testd *d, const char *needle)
+{
+    FILE *f = fopen(d->log, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int count = 0;
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, needle))
+            count++;
+    fclose(f);
+    return count;
+}
+
+static void expect_ok(json_t *r, const char *what)
+{
+    char *text = json_dumps(r, JSON_COMPACT);
+    ck_assert_msg(testd_ok(r), "%s failed: %s", what, text);
+    free(text);
+    json_decref(r);
+}
+
+void testd_setup_game(struct testd *d, const char *game, char *tok1, char *tok2)
+{
+    json_t *r = testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", game, "name", "Ann");
+    ck_assert_msg(testd_ok(r), "new_game %s failed", game);
+    snprintf(tok1, 33, "%s", json_string_value(json_object_get(r, "token")));
+    json_decref(r);
+    r = testd_call(d, "{s:s, s:s, s:s}", "op", "add_player", "game", game, "name", "Bob");
+    ck_assert(testd_ok(r));
+    snprintf(tok2, 33, "%s", json_string_value(json_object_get(r, "token")));
+    json_decref(r);
+    static const struct { const char *island; int row, col; } layout[] = {
+        {"atoll", 1, 1}, {"dot", 1, 4}, {"l_shape", 1, 5}, {"s_shape", 5, 1}, {"square", 5, 5}};
+    const char *players[] = {"player1", "player2"};
+    const char *tokens[] = {tok1, tok2};
+    for (int p = 0; p < 2; p++) {
+        for (int i = 0; i < 5; i++)
+            expect_ok(testd_call(d, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "op",
+                                 "position_island", "game", game, "player", players[p],
+                                 "token", tokens[p], "island", layout[i].island, "row",
+                                 layout[i].row, "col", layout[i].col),
+                      "position_island");
+        expect_ok(testd_call(d, "{s:s, s:s, s:s, s:s}", "op", "set_islands", "game", game,
+                             "player", players[p], "token", tokens[p]),
+                  "set_islands");
+    }
+}

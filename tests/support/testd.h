@@ -1,0 +1,65 @@
+/* A real islandsd for integration tests: started on a temporary socket and
+ * store, talked to through the real protocol, stopped and checked for
+ * leftover processes. */
+#ifndef ISLANDS_TESTD_H
+#define ISLANDS_TESTD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "islands/client.h"
+
+struct testd {
+    pid_t pid;                 /* islandsd; also its process group */
+    char dir[256];             /* temporary directory holding everything */
+    char socket[300];
+    char store[300];
+    char config[300];
+    char log[300];             /* islandsd's stderr */
+    struct isl_client *client; /* one connection for testd_call */
+};
+
+/* Path of a program: $ENV_NAME, else build/NAME. */
+const char *testd_program(const char *env_name, const char *name);
+
+/* Write config_lines (islands.conf text, may be NULL) and start islandsd;
+ * returns once `ping` is answered and the store writer is ready. Uses a
+ * fresh temporary directory unless d->dir is already set (restart on the
+ * same store). Fails the test on error. */
+void testd_start(struct testd *d, const char *config_lines);
+/* SIGTERM, wait; returns the wait status. Keeps the directory. */
+int testd_stop(struct testd *d);
+/* Wait for islandsd to exit by itself (up to timeout_ms); -1 on timeout. */
+int testd_wait_exit(struct testd *d, int timeout_ms);
+/* Remove the temporary directory. */
+void testd_cleanup(struct testd *d);
+
+/* One request on the shared connection: json_pack-style format. Returns
+ * the response (new reference); fails the test on transport errors. */
+json_t *testd_call(struct testd *d, const char *fmt, ...);
+/* The same on a fresh connection (for tests that break their own). */
+struct isl_client *testd_connect(struct testd *d);
+
+/* Helpers over responses. */
+bool testd_ok(const json_t *response);
+const char *testd_error(const json_t *response);   /* error code or "" */
+
+/* `list` -> the worker pid of game (0 if none or unknown). */
+long testd_worker_pid(struct testd *d, const char *game);
+/* Wait until game's worker pid differs from old_pid and is not 0. */
+long testd_wait_new_pid(struct testd *d, const char *game, long old_pid, int timeout_ms);
+
+/* Processes in islandsd's process group other than islandsd itself, and
+ * zombies among its children. */
+int testd_group_processes(pid_t pgid);
+int testd_zombie_children(pid_t parent);
+
+/* Count lines of islandsd's log that contain every one of the strings. */
+int testd_log_count(struct testd *d, const char *needle);
+
+/* Play a game to set-up: new_game + add_player + all islands placed and
+ * set. Tokens are written into tok1/tok2 (33 bytes each). */
+void testd_setup_game(struct testd *d, const char *game, char *tok1, char *tok2);
+
+#endif

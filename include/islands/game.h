@@ -78,9 +78,44 @@ enum isl_error isl_island_shape(enum isl_island_type t, int row, int col,
 bool isl_squares_has(const struct isl_squares *s, int row, int col);
 void isl_squares_add(struct isl_squares *s, int row, int col);
 int isl_squares_count(const struct isl_squares *s);
+bool isl_squares_intersect(const struct isl_squares *a, const struct isl_squares *b);
+bool isl_squares_subset(const struct isl_squares *a, const struct isl_squares *b);
+bool isl_squares_equal(const struct isl_squares *a, const struct isl_squares *b);
+
+/* Row and col both within 1..ISL_BOARD_SIZE. */
+bool isl_coordinate_valid(int row, int col);
+/* Positioned, and every square of it hit. */
+bool isl_island_forested(const struct isl_island *island);
+
+/* Board (board.c). Position or move island t: invalid_island_type,
+ * invalid_coordinate (a square off the board) or overlapping_island (with
+ * another type; its own old place does not count); unchanged on failure. */
+enum isl_error isl_board_position_island(struct isl_board *b, enum isl_island_type t,
+                                         int row, int col);
+bool isl_board_all_positioned(const struct isl_board *b);
+bool isl_board_all_forested(const struct isl_board *b);
+/* Record a guess at a valid (row, col) against this board. */
+void isl_board_guess(struct isl_board *b, int row, int col, struct isl_guess_result *out);
+
+/* Rules (rules.c): the state machine over g->state and the islands_set
+ * flags. isl_rules_allows answers not_allowed questions; the other three
+ * apply a successful move's transition. */
+enum isl_rules_action {
+    ISL_ACTION_ADD_PLAYER,
+    ISL_ACTION_POSITION_ISLANDS,
+    ISL_ACTION_SET_ISLANDS,
+    ISL_ACTION_GUESS
+};
+bool isl_rules_allows(const struct isl_game *g, enum isl_rules_action action,
+                      enum isl_player p);
+void isl_rules_player_added(struct isl_game *g);
+void isl_rules_islands_set(struct isl_game *g, enum isl_player p);
+void isl_rules_guessed(struct isl_game *g, enum isl_player p, bool win);
+enum isl_player isl_other_player(enum isl_player p);
 
 /* Game operations, one per game op of PROTOCOL.md. Names and tokens are
- * validated by the caller (request layer); the engine checks the rules. */
+ * validated by the caller (request layer); the engine checks the rules.
+ * isl_game_new zero-fills *g first, so equal games are equal byte for byte. */
 void isl_game_new(struct isl_game *g, const char *game_name,
                   const char *player1_name, const char *player1_token);
 enum isl_error isl_game_add_player(struct isl_game *g, const char *name,
@@ -90,6 +125,7 @@ enum isl_error isl_game_add_player(struct isl_game *g, const char *name,
 enum isl_error isl_game_position_island(struct isl_game *g, enum isl_player p,
                                         const char *island, int row, int col);
 enum isl_error isl_game_set_islands(struct isl_game *g, enum isl_player p);
+/* out may be NULL. */
 enum isl_error isl_game_guess(struct isl_game *g, enum isl_player p,
                               int row, int col, struct isl_guess_result *out);
 

@@ -1,0 +1,506 @@
+/* The LMDB store: open, load, batch commit, quarantine, index scan, stats.
+ * One environment per process, opened after exec; MDB_NOTLS so that a
+ * reader slot is held only while a read transaction lives. */
+#include "islands/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "islands/game.h"
+#include "islands/log.h"
+
+struct isl_store {
+    MDB_env *env;
+    MDB_dbi games, meta, quarantine;
+    bool dbis_open;
+    bool read_only;
+    bool faults;               /* fault hooks enabled */
+    unsigned stale_cleared;
+};
+
+/* Map an LMDB error to our outcome, with a message naming what failed. */
+static int fail(int rc, const char *what, char *err, size_t errlen)
+{
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        snprintf(err, errlen, "store full (%s)",
+                 rc == MDB_MAP_FULL ? "MDB_MAP_FULL" : "MDB_TXN_FULL");
+        return ISL_STORE_FULL;
+    }
+    if (rc == MDB_CORRUPTED || rc == MDB_PANIC || rc == MDB_INVALID ||
+        rc == MDB_VERSION_MISMATCH) {
+        snprintf(err, errlen, "store corrupted (%s: %s)", what, mdb_strerror(rc));
+        return ISL_STORE_CORRUPT;
+    }
+    snprintf(err, errlen, "store error (%s: %s)", what, mdb_strerror(rc));
+    return ISL_STORE_FAILED;
+}
+
+/* mkdir -p; the components we create are 0700. */
+static int make_dirs(const char *path)
+{
+    char tmp[ISL_PATH_MAX];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(tmp, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (tmp[i] != '/' && tmp[i] != '\0')
+            continue;
+        char saved = tmp[i];
+        tmp[i] = '\0';
+        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+            return -1;
+        tmp[i] = saved;
+    }
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* LMDB 0.9.24 opens some of its files without O_CLOEXEC. Our children exec
+ * immediately after fork anyway, but an inherited environment fd must never
+ * survive exec: mark every fd that points into the store directory. */
+static void mark_store_fds_cloexec(MDB_env *env, const char *dir)
+{
+    mdb_filehandle_t fd;
+    if (mdb_env_get_fd(env, &fd) == 0)
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+    char real[PATH_MAX];
+    if (!realpath(dir, real))
+        return;
+    size_t rlen = strlen(real);
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    int self = dirfd(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int n = atoi(e->d_name);
+        if (e->d_name[0] == '.' || n == self)
+            continue;
+        char link[64], target[PATH_MAX];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", n);
+        ssize_t tl = readlink(link, target, sizeof target - 1);
+        if (tl <= 0)
+            continue;
+        target[tl] = '\0';
+        if ((size_t)tl > rlen && strncmp(target, real, rlen) == 0 && target[rlen] == '/')
+            (void)fcntl(n, F_SETFD, FD_CLOEXEC);
+    }
+    closedir(d);
+}
+
+/* Begin a transaction; a map grown by another process is adopted. */
+static int txn_begin(struct isl_store *s, unsigned flags, MDB_txn **txn)
+{
+    int rc = mdb_txn_begin(s->env, NULL, flags, txn);
+    if (rc == MDB_MAP_RESIZED) {
+        rc = mdb_env_set_mapsize(s->env, 0);
+        if (rc == 0)
+            rc = mdb_txn_begin(s->env, NULL, flags, txn);
+    }
+    return rc;
+}
+
+/* Open the three databases: from a read transaction when they exist (no
+ * write lock needed), else created in a write transaction. A read-only
+ * store before the first write sees MDB_NOTFOUND: an empty store. */
+static int open_dbis(struct isl_store *s, char *err, size_t errlen)
+{
+    if (s->dbis_open)
+        return ISL_STORE_OK;
+    for (int create = 0; create <= 1; create++) {
+        if (create && s->read_only)
+            return ISL_STORE_NOT_FOUND;
+        MDB_txn *txn;
+        int rc = txn_begin(s, create ? 0 : MDB_RDONLY, &txn);
+        if (rc != 0)
+            return fail(rc, "begin", err, errlen);
+        unsigned f = create ? MDB_CREATE : 0;
+        rc = mdb_dbi_open(txn, "games", f, &s->games);
+        if (rc == 0)
+            rc = mdb_dbi_open(txn, "meta", f, &s->meta);
+        if (rc == 0)
+            rc = mdb_dbi_open(txn, "quarantine", f, &s->quarantine);
+        if (rc == MDB_NOTFOUND) {
+            mdb_txn_abort(txn);
+            continue;
+        }
+        if (rc == 0)
+            rc = mdb_txn_commit(txn);   /* keeps the handles */
+        else
+            mdb_txn_abort(txn);
+        if (rc != 0)
+            return fail(rc, "open databases", err, errlen);
+        s->dbis_open = true;
+        return ISL_STORE_OK;
+    }
+    return ISL_STORE_NOT_FOUND;
+}
+
+int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
+                   char *err, size_t errlen)
+{
+    if (!o->path || !o->path[0]) {
+        snprintf(err, errlen, "store: no path given");
+        return ISL_STORE_FAILED;
+    }
+    if (!o->read_only && make_dirs(o->path) < 0) {
+        snprintf(err, errlen, "store: cannot create %s: %s", o->path, strerror(errno));
+        return ISL_STORE_FAILED;
+    }
+    struct isl_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "store: out of memory");
+        return ISL_STORE_FAILED;
+    }
+    s->read_only = o->read_only;
+    const char *fi = getenv("ISLANDS_FAULT_INJECTION");
+    s->faults = o->crash_injection && fi && strcmp(fi, "1") == 0;
+
+    int rc = mdb_env_create(&s->env);
+    if (rc == 0 && o->map_size)
+        rc = mdb_env_set_mapsize(s->env, o->map_size);
+    if (rc == 0 && o->max_readers)
+        rc = mdb_env_set_maxreaders(s->env, o->max_readers);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(s->env, 3);
+    unsigned flags = MDB_NOTLS;
+    if (o->sync == ISL_SYNC_NOMETA)
+        flags |= MDB_NOMETASYNC;
+    else if (o->sync == ISL_SYNC_NONE)
+        flags |= MDB_NOSYNC;
+    if (o->read_only)
+        flags |= MDB_RDONLY;
+    if (rc == 0)
+        rc = mdb_env_open(s->env, o->path, flags, 0600);
+    if (rc != 0) {
+        int r = fail(rc, "open", err, errlen);
+        char detail[256];
+        snprintf(detail, sizeof detail, "%s", err);
+        snprintf(err, errlen, "%s: %s", o->path, detail);
+        isl_store_close(s);
+        return r;
+    }
+    mark_store_fds_cloexec(s->env, o->path);
+
+    if (!o->skip_reader_check) {
+        int dead = 0;
+        rc = mdb_reader_check(s->env, &dead);
+        if (rc == 0 && dead > 0)
+            isl_log(ISL_LOG_NOTICE, "event=store_reader_check path=%s stale_slots_cleared=%d",
+                    o->path, dead);
+        s->stale_cleared = dead > 0 ? (unsigned)dead : 0;
+    }
+    int r = open_dbis(s, err, errlen);
+    if (r < 0) {
+        isl_store_close(s);
+        return r;
+    }
+    *out = s;
+    return ISL_STORE_OK;
+}
+
+void isl_store_close(struct isl_store *s)
+{
+    if (!s)
+        return;
+    if (s->env)
+        mdb_env_close(s->env);
+    free(s);
+}
+
+static bool name_ok(const char *game)
+{
+    size_t n = game ? strlen(game) : 0;
+    return n > 0 && n <= ISL_GAME_NAME_MAX;
+}
+
+static int load_from(struct isl_store *s, bool quarantine, const char *game, char **doc,
+                     size_t *len, char *err, size_t errlen)
+{
+    if (!name_ok(game)) {
+        snprintf(err, errlen, "store: invalid game name");
+        return ISL_STORE_FAILED;
+    }
+    int r = open_dbis(s, err, errlen);
+    if (r != ISL_STORE_OK)
+        return r;
+    MDB_txn *txn;
+    int rc = txn_begin(s, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return fail(rc, "begin read", err, errlen);
+    isl_store_fault_sleep(s, "ISLANDS_FAULT_LOAD_SLEEP_MS", "load");
+    MDB_val key = { strlen(game), (void *)game }, val;
+    rc = mdb_get(txn, quarantine ? s->quarantine : s->games, &key, &val);
+    if (rc == MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return ISL_STORE_NOT_FOUND;
+    }
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return fail(rc, "get", err, errlen);
+    }
+    char *copy = malloc(val.mv_size + 1);
+    if (copy) {
+        memcpy(copy, val.mv_data, val.mv_size);
+        copy[val.mv_size] = '\0';
+    }
+    mdb_txn_abort(txn);
+    if (!copy) {
+        snprintf(err, errlen, "store: out of memory");
+        return ISL_STORE_FAILED;
+    }
+    *doc = copy;
+    *len = val.mv_size;
+    return ISL_STORE_OK;
+}
+
+int isl_store_load(struct isl_store *s, const char *game, char **doc, size_t *len,
+                   char *err, size_t errlen)
+{
+    return load_from(s, false, game, doc, len, err, errlen);
+}
+
+int isl_store_load_quarantine(struct isl_store *s, const char *game, char **doc,
+                              size_t *len, char *err, size_t errlen)
+{
+    return load_from(s, true, game, doc, len, err, errlen);
+}
+
+static int put(MDB_txn *txn, MDB_dbi dbi, const char *k, const void *v, size_t vlen)
+{
+    MDB_val key = { strlen(k), (void *)k }, val = { vlen, (void *)v };
+    return mdb_put(txn, dbi, &key, &val, 0);
+}
+
+static int del(MDB_txn *txn, MDB_dbi dbi, const char *k)
+{
+    MDB_val key = { strlen(k), (void *)k };
+    int rc = mdb_del(txn, dbi, &key, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* {"reason":...,"doc":TEXT}; a document that is not UTF-8 is kept as hex. */
+static char *quarantine_record(const struct isl_store_write *w)
+{
+    json_t *o = json_object();
+    json_t *doc = json_stringn(w->doc, w->doc_len);
+    if (!doc) {
+        char *hex = malloc(w->doc_len * 2 + 1);
+        if (hex) {
+            for (size_t i = 0; i < w->doc_len; i++)
+                sprintf(hex + 2 * i, "%02x", (unsigned char)w->doc[i]);
+            hex[w->doc_len * 2] = '\0';
+            json_object_set_new(o, "doc_hex", json_string(hex));
+            free(hex);
+        }
+    } else {
+        json_object_set_new(o, "doc", doc);
+    }
+    json_object_set_new(o, "reason", json_string(w->reason ? w->reason : "unknown"));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    return text;
+}
+
+static int apply_write(struct isl_store *s, MDB_txn *txn, const struct isl_store_write *w)
+{
+    switch (w->kind) {
+    case ISL_WRITE_PUT: {
+        if (!w->doc || !w->rules)
+            return EINVAL;
+        int rc = put(txn, s->games, w->game, w->doc, w->doc_len);
+        return rc ? rc : put(txn, s->meta, w->game, w->rules, strlen(w->rules));
+    }
+    case ISL_WRITE_DELETE: {
+        int rc = del(txn, s->games, w->game);
+        return rc ? rc : del(txn, s->meta, w->game);
+    }
+    case ISL_WRITE_QUARANTINE: {
+        if (!w->doc)
+            return EINVAL;
+        char *rec = quarantine_record(w);
+        if (!rec)
+            return ENOMEM;
+        int rc = put(txn, s->quarantine, w->game, rec, strlen(rec));
+        free(rec);
+        return rc;
+    }
+    }
+    return EINVAL;
+}
+
+int isl_store_commit(struct isl_store *s, const struct isl_store_write *writes, size_t n,
+                     char *err, size_t errlen)
+{
+    if (s->read_only) {
+        snprintf(err, errlen, "store opened read-only");
+        return ISL_STORE_READ_ONLY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!name_ok(writes[i].game)) {
+            snprintf(err, errlen, "store: invalid game name in write %zu", i);
+            return ISL_STORE_FAILED;
+        }
+    }
+    int r = open_dbis(s, err, errlen);
+    if (r != ISL_STORE_OK)
+        return r < 0 ? r : ISL_STORE_FAILED;
+    MDB_txn *txn;
+    int rc = txn_begin(s, 0, &txn);
+    if (rc != 0)
+        return fail(rc, "begin write", err, errlen);
+    for (size_t i = 0; i < n; i++) {
+        rc = apply_write(s, txn, &writes[i]);
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            return fail(rc, "put", err, errlen);
+        }
+    }
+    /* The write lock is held here: a test can kill or stop us mid-commit. */
+    isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMIT_SLEEP_MS", "commit");
+    rc = mdb_txn_commit(txn);   /* frees txn whatever the outcome */
+    if (rc != 0)
+        return fail(rc, "commit", err, errlen);
+    return ISL_STORE_OK;
+}
+
+int isl_store_quarantine(struct isl_store *s, const char *game, const char *reason,
+                         const char *doc, size_t doc_len, char *err, size_t errlen)
+{
+    struct isl_store_write w = {
+        .kind = ISL_WRITE_QUARANTINE, .game = game, .doc = doc, .doc_len = doc_len,
+        .reason = reason,
+    };
+    return isl_store_commit(s, &w, 1, err, errlen);
+}
+
+int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
+                   char *err, size_t errlen)
+{
+    int r = open_dbis(s, err, errlen);
+    if (r == ISL_STORE_NOT_FOUND)
+        return ISL_STORE_OK;   /* nothing stored yet */
+    if (r != ISL_STORE_OK)
+        return r;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = txn_begin(s, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return fail(rc, "begin read", err, errlen);
+    rc = mdb_cursor_open(txn, s->meta, &cur);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return fail(rc, "cursor", err, errlen);
+    }
+    MDB_val k, v;
+    int result = ISL_STORE_OK;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        char name[ISL_GAME_NAME_MAX + 1], rules[64];
+        if (k.mv_size > ISL_GAME_NAME_MAX || v.mv_size >= sizeof rules) {
+            isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=oversized_entry");
+            continue;
+        }
+        memcpy(name, k.mv_data, k.mv_size);
+        name[k.mv_size] = '\0';
+        memcpy(rules, v.mv_data, v.mv_size);
+        rules[v.mv_size] = '\0';
+        result = fn(arg, name, rules);
+        if (result != 0)
+            break;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        result = fail(rc, "scan", err, errlen);
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return result;
+}
+
+static int count_line(const char *msg, void *ctx)
+{
+    unsigned *lines = ctx;
+    for (; *msg; msg++)
+        if (*msg == '\n')
+            (*lines)++;
+    return 0;
+}
+
+int isl_store_stats(struct isl_store *s, struct isl_store_stats *out,
+                    char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->stale_cleared = s->stale_cleared;
+    MDB_envinfo info;
+    MDB_stat st;
+    int rc = mdb_env_info(s->env, &info);
+    if (rc == 0)
+        rc = mdb_env_stat(s->env, &st);
+    if (rc != 0)
+        return fail(rc, "stat", err, errlen);
+    out->map_size = info.me_mapsize;
+    out->map_used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+    out->max_readers = info.me_maxreaders;
+    /* mdb_reader_list prints a header line, then one line per held slot. */
+    unsigned lines = 0;
+    mdb_reader_list(s->env, count_line, &lines);
+    out->readers_live = lines > 1 ? lines - 1 : 0;
+
+    int r = open_dbis(s, err, errlen);
+    if (r == ISL_STORE_NOT_FOUND)
+        return ISL_STORE_OK;
+    if (r != ISL_STORE_OK)
+        return r;
+    MDB_txn *txn;
+    rc = txn_begin(s, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return fail(rc, "begin read", err, errlen);
+    rc = mdb_stat(txn, s->games, &st);
+    if (rc == 0)
+        out->games = st.ms_entries;
+    if (rc == 0)
+        rc = mdb_stat(txn, s->quarantine, &st);
+    if (rc == 0)
+        out->quarantined = st.ms_entries;
+    mdb_txn_abort(txn);
+    return rc ? fail(rc, "stat", err, errlen) : ISL_STORE_OK;
+}
+
+int isl_store_reader_check(struct isl_store *s)
+{
+    int dead = 0;
+    return mdb_reader_check(s->env, &dead) == 0 ? dead : -1;
+}
+
+void isl_store_fault_sleep(const struct isl_store *s, const char *name, const char *point)
+{
+    if (!s->faults)
+        return;
+    const char *v = getenv(name);
+    long ms = v ? strtol(v, NULL, 10) : 0;
+    if (ms <= 0)
+        return;
+    isl_log(ISL_LOG_INFO, "event=fault point=%s sleep_ms=%ld", point, ms);
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}

@@ -1,0 +1,43 @@
+/* The worker's commit path: store one write and learn when it is durable.
+ * Direct mode commits in-process with the store (the callback may run
+ * before submit returns); group mode sends the write to islands-writer on
+ * DIR/writer.sock and calls back when `committed`/`failed` arrives.
+ * Nothing about games or requests in here. */
+#ifndef ISLANDS_COMMITTER_H
+#define ISLANDS_COMMITTER_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "islands/store.h"
+
+/* rc: ISL_STORE_OK, or a failure (ISL_STORE_FAILED when the writer said
+ * `failed` or the connection broke) with the store's message in error. */
+typedef void (*isl_commit_done)(void *arg, int rc, const char *error);
+
+struct isl_committer;
+
+/* Direct: commits with store (borrowed; must outlive the committer). */
+struct isl_committer *isl_committer_direct(struct ev_loop *loop, struct isl_store *store);
+
+/* Group: connect to store_dir/writer.sock. NULL with a message in err. */
+struct isl_committer *isl_committer_group(struct ev_loop *loop, const char *store_dir,
+                                          char *err, size_t errlen);
+
+/* Called once when the writer connection breaks (after every pending
+ * commit was failed). Later submits fail at once. */
+void isl_committer_on_broken(struct isl_committer *c, void (*fn)(void *arg), void *arg);
+bool isl_committer_broken(const struct isl_committer *c);
+
+/* Store w (its strings are copied before return); done(arg, ...) follows. */
+void isl_committer_submit(struct isl_committer *c, const struct isl_store_write *w,
+                          isl_commit_done done, void *arg);
+
+/* Commits submitted and not yet called back. */
+size_t isl_committer_pending(const struct isl_committer *c);
+
+/* Frees without calling back pending commits. */
+void isl_committer_free(struct isl_committer *c);
+
+#endif

@@ -1,0 +1,52 @@
+/* What islands-worker and islands-writer share: child start-up hygiene,
+ * the store options of their command lines, and the address of the
+ * writer's socket (docs/INTERNAL-PROTOCOL.md). */
+#ifndef ISLANDS_WORKER_PROTO_H
+#define ISLANDS_WORKER_PROTO_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "islands/store.h"
+
+#define ISL_CHANNEL_FD 3            /* the supervisor channel */
+#define ISL_WRITER_SOCK "writer.sock"
+#define ISL_PARENT_PID_ENV "ISLANDS_PARENT_PID"
+
+/* Run first thing in main(): fd 3 must be a socket (else exit
+ * ISL_EXIT_USAGE); fds 0-2 opened on /dev/null if closed; every other fd
+ * closed; PR_SET_PDEATHSIG(SIGKILL), then exit at once if the parent named
+ * by ISLANDS_PARENT_PID is already gone; signal mask and dispositions reset
+ * (SIGPIPE ignored: a vanished peer is EPIPE). Also starts logging. */
+void isl_child_setup(const char *program);
+
+/* Parse the store options both programs take (--store, --sync, --map-size,
+ * --max-readers) at argv[*i]: 1 consumed (*i advanced past its value),
+ * 0 not a store option, -1 bad value (message in err). */
+int isl_store_option(struct isl_store_options *o, int argc, char **argv, int *i,
+                     char *err, size_t errlen);
+
+/* The address of DIR/writer.sock. When the path does not fit sun_path it
+ * goes through "/proc/self/fd/N/writer.sock" with N a directory fd kept in
+ * *dirfd (close it after bind/connect; -1 when not needed). 0, or -1. */
+int isl_writer_addr(const char *store_dir, struct sockaddr_un *addr, socklen_t *len,
+                    int *dirfd);
+
+/* A store write as the worker -> writer frame: {"t":"commit",...} for a
+ * put or delete, {"t":"quarantine",...} for a quarantine. A quarantined
+ * document that is not UTF-8 travels as "doc_hex". NULL on no memory. */
+json_t *isl_write_to_frame(const struct isl_store_write *w, long long seq);
+
+/* The reverse, validated as strictly as client input: 0 and *w (strings
+ * borrowed from frame, except *owned, a decoded doc_hex to free), or -1
+ * with a message. *seq is set whenever the frame has a valid "seq". */
+int isl_write_from_frame(const json_t *frame, struct isl_store_write *w, long long *seq,
+                         char **owned, char *err, size_t errlen);
+
+/* Set O_NONBLOCK on fd. 0, or -1. */
+int isl_set_nonblock(int fd);
+
+#endif

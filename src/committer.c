@@ -1,0 +1,246 @@
+/* The worker's commit path: direct LMDB or via islands-writer. */
+#include "islands/committer.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "islands/buf.h"
+#include "islands/frame.h"
+#include "islands/log.h"
+#include "islands/worker_proto.h"
+
+struct pending {
+    long long seq;
+    isl_commit_done done;
+    void *arg;
+    struct pending *next;
+};
+
+struct isl_committer {
+    struct ev_loop *loop;
+    struct isl_store *store;       /* direct mode */
+    int fd;                        /* group mode: the writer connection */
+    ev_io reader, writer_io;
+    struct isl_buf in, out;
+    struct pending *head, *tail;   /* in submit order */
+    size_t npending;
+    long long next_seq;
+    bool broken;
+    void (*on_broken)(void *arg);
+    void *on_broken_arg;
+};
+
+static const char LOST[] = "store error (connection to the store writer lost)";
+
+struct isl_committer *isl_committer_direct(struct ev_loop *loop, struct isl_store *store)
+{
+    struct isl_committer *c = calloc(1, sizeof *c);
+    if (c) {
+        c->loop = loop;
+        c->store = store;
+        c->fd = -1;
+    }
+    return c;
+}
+
+/* Fail every pending commit, once; then tell the owner. */
+static void break_connection(struct isl_committer *c, const char *why)
+{
+    if (c->broken)
+        return;
+    c->broken = true;
+    isl_log(ISL_LOG_ERR, "event=writer_connection_lost reason=\"%s\"", why);
+    ev_io_stop(c->loop, &c->reader);
+    ev_io_stop(c->loop, &c->writer_io);
+    while (c->head) {
+        struct pending *p = c->head;
+        c->head = p->next;
+        c->npending--;
+        p->done(p->arg, ISL_STORE_FAILED, LOST);
+        free(p);
+    }
+    c->tail = NULL;
+    if (c->on_broken)
+        c->on_broken(c->on_broken_arg);
+}
+
+static void flush_out(struct isl_committer *c)
+{
+    int rc = isl_buf_write_fd(&c->out, c->fd);
+    if (rc < 0)
+        break_connection(c, strerror(errno));
+    else if (rc == 1)
+        ev_io_start(c->loop, &c->writer_io);
+    else
+        ev_io_stop(c->loop, &c->writer_io);
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    flush_out(w->data);
+}
+
+/* One answer from the writer: complete the pending commit it names. */
+static int handle_answer(struct isl_committer *c, json_t *frame)
+{
+    const char *t = json_string_value(json_object_get(frame, "t"));
+    json_t *jseq = json_object_get(frame, "seq");
+    bool ok = t && strcmp(t, "committed") == 0;
+    const char *error = json_string_value(json_object_get(frame, "error"));
+    if (!t || (!ok && strcmp(t, "failed") != 0) || !json_is_integer(jseq) || (!ok && !error))
+        return -1;
+    long long seq = json_integer_value(jseq);
+    struct pending **pp = &c->head, *prev = NULL;
+    while (*pp && (*pp)->seq != seq) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    struct pending *p = *pp;
+    if (!p)
+        return -1;
+    *pp = p->next;
+    if (c->tail == p)
+        c->tail = prev;
+    c->npending--;
+    p->done(p->arg, ok ? ISL_STORE_OK : ISL_STORE_FAILED, ok ? NULL : error);
+    free(p);
+    return 0;
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct isl_committer *c = w->data;
+    ssize_t n = isl_buf_read_fd(&c->in, c->fd, 65536);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        break_connection(c, n == 0 ? "closed by the writer" : strerror(errno));
+        return;
+    }
+    json_t *frame;
+    int rc;
+    while (!c->broken && (rc = isl_frame_take(&c->in, &frame)) == 1) {
+        int bad = handle_answer(c, frame);
+        json_decref(frame);
+        if (bad) {
+            break_connection(c, "bad frame from the writer");
+            return;
+        }
+    }
+    if (!c->broken && rc < 0)
+        break_connection(c, "bad frame from the writer");
+}
+
+struct isl_committer *isl_committer_group(struct ev_loop *loop, const char *store_dir,
+                                          char *err, size_t errlen)
+{
+    struct sockaddr_un addr;
+    socklen_t len;
+    int dirfd;
+    if (isl_writer_addr(store_dir, &addr, &len, &dirfd) < 0) {
+        snprintf(err, errlen, "writer socket in %s: %s", store_dir, strerror(errno));
+        return NULL;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&addr, len);
+    int saved = errno;
+    if (dirfd >= 0)
+        close(dirfd);
+    if (rc < 0 || isl_set_nonblock(fd) < 0) {
+        snprintf(err, errlen, "connect to the store writer at %s/%s: %s", store_dir,
+                 ISL_WRITER_SOCK, strerror(saved));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    struct isl_committer *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->loop = loop;
+    c->fd = fd;
+    isl_buf_init(&c->in, ISL_FRAME_MAX + 8);
+    isl_buf_init(&c->out, 0);
+    ev_io_init(&c->reader, on_readable, fd, EV_READ);
+    ev_io_init(&c->writer_io, on_writable, fd, EV_WRITE);
+    c->reader.data = c->writer_io.data = c;
+    ev_io_start(loop, &c->reader);
+    return c;
+}
+
+void isl_committer_on_broken(struct isl_committer *c, void (*fn)(void *arg), void *arg)
+{
+    c->on_broken = fn;
+    c->on_broken_arg = arg;
+}
+
+bool isl_committer_broken(const struct isl_committer *c)
+{
+    return c->broken;
+}
+
+size_t isl_committer_pending(const struct isl_committer *c)
+{
+    return c->npending;
+}
+
+void isl_committer_submit(struct isl_committer *c, const struct isl_store_write *w,
+                          isl_commit_done done, void *arg)
+{
+    char err[256];
+    if (c->store) {
+        int rc = isl_store_commit(c->store, w, 1, err, sizeof err);
+        done(arg, rc, rc == ISL_STORE_OK ? NULL : err);
+        return;
+    }
+    if (c->broken) {
+        done(arg, ISL_STORE_FAILED, LOST);
+        return;
+    }
+    struct pending *p = malloc(sizeof *p);
+    json_t *frame = p ? isl_write_to_frame(w, c->next_seq) : NULL;
+    if (!frame || isl_frame_put(&c->out, frame) != 0) {
+        json_decref(frame);
+        free(p);
+        done(arg, ISL_STORE_FAILED, "store error (cannot encode the commit)");
+        return;
+    }
+    json_decref(frame);
+    *p = (struct pending){ .seq = c->next_seq++, .done = done, .arg = arg };
+    if (c->tail)
+        c->tail->next = p;
+    else
+        c->head = p;
+    c->tail = p;
+    c->npending++;
+    flush_out(c);
+}
+
+void isl_committer_free(struct isl_committer *c)
+{
+    if (!c)
+        return;
+    while (c->head) {
+        struct pending *p = c->head;
+        c->head = p->next;
+        free(p);
+    }
+    if (c->fd >= 0) {
+        ev_io_stop(c->loop, &c->reader);
+        ev_io_stop(c->loop, &c->writer_io);
+        close(c->fd);
+        isl_buf_free(&c->in);
+        isl_buf_free(&c->out);
+    }
+    free(c);
+}

@@ -7,11 +7,16 @@
 #include <ev.h>
 
 /* The listening socket passed by systemd (LISTEN_FDS/LISTEN_PID), made
- * non-blocking and close-on-exec, or -1 if none was passed. */
+ * non-blocking and close-on-exec, or -1 if none was passed. Call once: it
+ * removes LISTEN_* from the environment (the children must not see them).
+ * Of several sockets the first listening Unix stream socket is used and
+ * the rest closed; if none is one, -1 with the reason logged. */
 int notify_listen_fd(void);
 
 /* Start the watchdog timer on loop if WATCHDOG_USEC is set (pings at half
- * the interval from the event loop, so a wedged loop is noticed). */
+ * the interval from the event loop, so a wedged loop is noticed). Removes
+ * WATCHDOG_USEC/WATCHDOG_PID from the environment. The timer does not keep
+ * ev_run() alive on its own. */
 void notify_watchdog_start(struct ev_loop *loop);
 void notify_watchdog_stop(struct ev_loop *loop);
 

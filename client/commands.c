@@ -1,0 +1,213 @@
+/* Running one command: the remembered identity, the request, the exchange
+ * with islandsd, and what is remembered or forgotten after it. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "islands/client.h"
+
+#define REQUEST_ID 1
+
+static const char *const ops[CMD_COUNT] = {
+    [CMD_NEW] = "new_game", [CMD_JOIN] = "add_player", [CMD_PLACE] = "position_island",
+    [CMD_READY] = "set_islands", [CMD_GUESS] = "guess", [CMD_SHOW] = "state",
+    [CMD_END] = "end_game", [CMD_LIST] = "list", [CMD_STATUS] = "status",
+    [CMD_PING] = "ping", [CMD_CRASH] = "crash",
+};
+
+/* How a command uses the remembered identities of its game. */
+enum identity_use { ID_NONE, ID_OPTIONAL, ID_REQUIRED };
+
+static enum identity_use identity_use(enum cli_command cmd)
+{
+    switch (cmd) {
+    case CMD_PLACE: case CMD_READY: case CMD_GUESS:
+        return ID_REQUIRED;
+    case CMD_SHOW: case CMD_END:
+        return ID_OPTIONAL;
+    default:
+        return ID_NONE;
+    }
+}
+
+static bool uses_state_file(enum cli_command cmd)
+{
+    return cmd == CMD_NEW || cmd == CMD_JOIN || identity_use(cmd) != ID_NONE;
+}
+
+json_t *cli_build_request(const struct cli_args *a, const struct cli_identity *who, int player)
+{
+    if (a->command >= CMD_HELP)
+        return NULL;
+    json_t *r = json_pack("{s:i, s:s}", "id", REQUEST_ID, "op", ops[a->command]);
+    if (r == NULL)
+        return NULL;
+    if (a->command <= CMD_END || a->command == CMD_CRASH)
+        json_object_set_new(r, "game", json_string(a->arg[0]));
+    if (who != NULL) {
+        json_object_set_new(r, "player", json_string(isl_player_name((enum isl_player)player)));
+        json_object_set_new(r, "token", json_string(who->token));
+    }
+    switch (a->command) {
+    case CMD_NEW: case CMD_JOIN:
+        json_object_set_new(r, "name", json_string(a->arg[1]));
+        break;
+    case CMD_PLACE:
+        json_object_set_new(r, "island", json_string(a->arg[1]));
+        /* fall through */
+    case CMD_GUESS:
+        json_object_set_new(r, "row", json_integer(a->row));
+        json_object_set_new(r, "col", json_integer(a->col));
+        break;
+    case CMD_CRASH:
+        json_object_set_new(r, "signal", json_string(a->signal));
+        break;
+    default:
+        break;
+    }
+    return r;
+}
+
+static int local_error(const struct cli_env *env, const char *what)
+{
+    fprintf(env->err, "islands: %s\n", what);
+    return CLI_EXIT_USAGE;
+}
+
+/* Choose the identity for the command; -1 = none. *status is set on error. */
+static int choose_identity(const struct cli_args *a, const struct cli_memory *mem,
+                           const struct cli_env *env, int *status)
+{
+    enum identity_use use = identity_use(a->command);
+    bool any = mem->players[0].known || mem->players[1].known;
+    if (use == ID_NONE || (use == ID_OPTIONAL && !any && a->player == NULL))
+        return -1;
+    /* Either player's token may end a game. */
+    if (a->command == CMD_END && a->player == NULL && mem->players[0].known)
+        return ISL_PLAYER1;
+    char err[512];
+    int p = cli_pick_identity(mem, a->player, err, sizeof err);
+    if (p < 0)
+        *status = local_error(env, err);
+    return p;
+}
+
+/* One exchange with the daemon: the raw line and its JSON. Exit status. */
+static int exchange(const struct cli_args *a, const json_t *request, const struct cli_env *env,
+                    char **line, json_t **response)
+{
+    const char *path = isl_client_socket_path(a->socket);
+    struct isl_client *c = isl_client_connect(path, env->timeout_ms);
+    if (c == NULL) {
+        fprintf(env->err, "islands: cannot connect to %s: %s (is islandsd running?)\n",
+                path, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    size_t len = 0;
+    enum isl_client_status s = isl_client_send(c, request, env->timeout_ms);
+    if (s == ISL_CLIENT_OK)
+        s = isl_client_recv_line(c, line, &len, env->timeout_ms);
+    int saved = errno;
+    isl_client_close(c);
+    if (s == ISL_CLIENT_OK) {
+        *response = json_loadb(*line, len, JSON_REJECT_DUPLICATES, NULL);
+        if (json_is_boolean(json_object_get(*response, "ok")))
+            return CLI_EXIT_OK;
+        json_decref(*response);
+        *response = NULL;
+        free(*line);
+        *line = NULL;
+        s = ISL_CLIENT_BAD_LINE;
+    }
+    if (s == ISL_CLIENT_EOF)
+        fprintf(env->err, "islands: %s closed the connection without answering\n", path);
+    else if (s == ISL_CLIENT_TIMEOUT)
+        fprintf(env->err, "islands: no answer from %s within %d s\n", path, env->timeout_ms / 1000);
+    else if (s == ISL_CLIENT_BAD_LINE)
+        fprintf(env->err, "islands: %s sent something that is not a response\n", path);
+    else
+        fprintf(env->err, "islands: lost the connection to %s: %s\n", path, strerror(saved));
+    return CLI_EXIT_USAGE;
+}
+
+/* After a success: remember a new identity, or forget an ended game. */
+static int update_memory(const struct cli_args *a, const json_t *response, const char *dir,
+                         struct cli_memory *mem, const struct cli_env *env)
+{
+    char err[512];
+    if (a->command == CMD_END)
+        return cli_state_forget(dir, a->arg[0], err, sizeof err) == 0 ? CLI_EXIT_OK
+               : local_error(env, err);
+    if (a->command != CMD_NEW && a->command != CMD_JOIN)
+        return CLI_EXIT_OK;
+
+    const char *token = json_string_value(json_object_get(response, "token"));
+    enum isl_player p = a->command == CMD_NEW ? ISL_PLAYER1 : ISL_PLAYER2;
+    if (token == NULL || strlen(token) > CLI_TOKEN_MAX)
+        return local_error(env, "the server's answer holds no usable token");
+    isl_player_from_name(json_string_value(json_object_get(response, "player")), &p);
+    struct cli_identity *id = &mem->players[p];
+    id->known = true;
+    snprintf(id->token, sizeof id->token, "%s", token);
+    snprintf(id->name, sizeof id->name, "%s", a->arg[1]);
+    if (cli_state_save(dir, mem, err, sizeof err) == 0)
+        return CLI_EXIT_OK;
+    fprintf(env->err, "islands: %s\nislands: your token for game %s as %s is %s\n",
+            err, a->arg[0], isl_player_name(p), token);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_run(const struct cli_args *a, const struct cli_env *env)
+{
+    char dir[4096], err[512];
+    struct cli_memory mem;
+    memset(&mem, 0, sizeof mem);
+    if (uses_state_file(a->command)) {
+        if (cli_state_dir(dir, sizeof dir, err, sizeof err) != 0)
+            return local_error(env, err);
+        snprintf(mem.game, sizeof mem.game, "%s", a->arg[0]);
+        /* A new game starts a fresh memory, whatever an old file says. */
+        if (a->command != CMD_NEW && cli_state_load(dir, a->arg[0], &mem, err, sizeof err) < 0)
+            return local_error(env, err);
+    }
+    int status = CLI_EXIT_OK;
+    int player = choose_identity(a, &mem, env, &status);
+    if (status != CLI_EXIT_OK)
+        return status;
+    const struct cli_identity *who = player >= 0 ? &mem.players[player] : NULL;
+
+    json_t *request = cli_build_request(a, who, player);
+    if (request == NULL)
+        return local_error(env, "out of memory");
+    char *line = NULL;
+    json_t *response = NULL;
+    status = exchange(a, request, env, &line, &response);
+    json_decref(request);
+    if (status != CLI_EXIT_OK)
+        return status;
+
+    if (a->json)
+        fprintf(env->out, "%s\n", line);
+    bool ok = json_is_true(json_object_get(response, "ok"));
+    const char *code = json_string_value(json_object_get(response, "error"));
+    if (ok) {
+        status = update_memory(a, response, dir, &mem, env);
+        if (!a->json)
+            cli_print_result(a, response, who != NULL ? isl_player_name((enum isl_player)player)
+                                                      : NULL, env);
+    } else {
+        if (a->command == CMD_END && code != NULL && strcmp(code, "no_such_game") == 0)
+            cli_state_forget(dir, a->arg[0], err, sizeof err);  /* nothing left to end */
+        if (!a->json) {
+            char *text = cli_error_text(response);
+            fprintf(env->err, "islands: %s\n", text != NULL ? text : "the server refused");
+            free(text);
+        }
+        status = CLI_EXIT_GAME_ERROR;
+    }
+    json_decref(response);
+    free(line);
+    return status;
+}

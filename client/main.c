@@ -1,0 +1,69 @@
+/* islands: the command-line client of islandsd (see `islands --help`). */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define ANSWER_TIMEOUT_MS 30000
+#define DEFAULT_COLUMNS 80
+
+/* https://no-color.org: any non-empty NO_COLOR turns colour off. */
+static bool colour_wanted(void)
+{
+    const char *no_color = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    if (no_color != NULL && no_color[0] != '\0')
+        return false;
+    if (term != NULL && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(STDOUT_FILENO);
+}
+
+static int terminal_columns(void)
+{
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *columns = getenv("COLUMNS");
+    int n = columns != NULL ? atoi(columns) : 0;
+    return n > 0 ? n : DEFAULT_COLUMNS;
+}
+
+int main(int argc, char *argv[])
+{
+    struct cli_args args;
+    char err[512];
+    if (cli_parse(argc, argv, &args, err, sizeof err) != 0) {
+        fprintf(stderr, "islands: %s\n", err);
+        if (args.has_command)
+            cli_print_usage(stderr, args.command);
+        else
+            fputs("usage: islands [OPTIONS] COMMAND [ARGUMENTS]\n", stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (args.action == CLI_SHOW_VERSION) {
+        printf("islands %s\n", ISLANDS_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (args.action == CLI_SHOW_HELP) {
+        if (args.has_command)
+            cli_print_command_help(stdout, args.command);
+        else
+            cli_print_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    struct cli_env env = {
+        .out = stdout,
+        .err = stderr,
+        .draw = { .color = colour_wanted(), .width = terminal_columns() },
+        .timeout_ms = ANSWER_TIMEOUT_MS,
+    };
+    int status = cli_run(&args, &env);
+    if (fflush(stdout) != 0 && status == CLI_EXIT_OK) {
+        perror("islands: standard output");
+        status = CLI_EXIT_USAGE;
+    }
+    return status;
+}

@@ -1,0 +1,68 @@
+/* Plain sentences for the error codes of PROTOCOL.md. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct { const char *code, *sentence; } sentences[] = {
+    { "bad_request", "The server did not understand the request." },
+    { "request_too_large", "The request was too large for the server." },
+    { "unknown_op", "The server does not know this operation (is it an older version?)." },
+    { "no_such_game", "There is no such game." },
+    { "game_exists", "A game with that name exists already." },
+    { "unauthorized", "The server did not accept your player token for this game." },
+    { "forbidden", "Only the daemon's administrator may do that." },
+    { "invalid_coordinate", "That is off the board: rows and columns go from 1 to 10." },
+    { "invalid_island_type",
+      "There is no such island: use atoll, dot, l_shape, s_shape or square." },
+    { "overlapping_island", "That island would overlap another one." },
+    { "not_all_islands_positioned", "Position all five islands first." },
+    { "not_allowed", "That move is not allowed now." },
+    { "game_unavailable", "The game is not available right now; try again shortly." },
+    { "store_error", "The server could not save the change, so it was not made." },
+    { "busy", "The server is busy; try again shortly." },
+    { "internal", "The server had an internal error." },
+};
+
+const char *cli_error_sentence(const char *code)
+{
+    for (size_t i = 0; code != NULL && i < sizeof sentences / sizeof *sentences; i++)
+        if (strcmp(sentences[i].code, code) == 0)
+            return sentences[i].sentence;
+    return "The server refused the request.";
+}
+
+char *cli_error_text(const json_t *response)
+{
+    const char *code = json_string_value(json_object_get(response, "error"));
+    const char *message = json_string_value(json_object_get(response, "message"));
+    const char *outcome = json_string_value(json_object_get(response, "outcome"));
+    const char *hint = "";
+    if (outcome != NULL && strcmp(outcome, "unknown") == 0)
+        hint = " The move may or may not have been made: look with islands show.";
+    else if (code != NULL && strcmp(code, "unauthorized") == 0)
+        hint = " (Did the game end and start again under the same name?)";
+
+    char *text = NULL;
+    int n;
+    if (message != NULL && message[0] != '\0')
+        n = asprintf(&text, "%s (%s: %s)%s", cli_error_sentence(code),
+                     code != NULL ? code : "error", message, hint);
+    else
+        n = asprintf(&text, "%s (%s)%s", cli_error_sentence(code),
+                     code != NULL ? code : "error", hint);
+    if (n < 0)
+        return NULL;
+    cli_sanitize(text);
+    return text;
+}
+
+int cli_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}

@@ -1,0 +1,358 @@
+/* islands-worker: start-up, the supervisor channel, adopting and loading
+ * a game, the request queue, timeouts and exits. The messages are in
+ * docs/INTERNAL-PROTOCOL.md; serving one request is serve.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "islands/codec.h"
+#include "islands/exit_status.h"
+#include "islands/frame.h"
+#include "islands/log.h"
+#include "islands/worker_proto.h"
+#include "worker.h"
+
+#define PROTOCOL_ERROR EXIT_FAILURE
+
+static void usage(const char *msg)
+{
+    isl_log(ISL_LOG_ERR, "event=usage error=\"%s\"", msg);
+    fprintf(stderr,
+            "usage: islands-worker --store DIR [--sync full|nometa|none] [--map-size BYTES]\n"
+            "         [--max-readers N] [--group-commit | --direct-commit]\n"
+            "         [--game-timeout SECONDS] [--crash-injection] [--game NAME]\n");
+    exit(ISL_EXIT_USAGE);
+}
+
+void worker_exit(struct worker *w, int status)
+{
+    /* Blocking flush: an answer queued before exit must reach the supervisor. */
+    int fl = fcntl(ISL_CHANNEL_FD, F_GETFL);
+    if (fl >= 0)
+        fcntl(ISL_CHANNEL_FD, F_SETFL, fl & ~O_NONBLOCK);
+    while (w->out.len > 0 && isl_buf_write_fd(&w->out, ISL_CHANNEL_FD) == 0)
+        ;
+    _exit(status);
+}
+
+static void send_frame(struct worker *w, json_t *frame)
+{
+    if (isl_frame_put(&w->out, frame) != 0) {
+        isl_log(ISL_LOG_ERR, "event=frame_too_large game=%s", w->name);
+        worker_exit(w, PROTOCOL_ERROR);
+    }
+    json_decref(frame);
+    int rc = isl_buf_write_fd(&w->out, ISL_CHANNEL_FD);
+    if (rc < 0)
+        worker_exit(w, ISL_EXIT_NORMAL);   /* the supervisor is gone */
+    if (rc == 1)
+        ev_io_start(w->loop, &w->chan_out);
+}
+
+static json_t *rules_value(const struct worker *w)
+{
+    return w->loaded ? json_string(isl_rules_state_name(w->game.state)) : json_null();
+}
+
+static void arm_idle(struct worker *w)
+{
+    if (w->game_timeout_s > 0 && w->adopted && !w->busy)
+        ev_timer_again(w->loop, &w->idle);
+}
+
+static void protocol_error(struct worker *w, const char *what)
+{
+    isl_log(ISL_LOG_ERR, "event=bad_frame from=supervisor game=%s error=\"%s\"", w->name, what);
+    worker_exit(w, PROTOCOL_ERROR);
+}
+
+/* One request frame: validated like client input, then served. */
+static void start_request(struct worker *w, json_t *frame)
+{
+    json_t *seq = json_object_get(frame, "seq");
+    struct isl_request req;
+    const char *msg = "req: missing or not an object";
+    json_t *obj = json_object_get(frame, "req");
+    if (!json_is_integer(seq))
+        protocol_error(w, "seq: missing or not an integer");
+    if (!json_is_object(obj) || isl_request_parse(obj, true, &req, &msg) != ISL_OK)
+        protocol_error(w, msg);
+    if (!isl_op_is_game_op(req.op) || strcmp(req.game, w->name) != 0)
+        protocol_error(w, "req: not a game op for this worker's game");
+    w->busy = true;
+    w->seq = json_integer_value(seq);
+    ev_timer_stop(w->loop, &w->idle);
+    serve_request(w, &req);
+}
+
+static void drain_queue(struct worker *w)
+{
+    if (w->draining)
+        return;
+    w->draining = true;
+    while (!w->busy && json_array_size(w->queue) > 0) {
+        json_t *frame = json_incref(json_array_get(w->queue, 0));
+        json_array_remove(w->queue, 0);
+        start_request(w, frame);
+        json_decref(frame);
+    }
+    w->draining = false;
+}
+
+void worker_answer(struct worker *w, json_t *response)
+{
+    json_t *frame = json_pack("{s:s, s:I, s:o, s:o}", "t", "resp", "seq", (json_int_t)w->seq,
+                              "resp", response, "rules", rules_value(w));
+    send_frame(w, frame);
+    w->busy = false;
+    if (w->exit_after >= 0)
+        worker_exit(w, w->exit_after);
+    if (isl_committer_broken(w->committer))
+        worker_exit(w, ISL_EXIT_STORE);
+    if (w->stopping)
+        worker_exit(w, ISL_EXIT_NORMAL);
+    arm_idle(w);
+    drain_queue(w);
+}
+
+static void on_quarantined(void *arg, int rc, const char *error)
+{
+    struct worker *w = arg;
+    if (rc != ISL_STORE_OK)
+        isl_log(ISL_LOG_ERR, "event=quarantine_failed game=%s error=\"%s\"", w->name, error);
+    worker_exit(w, ISL_EXIT_CORRUPT);
+}
+
+/* Load the adopted game's record; a record that fails to decode is copied
+ * to quarantine (never overwritten or deleted) and we exit 65. */
+static void adopt(struct worker *w, const char *name)
+{
+    snprintf(w->name, sizeof w->name, "%s", name);
+    w->adopted = true;
+    char err[512], *doc = NULL;
+    size_t len = 0;
+    int rc = isl_store_load(w->store, name, &doc, &len, err, sizeof err);
+    if (rc < 0) {
+        isl_log(ISL_LOG_ERR, "event=load_failed game=%s error=\"%s\"", name, err);
+        worker_exit(w, ISL_EXIT_STORE);
+    }
+    if (rc == ISL_STORE_OK) {
+        if (isl_codec_load(doc, len, &w->game, err, sizeof err) != 0)
+            ;   /* err says why */
+        else if (strcmp(w->game.name, name) != 0)
+            snprintf(err, sizeof err, "game: \"%s\" is not the record's key", w->game.name);
+        else
+            err[0] = '\0';
+        if (err[0]) {
+            isl_log(ISL_LOG_ERR, "event=corrupt_record game=%s reason=\"%s\"", name, err);
+            struct isl_store_write q = { .kind = ISL_WRITE_QUARANTINE, .game = name,
+                                         .doc = doc, .doc_len = len, .reason = err };
+            w->busy = true;   /* later frames wait; we exit once it is stored */
+            isl_committer_submit(w->committer, &q, on_quarantined, w);
+            free(doc);
+            return;
+        }
+        w->loaded = true;
+    }
+    free(doc);
+    isl_log(ISL_LOG_INFO, "event=adopted game=%s rules=%s", name,
+            w->loaded ? isl_rules_state_name(w->game.state) : "none");
+    send_frame(w, json_pack("{s:s, s:s, s:o}", "t", "ready", "game", name, "rules",
+                            rules_value(w)));
+    arm_idle(w);
+}
+
+static void handle_frame(struct worker *w, json_t *frame)
+{
+    const char *t = json_string_value(json_object_get(frame, "t"));
+    if (!t)
+        protocol_error(w, "t: missing or not a string");
+    if (strcmp(t, "crash") == 0) {
+        const char *how = json_string_value(json_object_get(frame, "how"));
+        if (!how || strcmp(how, "EXIT") != 0)
+            protocol_error(w, "crash: how is not EXIT");
+        if (w->crash_injection)
+            _exit(ISL_EXIT_CRASH);
+        isl_log(ISL_LOG_WARNING, "event=crash_ignored reason=\"no --crash-injection\"");
+    } else if (strcmp(t, "adopt") == 0) {
+        const char *game = json_string_value(json_object_get(frame, "game"));
+        if (w->adopted)
+            protocol_error(w, "adopt: a game was adopted already");
+        if (!game || !isl_game_name_valid(game, strlen(game)))
+            protocol_error(w, "adopt: game missing or not a game name");
+        adopt(w, game);
+    } else if (strcmp(t, "req") == 0) {
+        if (!w->adopted)
+            protocol_error(w, "req: no game adopted yet");
+        json_array_append(w->queue, frame);
+        drain_queue(w);
+    } else {
+        protocol_error(w, "t: unknown message type");
+    }
+}
+
+static void on_chan_readable(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct worker *w = io->data;
+    ssize_t n = isl_buf_read_fd(&w->in, ISL_CHANNEL_FD, 65536);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        isl_log(ISL_LOG_INFO, "event=supervisor_gone game=%s", w->name);
+        worker_exit(w, ISL_EXIT_NORMAL);
+    }
+    json_t *frame;
+    int rc;
+    while ((rc = isl_frame_take(&w->in, &frame)) == 1) {
+        handle_frame(w, frame);
+        json_decref(frame);
+    }
+    if (rc < 0)
+        protocol_error(w, "not a frame holding a JSON object");
+}
+
+static void on_chan_writable(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)revents;
+    struct worker *w = io->data;
+    int rc = isl_buf_write_fd(&w->out, ISL_CHANNEL_FD);
+    if (rc < 0)
+        worker_exit(w, ISL_EXIT_NORMAL);
+    if (rc == 0)
+        ev_io_stop(loop, io);
+}
+
+static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct worker *w = sig->data;
+    w->stopping = true;
+    if (!w->busy)
+        worker_exit(w, ISL_EXIT_NORMAL);
+}
+
+static void on_timeout_deleted(void *arg, int rc, const char *error)
+{
+    struct worker *w = arg;
+    if (rc != ISL_STORE_OK) {
+        isl_log(ISL_LOG_ERR, "event=timeout_delete_failed game=%s error=\"%s\"", w->name, error);
+        worker_exit(w, ISL_EXIT_STORE);
+    }
+    isl_log(ISL_LOG_INFO, "event=game_timeout game=%s", w->name);
+    worker_exit(w, ISL_EXIT_GAME_ENDED);
+}
+
+static void on_idle_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)revents;
+    struct worker *w = t->data;
+    ev_timer_stop(loop, t);
+    if (w->busy)
+        return;
+    w->busy = true;   /* requests arriving now wait; we exit once deleted */
+    struct isl_store_write del = { .kind = ISL_WRITE_DELETE, .game = w->name };
+    if (w->loaded)
+        isl_committer_submit(w->committer, &del, on_timeout_deleted, w);
+    else
+        on_timeout_deleted(w, ISL_STORE_OK, NULL);
+}
+
+static void on_writer_lost(void *arg)
+{
+    struct worker *w = arg;
+    if (!w->busy)
+        worker_exit(w, ISL_EXIT_STORE);
+    /* else: the request in hand is answered store_error, then we exit */
+}
+
+struct args {
+    struct isl_store_options store;
+    bool group;
+    const char *game;
+};
+
+static void parse_args(int argc, char **argv, struct worker *w, struct args *a)
+{
+    char err[256];
+    a->group = true;
+    for (int i = 1; i < argc; i++) {
+        int rc = isl_store_option(&a->store, argc, argv, &i, err, sizeof err);
+        if (rc < 0)
+            usage(err);
+        if (rc > 0)
+            continue;
+        const char *opt = argv[i];
+        if (strcmp(opt, "--group-commit") == 0)
+            a->group = true;
+        else if (strcmp(opt, "--direct-commit") == 0)
+            a->group = false;
+        else if (strcmp(opt, "--crash-injection") == 0)
+            w->crash_injection = true;
+        else if (strcmp(opt, "--game-timeout") == 0 && i + 1 < argc) {
+            char *end;
+            errno = 0;
+            double s = strtod(argv[++i], &end);
+            if (errno || *end || end == argv[i] || !(s >= 0 && s < 1e9))
+                usage("--game-timeout: not a number of seconds");
+            w->game_timeout_s = s;
+        } else if (strcmp(opt, "--game") == 0 && i + 1 < argc) {
+            a->game = argv[++i];
+            if (!isl_game_name_valid(a->game, strlen(a->game)))
+                usage("--game: not a game name");
+        } else {
+            snprintf(err, sizeof err, "unknown option or missing value: %s", opt);
+            usage(err);
+        }
+    }
+    if (!a->store.path)
+        usage("--store DIR is required");
+    a->store.read_only = a->group;
+    a->store.crash_injection = w->crash_injection;
+}
+
+int main(int argc, char **argv)
+{
+    isl_child_setup("islands-worker");
+    static struct worker w;
+    struct args a = { 0 };
+    parse_args(argc, argv, &w, &a);
+    w.loop = ev_default_loop(EVFLAG_AUTO);
+    w.exit_after = -1;
+    w.queue = json_array();
+    isl_buf_init(&w.in, ISL_FRAME_MAX + 8);
+    isl_buf_init(&w.out, 0);
+
+    char err[512];
+    if (isl_store_open(&a.store, &w.store, err, sizeof err) != ISL_STORE_OK) {
+        isl_log(ISL_LOG_ERR, "event=store_open_failed error=\"%s\"", err);
+        return ISL_EXIT_STORE;
+    }
+    w.committer = a.group ? isl_committer_group(w.loop, a.store.path, err, sizeof err)
+                          : isl_committer_direct(w.loop, w.store);
+    if (!w.committer) {
+        isl_log(ISL_LOG_ERR, "event=writer_connect_failed error=\"%s\"", err);
+        return ISL_EXIT_STORE;
+    }
+    isl_committer_on_broken(w.committer, on_writer_lost, &w);
+
+    isl_set_nonblock(ISL_CHANNEL_FD);
+    ev_io_init(&w.chan_in, on_chan_readable, ISL_CHANNEL_FD, EV_READ);
+    ev_io_init(&w.chan_out, on_chan_writable, ISL_CHANNEL_FD, EV_WRITE);
+    ev_signal_init(&w.sigterm, on_sigterm, SIGTERM);
+    ev_init(&w.idle, on_idle_timeout);
+    w.idle.repeat = w.game_timeout_s;
+    w.chan_in.data = w.chan_out.data = w.sigterm.data = w.idle.data = &w;
+    ev_io_start(w.loop, &w.chan_in);
+    ev_signal_start(w.loop, &w.sigterm);
+
+    if (a.game)
+        adopt(&w, a.game);
+    else
+        send_frame(&w, json_pack("{s:s}", "t", "spare"));
+    ev_run(w.loop, 0);
+    worker_exit(&w, ISL_EXIT_NORMAL);
+}

@@ -1,0 +1,209 @@
+/* One request against the worker's game: check the token, apply the move
+ * to a copy, commit the new document, and answer only once it is stored. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "islands/codec.h"
+#include "islands/exit_status.h"
+#include "islands/log.h"
+#include "islands/token.h"
+#include "worker.h"
+
+static bool token_ok(const struct worker *w, const struct isl_request *r)
+{
+    return r->has_player && r->has_token && isl_game_token_matches(&w->game, r->player, r->token);
+}
+
+static void answer_error(struct worker *w, enum isl_error e, const char *message)
+{
+    worker_answer(w, isl_response_error(e, message));
+}
+
+static void on_committed(void *arg, int rc, const char *error)
+{
+    struct worker *w = arg;
+    json_t *answer = w->answer;
+    w->answer = NULL;
+    if (rc != ISL_STORE_OK) {
+        /* Not stored, so not made: the old game stays. */
+        isl_log(ISL_LOG_ERR, "event=commit_failed game=%s error=\"%s\"", w->name, error);
+        json_decref(answer);
+        w->exit_after = -1;
+        answer_error(w, ISL_E_STORE_ERROR, error);
+        return;
+    }
+    if (w->next_deletes)
+        w->loaded = false;
+    else {
+        w->game = w->next;
+        w->loaded = true;
+    }
+    worker_answer(w, answer);
+}
+
+/* Store w->next (or delete the record), then answer `answer`. */
+static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
+{
+    struct isl_store_write write = { .game = w->name };
+    char *doc = NULL;
+    w->next_deletes = deletes;
+    if (deletes) {
+        write.kind = ISL_WRITE_DELETE;
+    } else {
+        doc = isl_codec_dump(&w->next);
+        if (!doc) {
+            json_decref(answer);
+            answer_error(w, ISL_E_INTERNAL, "cannot encode the game");
+            return;
+        }
+        write.kind = ISL_WRITE_PUT;
+        write.doc = doc;
+        write.doc_len = strlen(doc);
+        write.rules = isl_rules_state_name(w->next.state);
+    }
+    w->answer = answer;
+    isl_committer_submit(w->committer, &write, on_committed, w);
+    free(doc);
+}
+
+static json_t *ok_with(const char *key, json_t *value)
+{
+    json_t *r = isl_response_ok();
+    if (key)
+        json_object_set_new(r, key, value);
+    return r;
+}
+
+static void new_game(struct worker *w, const struct isl_request *r)
+{
+    char token[ISL_TOKEN_LEN + 1];
+    if (isl_token_generate(token) != 0) {
+        answer_error(w, ISL_E_INTERNAL, "no random token available");
+        return;
+    }
+    isl_game_new(&w->next, w->name, r->name, token);
+    json_t *answer = ok_with("game", json_string(w->name));
+    json_object_set_new(answer, "player", json_string("player1"));
+    json_object_set_new(answer, "token", json_string(token));
+    commit_then_answer(w, answer, false);
+}
+
+static void add_player(struct worker *w, const struct isl_request *r)
+{
+    char token[ISL_TOKEN_LEN + 1];
+    if (isl_token_generate(token) != 0) {
+        answer_error(w, ISL_E_INTERNAL, "no random token available");
+        return;
+    }
+    enum isl_error e = isl_game_add_player(&w->next, r->name, token);
+    if (e != ISL_OK) {
+        answer_error(w, e, NULL);
+        return;
+    }
+    json_t *answer = ok_with("player", json_string("player2"));
+    json_object_set_new(answer, "token", json_string(token));
+    commit_then_answer(w, answer, false);
+}
+
+static void guess(struct worker *w, const struct isl_request *r)
+{
+    struct isl_guess_result g;
+    enum isl_error e = isl_game_guess(&w->next, r->player, r->row, r->col, &g);
+    if (e != ISL_OK) {
+        answer_error(w, e, NULL);
+        return;
+    }
+    json_t *answer = ok_with("hit", json_boolean(g.hit));
+    json_object_set_new(answer, "forested",
+                        g.forested_any ? json_string(isl_island_name(g.forested)) : json_null());
+    json_object_set_new(answer, "win", json_boolean(g.win));
+    commit_then_answer(w, answer, false);
+}
+
+static void state(struct worker *w, const struct isl_request *r)
+{
+    enum isl_view view;
+    if (r->has_player) {
+        if (!token_ok(w, r)) {
+            answer_error(w, ISL_E_UNAUTHORIZED, NULL);
+            return;
+        }
+        view = r->player == ISL_PLAYER1 ? ISL_VIEW_PLAYER1 : ISL_VIEW_PLAYER2;
+    } else {
+        view = r->admin ? ISL_VIEW_ADMIN : ISL_VIEW_PUBLIC;
+    }
+    json_t *result = isl_codec_state_view(&w->game, view);
+    json_t *answer = isl_response_ok();
+    if (!result) {
+        json_decref(answer);
+        answer_error(w, ISL_E_INTERNAL, "cannot encode the state");
+        return;
+    }
+    json_object_update(answer, result);
+    json_decref(result);
+    worker_answer(w, answer);
+}
+
+void serve_request(struct worker *w, const struct isl_request *r)
+{
+    w->exit_after = -1;
+    if (!w->loaded) {
+        if (r->op == ISL_OP_NEW_GAME)
+            new_game(w, r);
+        else
+            answer_error(w, ISL_E_NO_SUCH_GAME, NULL);
+        return;
+    }
+    w->next = w->game;
+    enum isl_error e;
+    switch (r->op) {
+    case ISL_OP_NEW_GAME:
+        answer_error(w, ISL_E_GAME_EXISTS, NULL);
+        return;
+    case ISL_OP_ADD_PLAYER:
+        add_player(w, r);
+        return;
+    case ISL_OP_STATE:
+        state(w, r);
+        return;
+    case ISL_OP_END_GAME:
+        if (r->has_player ? !token_ok(w, r) : !r->admin) {
+            answer_error(w, ISL_E_UNAUTHORIZED, NULL);
+            return;
+        }
+        w->exit_after = ISL_EXIT_GAME_ENDED;   /* once answered */
+        commit_then_answer(w, isl_response_ok(), true);
+        return;
+    default:
+        break;
+    }
+    /* The player ops: the token before anything else. */
+    if (!token_ok(w, r)) {
+        answer_error(w, ISL_E_UNAUTHORIZED, NULL);
+        return;
+    }
+    switch (r->op) {
+    case ISL_OP_POSITION_ISLAND:
+        e = isl_game_position_island(&w->next, r->player, r->island, r->row, r->col);
+        if (e != ISL_OK)
+            answer_error(w, e, NULL);
+        else
+            commit_then_answer(w, isl_response_ok(), false);
+        return;
+    case ISL_OP_SET_ISLANDS:
+        e = isl_game_set_islands(&w->next, r->player);
+        if (e != ISL_OK)
+            answer_error(w, e, NULL);
+        else
+            commit_then_answer(w, ok_with("board",
+                                          isl_codec_board(&w->next.players[r->player].board)),
+                               false);
+        return;
+    case ISL_OP_GUESS:
+        guess(w, r);
+        return;
+    default:
+        answer_error(w, ISL_E_INTERNAL, "not a game op");
+        return;
+    }
+}

@@ -1,0 +1,54 @@
+/* islands-worker: one game in memory, served one request at a time. */
+#ifndef ISLANDS_WORKER_H
+#define ISLANDS_WORKER_H
+
+#include <ev.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "islands/buf.h"
+#include "islands/committer.h"
+#include "islands/game.h"
+#include "islands/request.h"
+#include "islands/store.h"
+
+struct worker {
+    struct ev_loop *loop;
+    struct isl_store *store;
+    struct isl_committer *committer;
+    bool crash_injection;
+    double game_timeout_s;         /* 0 = never */
+
+    /* the supervisor channel (fd 3) */
+    ev_io chan_in, chan_out;
+    struct isl_buf in, out;
+    ev_signal sigterm;
+    ev_timer idle;
+    bool stopping;                 /* SIGTERM seen: exit after the request in hand */
+
+    char name[ISL_GAME_NAME_MAX + 1];
+    bool adopted;
+    bool loaded;                   /* a stored record exists and is in `game` */
+    struct isl_game game;
+
+    /* the request in hand */
+    bool busy;
+    long long seq;
+    struct isl_game next;          /* the changed copy, adopted once committed */
+    bool next_deletes;             /* the commit deletes the record */
+    json_t *answer;                /* the success response, sent once committed */
+    int exit_after;                /* exit status after answering, or -1 */
+    json_t *queue;                 /* later request frames, in order */
+    bool draining;                 /* inside the queue loop (no recursion) */
+};
+
+/* serve.c: handle one request; answers now or after its commit. */
+void serve_request(struct worker *w, const struct isl_request *req);
+
+/* main.c: send the answer to the request in hand (response stolen) and
+ * move on: exit if asked to, else serve the next queued frame. */
+void worker_answer(struct worker *w, json_t *response);
+/* Flush everything queued to the supervisor, then _exit(status). */
+void worker_exit(struct worker *w, int status) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,497 @@
+/* The `islands` program against tests/programs/fake_islandsd: the exact
+ * requests sent, the token remembered and used again, exit statuses 0/1/2,
+ * --json, NO_COLOR, XDG_STATE_HOME and the modes of the state files. */
+#include "test_cli_harness.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+
+#include "../support/check_main.h"
+
+static char dir[128];
+static char socket_path[192], log_path[192], answers_path[192], state_home[192];
+static char env_socket[224], env_xdg[224], env_home[224];
+static pid_t fake = -1;
+
+static char root[64];
+
+static void make_root(void)
+{
+    make_temp_dir(root, sizeof root, NULL);
+}
+
+static void remove_root(void)
+{
+    remove_tree(root);
+}
+
+static void setup(void)
+{
+    make_temp_dir(dir, sizeof dir, root);
+    snprintf(socket_path, sizeof socket_path, "%s/islandsd.sock", dir);
+    snprintf(log_path, sizeof log_path, "%s/requests.log", dir);
+    snprintf(answers_path, sizeof answers_path, "%s/answers", dir);
+    snprintf(state_home, sizeof state_home, "%s/state", dir);
+    snprintf(env_socket, sizeof env_socket, "ISLANDS_SOCKET=%s", socket_path);
+    snprintf(env_xdg, sizeof env_xdg, "XDG_STATE_HOME=%s", state_home);
+    snprintf(env_home, sizeof env_home, "HOME=%s/home", dir);
+}
+
+static void teardown(void)
+{
+    stop_program(fake);
+    fake = -1;
+    remove_tree(dir);
+}
+
+/* Start the fake daemon with these canned answers ("OP JSON" lines). */
+static void start_fake(const char *answers)
+{
+    write_whole_file(answers_path, answers);
+    char fake_path[512];
+    snprintf(fake_path, sizeof fake_path, "%s/tests/programs/fake_islandsd",
+             program_path("ISLANDS_BUILD", "build"));
+    const char *argv[] = { fake_path, socket_path, log_path, answers_path, NULL };
+    fake = start_program(NULL, argv);
+    wait_for_server(socket_path, fake, 5000);
+    write_whole_file(log_path, "");     /* forget the readiness ping */
+}
+
+/* Run islands with the standard environment plus `extra` (may be NULL). */
+static void islands_env(const char *extra, bool terminal, struct cli_result *r, ...)
+{
+    const char *argv[16] = { program_path("ISLANDS_CLIENT", "build/islands") };
+    va_list ap;
+    va_start(ap, r);
+    int n = 1;
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && n < 15)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    const char *env[] = { env_socket, env_xdg, env_home, extra, NULL };
+    run_program(dir, env, argv, terminal, r);
+}
+
+#define ISLANDS(r, ...) islands_env(NULL, false, r, __VA_ARGS__, (const char *)NULL)
+
+static char *requests(void)
+{
+    char *text = read_whole_file(log_path);
+    ck_assert_ptr_nonnull(text);
+    return text;
+}
+
+static void check_requests(const char *expected)
+{
+    char *text = requests();
+    ck_assert_str_eq(text, expected);
+    free(text);
+}
+
+static char *state_file(const char *name)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/islands/%s", state_home, name);
+    return path;
+}
+
+#define NEW_G1 "new_game {\"ok\":true,\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\"}\n"
+#define JOIN_G1 "add_player {\"ok\":true,\"player\":\"player2\",\"token\":\"tok2\"}\n"
+
+START_TEST(new_remembers_the_token_in_a_private_file)
+{
+    start_fake(NEW_G1);
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann Lee");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "Created game g1: you are player1 (Ann Lee).\n"
+                            "Waiting for a second player: islands join g1 NAME\n");
+    ck_assert_str_eq(r.err, "");
+    free_result(&r);
+    check_requests("{\"id\":1,\"op\":\"new_game\",\"game\":\"g1\",\"name\":\"Ann Lee\"}\n");
+
+    struct stat st;
+    char islands_dir[256];
+    snprintf(islands_dir, sizeof islands_dir, "%s/islands", state_home);
+    ck_assert_int_eq(stat(islands_dir, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
+    ck_assert_int_eq(stat(state_file("game-g1.json"), &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    char *saved = read_whole_file(state_file("game-g1.json"));
+    json_t *doc = json_loads(saved, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "game")), "g1");
+    json_t *p1 = json_object_get(json_object_get(doc, "players"), "player1");
+    ck_assert_str_eq(json_string_value(json_object_get(p1, "token")), "tok1");
+    ck_assert_str_eq(json_string_value(json_object_get(p1, "name")), "Ann Lee");
+    json_decref(doc);
+    free(saved);
+}
+END_TEST
+
+START_TEST(the_token_is_used_again_for_moves)
+{
+    start_fake(NEW_G1
+               "position_island {\"ok\":true}\n"
+               "set_islands {\"ok\":true,\"board\":{\"dot\":{\"squares\":[[1,1]],\"hit\":[],"
+               "\"forested\":false}}}\n"
+               "guess {\"ok\":true,\"hit\":true,\"forested\":\"dot\",\"win\":true}\n");
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ISLANDS(&r, "place", "g1", "dot", "1", "1");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "Placed the dot at row 1, column 1.\n");
+    free_result(&r);
+    ISLANDS(&r, "ready", "g1");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "Your board\n    1  2  3"));
+    ck_assert_ptr_nonnull(strstr(r.out, "\n 1  D  .  ."));
+    ck_assert_ptr_nonnull(strstr(r.out, "Your islands are set.\n"));
+    free_result(&r);
+    ISLANDS(&r, "guess", "g1", "7", "10");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "Hit!\nYou forested the dot.\nYou won!\n");
+    free_result(&r);
+    check_requests(
+        "{\"id\":1,\"op\":\"new_game\",\"game\":\"g1\",\"name\":\"Ann\"}\n"
+        "{\"id\":1,\"op\":\"position_island\",\"game\":\"g1\",\"player\":\"player1\","
+        "\"token\":\"tok1\",\"island\":\"dot\",\"row\":1,\"col\":1}\n"
+        "{\"id\":1,\"op\":\"set_islands\",\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\"}\n"
+        "{\"id\":1,\"op\":\"guess\",\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\","
+        "\"row\":7,\"col\":10}\n");
+}
+END_TEST
+
+START_TEST(both_identities_need_player_to_choose)
+{
+    start_fake(NEW_G1 JOIN_G1 "guess {\"ok\":true,\"hit\":false,\"forested\":null,\"win\":false}\n");
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ISLANDS(&r, "join", "g1", "Bob");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "Joined game g1: you are player2 (Bob).\n"
+                            "Next: islands place g1 ISLAND ROW COL\n");
+    free_result(&r);
+    ISLANDS(&r, "guess", "g1", "1", "1");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, "islands: you hold both players of game g1 here: "
+                            "choose one with --player\n");
+    free_result(&r);
+    ISLANDS(&r, "--player", "player2", "guess", "g1", "1", "1");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "Miss.\n");
+    free_result(&r);
+    check_requests(
+        "{\"id\":1,\"op\":\"new_game\",\"game\":\"g1\",\"name\":\"Ann\"}\n"
+        "{\"id\":1,\"op\":\"add_player\",\"game\":\"g1\",\"name\":\"Bob\"}\n"
+        "{\"id\":1,\"op\":\"guess\",\"game\":\"g1\",\"player\":\"player2\",\"token\":\"tok2\","
+        "\"row\":1,\"col\":1}\n");
+}
+END_TEST
+
+START_TEST(moves_without_an_identity_send_nothing)
+{
+    start_fake("");
+    struct cli_result r;
+    ISLANDS(&r, "ready", "g9");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, "islands: you have not joined game g9 here "
+                            "(islands new or islands join first)\n");
+    free_result(&r);
+    check_requests("");
+}
+END_TEST
+
+START_TEST(an_error_answer_is_exit_1_with_a_sentence)
+{
+    start_fake(NEW_G1 "guess {\"ok\":false,\"error\":\"not_allowed\",\"message\":\"not your turn\"}\n");
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ISLANDS(&r, "guess", "g1", "2", "2");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_str_eq(r.err, "islands: That move is not allowed now. (not_allowed: not your turn)\n");
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(json_prints_the_response_line_unchanged)
+{
+    start_fake("ping {\"ok\":true,\"version\":\"9.9\",\"protocol\":1}\n"
+               "new_game {\"ok\":false,\"error\":\"game_exists\",\"message\":\"taken\"}\n");
+    struct cli_result r;
+    ISLANDS(&r, "ping", "--json");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "{\"id\":1,\"ok\":true,\"version\":\"9.9\",\"protocol\":1}\n");
+    free_result(&r);
+    ISLANDS(&r, "ping");
+    ck_assert_str_eq(r.out, "islandsd 9.9, protocol 1\n");
+    free_result(&r);
+    ISLANDS(&r, "--json", "new", "g1", "Ann");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(r.out, "{\"id\":1,\"ok\":false,\"error\":\"game_exists\",\"message\":\"taken\"}\n");
+    ck_assert_str_eq(r.err, "");
+    free_result(&r);
+    /* A refused new game remembers nothing. */
+    ck_assert_int_eq(access(state_file("game-g1.json"), F_OK), -1);
+}
+END_TEST
+
+START_TEST(connection_trouble_is_exit_2)
+{
+    struct cli_result r;
+    ISLANDS(&r, "ping");    /* nothing listens yet */
+    ck_assert_int_eq(r.status, 2);
+    char expected[512];
+    snprintf(expected, sizeof expected, "islands: cannot connect to %s: No such file or "
+             "directory (is islandsd running?)\n", socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+
+    start_fake("status CLOSE\n");
+    ISLANDS(&r, "status");
+    ck_assert_int_eq(r.status, 2);
+    snprintf(expected, sizeof expected,
+             "islands: %s closed the connection without answering\n", socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(usage_errors_are_exit_2_with_the_usage_line)
+{
+    start_fake("");
+    struct cli_result r;
+    ISLANDS(&r, "place", "g1", "atoll", "one", "2");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, "islands: ROW must be an integer, not 'one'\n"
+                            "usage: islands [OPTIONS] place GAME ISLAND ROW COL\n");
+    free_result(&r);
+    ISLANDS(&r, "join", "g1");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, "islands: join: too few arguments\n"
+                            "usage: islands [OPTIONS] join GAME NAME\n");
+    free_result(&r);
+    ISLANDS(&r, "help", "guess");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "usage: islands [OPTIONS] guess GAME ROW COL\n"));
+    free_result(&r);
+    ISLANDS(&r, "--version");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "islands "));
+    free_result(&r);
+    check_requests("");
+}
+END_TEST
+
+START_TEST(end_forgets_the_game)
+{
+    start_fake(NEW_G1 "end_game {\"ok\":true}\n"
+               "end_game {\"ok\":false,\"error\":\"no_such_game\",\"message\":\"gone\"}\n");
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ck_assert_int_eq(access(state_file("game-g1.json"), F_OK), 0);
+    ISLANDS(&r, "end", "g1");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "Game g1 ended.\n");
+    free_result(&r);
+    ck_assert_int_eq(access(state_file("game-g1.json"), F_OK), -1);
+    /* Ending a game that is already gone also forgets a stale memory. */
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ISLANDS(&r, "end", "g1");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(r.err, "islands: There is no such game. (no_such_game: gone)\n");
+    free_result(&r);
+    ck_assert_int_eq(access(state_file("game-g1.json"), F_OK), -1);
+    ISLANDS(&r, "end", "g1");       /* nothing remembered: an admin-style end */
+    free_result(&r);
+    check_requests(
+        "{\"id\":1,\"op\":\"new_game\",\"game\":\"g1\",\"name\":\"Ann\"}\n"
+        "{\"id\":1,\"op\":\"end_game\",\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\"}\n"
+        "{\"id\":1,\"op\":\"new_game\",\"game\":\"g1\",\"name\":\"Ann\"}\n"
+        "{\"id\":1,\"op\":\"end_game\",\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\"}\n"
+        "{\"id\":1,\"op\":\"end_game\",\"game\":\"g1\"}\n");
+}
+END_TEST
+
+START_TEST(dot_names_are_stored_under_escaped_file_names)
+{
+    start_fake("new_game {\"ok\":true,\"game\":\"..\",\"player\":\"player1\",\"token\":\"tokdd\"}\n");
+    struct cli_result r;
+    ISLANDS(&r, "new", "..", "Ann");
+    ck_assert_int_eq(r.status, 0);
+    free_result(&r);
+    /* The only file in the directory, whose name is neither "." nor "..". */
+    char islands_dir[256];
+    snprintf(islands_dir, sizeof islands_dir, "%s/islands", state_home);
+    DIR *d = opendir(islands_dir);
+    ck_assert_ptr_nonnull(d);
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        ck_assert_str_eq(e->d_name, "game-%2E%2E.json");
+        files++;
+    }
+    closedir(d);
+    ck_assert_int_eq(files, 1);
+    char *saved = read_whole_file(state_file("game-%2E%2E.json"));
+    ck_assert_ptr_nonnull(strstr(saved, "\"tokdd\""));
+    free(saved);
+}
+END_TEST
+
+#define SHOW_ANSWER \
+    "state {\"ok\":true,\"game\":\"g1\",\"rules\":{\"state\":\"player1_turn\"," \
+    "\"player1\":\"islands_set\",\"player2\":\"islands_set\"},\"player1\":{\"name\":\"Ann\"," \
+    "\"board\":{\"dot\":{\"squares\":[[3,3]],\"hit\":[],\"forested\":false}}," \
+    "\"guesses\":{\"hits\":[],\"misses\":[]}},\"player2\":{\"name\":\"Bob\"," \
+    "\"guesses\":{\"hits\":[],\"misses\":[[9,9]]}}}\n"
+
+START_TEST(show_draws_the_board_with_the_token)
+{
+    start_fake(NEW_G1 SHOW_ANSWER);
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ISLANDS(&r, "show", "g1");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "Game g1: Ann vs Bob (you are Ann, player1)\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, " 3  .  .  D  ."));
+    ck_assert_ptr_nonnull(strstr(r.out, " 9  .  .  .  .  .  .  .  .  o  ."));
+    ck_assert_ptr_nonnull(strstr(r.out, "\nYour turn\n"));
+    ck_assert_ptr_null(strchr(r.out, '\033'));      /* not a terminal: no colour */
+    free_result(&r);
+    check_requests("{\"id\":1,\"op\":\"new_game\",\"game\":\"g1\",\"name\":\"Ann\"}\n"
+                   "{\"id\":1,\"op\":\"state\",\"game\":\"g1\",\"player\":\"player1\","
+                   "\"token\":\"tok1\"}\n");
+}
+END_TEST
+
+START_TEST(colour_on_a_terminal_unless_no_color)
+{
+    start_fake(NEW_G1 SHOW_ANSWER);
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    islands_env(NULL, true, &r, "show", "g1", (const char *)NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "\033[32mD\033[0m"));
+    free_result(&r);
+    islands_env("NO_COLOR=1", true, &r, "show", "g1", (const char *)NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "Your turn"));
+    ck_assert_ptr_null(strchr(r.out, '\033'));
+    free_result(&r);
+    /* An empty NO_COLOR does not count. */
+    islands_env("NO_COLOR=", true, &r, "show", "g1", (const char *)NULL);
+    ck_assert_ptr_nonnull(strstr(r.out, "\033[32mD\033[0m"));
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(state_goes_under_home_without_xdg_state_home)
+{
+    start_fake(NEW_G1);
+    struct cli_result r;
+    const char *argv[] = { program_path("ISLANDS_CLIENT", "build/islands"), "new", "g1", "Ann", NULL };
+    const char *env[] = { env_socket, env_home, "XDG_STATE_HOME=relative/dir", NULL };
+    run_program(dir, env, argv, false, &r);
+    ck_assert_int_eq(r.status, 0);
+    free_result(&r);
+    char path[256];
+    snprintf(path, sizeof path, "%s/home/.local/state/islands/game-g1.json", dir);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    ck_assert_int_eq(access(state_file("game-g1.json"), F_OK), -1);
+}
+END_TEST
+
+START_TEST(socket_option_wins_over_the_environment)
+{
+    start_fake("ping {\"ok\":true,\"version\":\"1\",\"protocol\":1}\n");
+    struct cli_result r;
+    const char *argv[] = { program_path("ISLANDS_CLIENT", "build/islands"),
+                           "--socket", socket_path, "ping", NULL };
+    const char *env[] = { "ISLANDS_SOCKET=/nonexistent/islands.sock", env_xdg, NULL };
+    run_program(dir, env, argv, false, &r);
+    ck_assert_int_eq(r.status, 0);
+    free_result(&r);
+    argv[1] = "ping";
+    argv[2] = NULL;
+    run_program(dir, env, argv, false, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "cannot connect to /nonexistent/islands.sock"));
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(admin_tables)
+{
+    start_fake("list {\"ok\":true,\"games\":[{\"game\":\"g1\",\"state\":\"player1_turn\","
+               "\"pid\":4242,\"restarts\":0},{\"game\":\"longer-name\",\"state\":\"initialized\","
+               "\"pid\":null,\"restarts\":3}]}\n"
+               "status {\"ok\":true,\"strategy\":\"simple_one_for_one\",\"intensity\":1,"
+               "\"period\":5,\"children\":1,\"games\":2,\"restarts\":3,\"uptime_s\":60,"
+               "\"spares\":2}\n"
+               "crash {\"ok\":true,\"pid\":4242}\n");
+    struct cli_result r;
+    ISLANDS(&r, "list");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out,
+        "GAME         STATE               PID  RESTARTS\n"
+        "g1           player1_turn       4242         0\n"
+        "longer-name  initialized           -         3\n");
+    free_result(&r);
+    ISLANDS(&r, "status");
+    ck_assert_str_eq(r.out,
+        "strategy   simple_one_for_one\n"
+        "intensity  1\n"
+        "period     5\n"
+        "children   1\n"
+        "games      2\n"
+        "restarts   3\n"
+        "uptime_s   60\n"
+        "spares     2\n");
+    free_result(&r);
+    ISLANDS(&r, "crash", "g1", "segv");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "Crashed the worker of game g1 (pid 4242) with SEGV.\n");
+    free_result(&r);
+    check_requests("{\"id\":1,\"op\":\"list\"}\n{\"id\":1,\"op\":\"status\"}\n"
+                   "{\"id\":1,\"op\":\"crash\",\"game\":\"g1\",\"signal\":\"SEGV\"}\n");
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("fake_daemon");
+    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, new_remembers_the_token_in_a_private_file);
+    tcase_add_test(tc, the_token_is_used_again_for_moves);
+    tcase_add_test(tc, both_identities_need_player_to_choose);
+    tcase_add_test(tc, moves_without_an_identity_send_nothing);
+    tcase_add_test(tc, an_error_answer_is_exit_1_with_a_sentence);
+    tcase_add_test(tc, json_prints_the_response_line_unchanged);
+    tcase_add_test(tc, connection_trouble_is_exit_2);
+    tcase_add_test(tc, usage_errors_are_exit_2_with_the_usage_line);
+    tcase_add_test(tc, end_forgets_the_game);
+    tcase_add_test(tc, dot_names_are_stored_under_escaped_file_names);
+    tcase_add_test(tc, show_draws_the_board_with_the_token);
+    tcase_add_test(tc, colour_on_a_terminal_unless_no_color);
+    tcase_add_test(tc, state_goes_under_home_without_xdg_state_home);
+    tcase_add_test(tc, socket_option_wins_over_the_environment);
+    tcase_add_test(tc, admin_tables);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+ISL_CHECK_MAIN(cli_suite)

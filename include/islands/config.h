@@ -1,5 +1,20 @@
 /* islands.conf: every key, its default, parsing (libinih) and validation.
- * islands.conf at the top of the tree documents each key. */
+ * islands.conf at the top of the tree documents each key.
+ *
+ * Syntax: "key = value" lines at the top level (no [sections]); comment
+ * lines start with '#' or ';'. Each key is named as its field below except
+ * period (period_s), shutdown (shutdown_ms: "brutal_kill" or milliseconds),
+ * game_timeout (game_timeout_s) and hibernate_after (hibernate_after_s).
+ * Numbers are plain decimal integers (sizes in bytes); booleans are true or
+ * false; log_level is err, warning, notice, info or debug.
+ *
+ * SIGHUP re-reads: intensity, period, restart, shutdown, restart_delay_ms,
+ * restart_delay_max_ms, max_start_failures, the limits (max_children,
+ * spare_workers, max_clients, max_request, max_output, max_games,
+ * queue_limit), the timeouts (request_timeout_ms, game_timeout),
+ * hibernate_after, log_level and crash_injection.
+ * Fixed until restart: socket, store, worker, writer, strategy, activation,
+ * sync, group_commit, map_size, max_readers. */
 #ifndef ISLANDS_CONFIG_H
 #define ISLANDS_CONFIG_H
 
@@ -62,9 +77,19 @@ int isl_config_load(struct isl_config *c, const char *path, char *err, size_t er
 int isl_config_set(struct isl_config *c, const char *key, const char *value,
                    char *err, size_t errlen);
 
+/* SIGHUP: copy the keys SIGHUP re-reads from fresh into running. */
+void isl_config_apply_reloadable(struct isl_config *running, const struct isl_config *fresh);
+/* The first key fixed until restart whose value differs, or NULL: to log
+ * that the change waits for a restart. */
+const char *isl_config_fixed_change(const struct isl_config *running,
+                                    const struct isl_config *fresh);
+bool isl_config_key_reloadable(const char *key);
+
 /* Names of enum values as written in islands.conf. */
 const char *isl_strategy_name(enum isl_strategy s);
 const char *isl_restart_name(enum isl_restart r);
 const char *isl_sync_name(enum isl_sync s);
+const char *isl_activation_name(enum isl_activation a);
+const char *isl_log_level_name(int priority);   /* "info" for 6 */
 
 #endif

@@ -208,13 +208,28 @@ static HARNESS_UNUSED void wait_for_server(const char *socket_path, pid_t pid, i
     ck_abort_msg("no server answered on %s", socket_path);
 }
 
-static HARNESS_UNUSED void stop_program(pid_t pid)
+/* SIGTERM, then SIGKILL if it is still there after timeout_ms. The exit
+ * status (as wait_status_code), or -1 if there was no program. */
+static HARNESS_UNUSED int stop_program_within(pid_t pid, int timeout_ms)
 {
     if (pid <= 0)
-        return;
+        return -1;
     kill(pid, SIGTERM);
     int status;
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return wait_status_code(status);
+        struct timespec ts = { 0, 10 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
+    return wait_status_code(status);
+}
+
+static HARNESS_UNUSED void stop_program(pid_t pid)
+{
+    stop_program_within(pid, 5000);
 }
 
 #endif

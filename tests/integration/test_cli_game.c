@@ -1,0 +1,203 @@
+/* A whole game between two identities through the real islandsd, with the
+ * `islands` program alone.
+ *
+ * NEEDS THE DAEMON: this test starts $ISLANDSD (default build/islandsd)
+ *   $ISLANDSD --socket DIR/islandsd.sock --store DIR/store --config /dev/null
+ * with ISLANDS_WORKER and ISLANDS_WRITER set, and fails (never skips) when
+ * the daemon is missing or does not answer. */
+#include "test_cli_harness.h"
+
+#include <stdarg.h>
+
+#include "../support/check_main.h"
+
+#define DAEMON_START_MS 15000
+
+static char root[64], dir[128];
+static char socket_path[192], store_path[192];
+static char env_socket[224], env_xdg[224], env_home[224];
+static pid_t daemon_pid = -1;
+
+static void make_root(void)
+{
+    make_temp_dir(root, sizeof root, NULL);
+}
+
+static void remove_root(void)
+{
+    remove_tree(root);
+}
+
+static void start_daemon(void)
+{
+    make_temp_dir(dir, sizeof dir, root);
+    snprintf(socket_path, sizeof socket_path, "%s/islandsd.sock", dir);
+    snprintf(store_path, sizeof store_path, "%s/store", dir);
+    snprintf(env_socket, sizeof env_socket, "ISLANDS_SOCKET=%s", socket_path);
+    snprintf(env_xdg, sizeof env_xdg, "XDG_STATE_HOME=%s/state", dir);
+    snprintf(env_home, sizeof env_home, "HOME=%s", dir);
+
+    static char env_worker[512], env_writer[512];
+    snprintf(env_worker, sizeof env_worker, "ISLANDS_WORKER=%s",
+             program_path("ISLANDS_WORKER", "build/islands-worker"));
+    snprintf(env_writer, sizeof env_writer, "ISLANDS_WRITER=%s",
+             program_path("ISLANDS_WRITER", "build/islands-writer"));
+    const char *env[] = { env_worker, env_writer, NULL };
+    const char *argv[] = { program_path("ISLANDSD", "build/islandsd"), "--socket", socket_path,
+                           "--store", store_path, "--config", "/dev/null", NULL };
+    ck_assert_msg(access(argv[0], X_OK) == 0, "islandsd is missing: %s", argv[0]);
+    daemon_pid = start_program(env, argv);
+    wait_for_server(socket_path, daemon_pid, DAEMON_START_MS);
+}
+
+static void stop_daemon(void)
+{
+    int status = stop_program_within(daemon_pid, 10000);
+    daemon_pid = -1;
+    remove_tree(dir);
+    ck_assert_int_eq(status, 0);    /* SIGTERM is a normal stop */
+}
+
+/* Run islands with args (NULL-terminated), output kept in *r. */
+static void run_islands(const char *const args[], struct cli_result *r)
+{
+    const char *argv[16] = { program_path("ISLANDS_CLIENT", "build/islands") };
+    for (int i = 0; args[i] != NULL && i < 14; i++)
+        argv[i + 1] = args[i];
+    const char *env[] = { env_socket, env_xdg, env_home, NULL };
+    run_program(dir, env, argv, false, r);
+}
+
+/* Run and check the exit status and that stdout or stderr holds `text`. */
+static void expect(int status, const char *text, ...)
+{
+    const char *args[15] = { NULL };
+    char line[512] = "islands";
+    va_list ap;
+    va_start(ap, text);
+    const char *a;
+    for (int n = 0; (a = va_arg(ap, const char *)) != NULL && n < 14; n++) {
+        args[n] = a;
+        snprintf(line + strlen(line), sizeof line - strlen(line), " %s", a);
+    }
+    va_end(ap);
+    struct cli_result r;
+    run_islands(args, &r);
+    ck_assert_msg(r.status == status, "%s: status %d, not %d\n%s%s",
+                  line, r.status, status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, text) != NULL || strstr(r.err, text) != NULL,
+                  "%s: no \"%s\" in\n%s%s", line, text, r.out, r.err);
+    free_result(&r);
+}
+
+#define EXPECT(status, text, ...) expect(status, text, __VA_ARGS__, (const char *)NULL)
+
+/* The same layout for both players: 18 squares. */
+static const struct { const char *island, *row, *col; } layout[] = {
+    { "atoll", "1", "1" }, { "dot", "1", "5" }, { "l_shape", "5", "1" },
+    { "s_shape", "5", "5" }, { "square", "9", "9" },
+};
+static const char *const island_squares[18][2] = {
+    { "1", "1" }, { "1", "2" }, { "2", "2" }, { "3", "1" }, { "3", "2" },   /* atoll */
+    { "1", "5" },                                                           /* dot */
+    { "5", "1" }, { "6", "1" }, { "7", "1" }, { "7", "2" },                 /* l_shape */
+    { "5", "6" }, { "5", "7" }, { "6", "5" }, { "6", "6" },                 /* s_shape */
+    { "9", "9" }, { "9", "10" }, { "10", "9" }, { "10", "10" },             /* square */
+};
+/* Squares of row 4 and 8 are water in that layout. */
+static const char *const water_cols[10] = { "1", "2", "3", "4", "5", "6", "7", "8", "9", "10" };
+
+static void position_all(const char *player)
+{
+    for (size_t i = 0; i < sizeof layout / sizeof *layout; i++)
+        EXPECT(0, "Placed the", "--player", player, "place", "g1", layout[i].island,
+               layout[i].row, layout[i].col);
+}
+
+START_TEST(a_whole_game_with_the_command_line_client)
+{
+    EXPECT(0, "protocol 1", "ping");
+    EXPECT(0, "you are player1 (Ann)", "new", "g1", "Ann");
+    EXPECT(1, "A game with that name exists already.", "new", "g1", "Eve");
+    EXPECT(0, "you are player2 (Bob)", "join", "g1", "Bob");
+    EXPECT(1, "That move is not allowed now.", "join", "g1", "Eve");
+
+    EXPECT(0, "Position your islands (0 of 5 placed)", "--player", "player1", "show", "g1");
+    EXPECT(2, "choose one with --player", "show", "g1");
+    EXPECT(1, "That move is not allowed now.", "--player", "player1", "guess", "g1", "1", "1");
+    EXPECT(1, "That is off the board", "--player", "player1", "place", "g1", "atoll", "9", "1");
+    EXPECT(1, "There is no such island", "--player", "player1", "place", "g1", "volcano", "1", "1");
+    EXPECT(1, "Position all five islands first.", "--player", "player1", "ready", "g1");
+
+    EXPECT(0, "Placed the atoll", "--player", "player1", "place", "g1", "atoll", "1", "1");
+    EXPECT(1, "That island would overlap another one.",
+           "--player", "player1", "place", "g1", "dot", "1", "2");
+    position_all("player1");
+    position_all("player2");
+    EXPECT(0, "Position your islands (5 of 5 placed; set them with: islands ready g1)",
+           "--player", "player2", "show", "g1");
+
+    EXPECT(0, "Your islands are set.", "--player", "player2", "ready", "g1");
+    EXPECT(0, "Waiting for Ann to set their islands", "--player", "player2", "show", "g1");
+    EXPECT(0, " 1  A  A  .  .  D", "--player", "player1", "ready", "g1");
+    EXPECT(1, "That move is not allowed now.",
+           "--player", "player1", "place", "g1", "dot", "4", "4");
+
+    EXPECT(0, "Your turn", "--player", "player1", "show", "g1");
+    EXPECT(0, "Waiting for Ann", "--player", "player2", "show", "g1");
+    EXPECT(1, "That move is not allowed now.", "--player", "player2", "guess", "g1", "4", "4");
+    EXPECT(1, "That is off the board", "--player", "player1", "guess", "g1", "11", "1");
+
+    /* Ann hits every square of Bob's islands; Bob misses on row 4 and 8. */
+    for (int i = 0; i < 18; i++) {
+        const char *want = i == 5 ? "You forested the dot." : i == 17 ? "You won!" : "Hit!";
+        EXPECT(0, want, "--player", "player1", "guess", "g1",
+               island_squares[i][0], island_squares[i][1]);
+        if (i < 17)
+            EXPECT(0, "Miss.", "--player", "player2", "guess", "g1",
+                   i < 10 ? "4" : "8", water_cols[i % 10]);
+    }
+    EXPECT(0, "You won!", "--player", "player1", "show", "g1");
+    EXPECT(0, "Ann won", "--player", "player2", "show", "g1");
+    EXPECT(0, " 1  ^  ^  .  .  ^", "--player", "player2", "show", "g1");
+    EXPECT(1, "That move is not allowed now.", "--player", "player2", "guess", "g1", "1", "1");
+    EXPECT(0, "\"ok\":true", "--json", "--player", "player1", "show", "g1");
+
+    EXPECT(0, "game_over", "list");
+    EXPECT(0, "strategy", "status");
+
+    EXPECT(0, "Game g1 ended.", "end", "g1");
+    EXPECT(1, "There is no such game.", "show", "g1");
+    EXPECT(2, "you have not joined game g1 here", "--player", "player1", "guess", "g1", "1", "1");
+}
+END_TEST
+
+START_TEST(a_wrong_token_is_refused)
+{
+    EXPECT(0, "you are player1 (Ann)", "new", "g2", "Ann");
+    /* Forge the remembered token. */
+    char path[256];
+    snprintf(path, sizeof path, "%s/state/islands/game-g2.json", dir);
+    write_whole_file(path, "{\"game\":\"g2\",\"players\":{\"player1\":{\"name\":\"Ann\","
+                           "\"token\":\"00000000000000000000000000000000\"}}}");
+    EXPECT(1, "did not accept your player token", "place", "g2", "dot", "1", "1");
+    /* Forgotten, the game can still be ended by its admin (the same user). */
+    ck_assert_int_eq(unlink(path), 0);
+    EXPECT(0, "Game g2 ended.", "end", "g2");
+}
+END_TEST
+
+static Suite *cli_game_suite(void)
+{
+    Suite *s = suite_create("cli_game");
+    TCase *tc = tcase_create("real_daemon");
+    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_checked_fixture(tc, start_daemon, stop_daemon);
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, a_whole_game_with_the_command_line_client);
+    tcase_add_test(tc, a_wrong_token_is_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+ISL_CHECK_MAIN(cli_game_suite)

@@ -8,40 +8,21 @@
 
 #include "../support/check_main.h"
 
-static char dir[128];
-static char socket_path[192], log_path[192], answers_path[192], state_home[192];
-static char env_socket[224], env_xdg[224], env_home[224];
+static char log_path[192], answers_path[192];
 static pid_t fake = -1;
-
-static char root[64];
-
-static void make_root(void)
-{
-    make_temp_dir(root, sizeof root, NULL);
-}
-
-static void remove_root(void)
-{
-    remove_tree(root);
-}
 
 static void setup(void)
 {
-    make_temp_dir(dir, sizeof dir, root);
-    snprintf(socket_path, sizeof socket_path, "%s/islandsd.sock", dir);
-    snprintf(log_path, sizeof log_path, "%s/requests.log", dir);
-    snprintf(answers_path, sizeof answers_path, "%s/answers", dir);
-    snprintf(state_home, sizeof state_home, "%s/state", dir);
-    snprintf(env_socket, sizeof env_socket, "ISLANDS_SOCKET=%s", socket_path);
-    snprintf(env_xdg, sizeof env_xdg, "XDG_STATE_HOME=%s", state_home);
-    snprintf(env_home, sizeof env_home, "HOME=%s/home", dir);
+    sandbox_enter();
+    snprintf(log_path, sizeof log_path, "%s/requests.log", sandbox.dir);
+    snprintf(answers_path, sizeof answers_path, "%s/answers", sandbox.dir);
 }
 
 static void teardown(void)
 {
     stop_program(fake);
     fake = -1;
-    remove_tree(dir);
+    sandbox_leave();
 }
 
 /* Start the fake daemon with these canned answers ("OP JSON" lines). */
@@ -51,26 +32,23 @@ static void start_fake(const char *answers)
     char fake_path[512];
     snprintf(fake_path, sizeof fake_path, "%s/tests/programs/fake_islandsd",
              program_path("ISLANDS_BUILD", "build"));
-    const char *argv[] = { fake_path, socket_path, log_path, answers_path, NULL };
+    const char *argv[] = { fake_path, sandbox.socket_path, log_path, answers_path, NULL };
     fake = start_program(NULL, argv);
-    wait_for_server(socket_path, fake, 5000);
+    wait_for_server(sandbox.socket_path, fake, 5000);
     write_whole_file(log_path, "");     /* forget the readiness ping */
 }
 
-/* Run islands with the standard environment plus `extra` (may be NULL). */
+/* Run islands with the sandbox's environment plus `extra` (may be NULL). */
 static void islands_env(const char *extra, bool terminal, struct cli_result *r, ...)
 {
-    const char *argv[16] = { program_path("ISLANDS_CLIENT", "build/islands") };
+    const char *args[15] = { NULL };
     va_list ap;
     va_start(ap, r);
-    int n = 1;
     const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && n < 15)
-        argv[n++] = a;
+    for (int n = 0; (a = va_arg(ap, const char *)) != NULL && n < 14; n++)
+        args[n] = a;
     va_end(ap);
-    argv[n] = NULL;
-    const char *env[] = { env_socket, env_xdg, env_home, extra, NULL };
-    run_program(dir, env, argv, terminal, r);
+    run_islands(args, extra, terminal, r);
 }
 
 #define ISLANDS(r, ...) islands_env(NULL, false, r, __VA_ARGS__, (const char *)NULL)
@@ -92,7 +70,7 @@ static void check_requests(const char *expected)
 static char *state_file(const char *name)
 {
     static char path[256];
-    snprintf(path, sizeof path, "%s/islands/%s", state_home, name);
+    snprintf(path, sizeof path, "%s/islands/%s", sandbox.state_home, name);
     return path;
 }
 
@@ -113,7 +91,7 @@ START_TEST(new_remembers_the_token_in_a_private_file)
 
     struct stat st;
     char islands_dir[256];
-    snprintf(islands_dir, sizeof islands_dir, "%s/islands", state_home);
+    snprintf(islands_dir, sizeof islands_dir, "%s/islands", sandbox.state_home);
     ck_assert_int_eq(stat(islands_dir, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0700);
     ck_assert_int_eq(stat(state_file("game-g1.json"), &st), 0);
@@ -247,7 +225,7 @@ START_TEST(connection_trouble_is_exit_2)
     ck_assert_int_eq(r.status, 2);
     char expected[512];
     snprintf(expected, sizeof expected, "islands: cannot connect to %s: No such file or "
-             "directory (is islandsd running?)\n", socket_path);
+             "directory (is islandsd running?)\n", sandbox.socket_path);
     ck_assert_str_eq(r.err, expected);
     free_result(&r);
 
@@ -255,7 +233,7 @@ START_TEST(connection_trouble_is_exit_2)
     ISLANDS(&r, "status");
     ck_assert_int_eq(r.status, 2);
     snprintf(expected, sizeof expected,
-             "islands: %s closed the connection without answering\n", socket_path);
+             "islands: %s closed the connection without answering\n", sandbox.socket_path);
     ck_assert_str_eq(r.err, expected);
     free_result(&r);
 }
@@ -328,7 +306,7 @@ START_TEST(dot_names_are_stored_under_escaped_file_names)
     free_result(&r);
     /* The only file in the directory, whose name is neither "." nor "..". */
     char islands_dir[256];
-    snprintf(islands_dir, sizeof islands_dir, "%s/islands", state_home);
+    snprintf(islands_dir, sizeof islands_dir, "%s/islands", sandbox.state_home);
     DIR *d = opendir(islands_dir);
     ck_assert_ptr_nonnull(d);
     int files = 0;
@@ -401,12 +379,12 @@ START_TEST(state_goes_under_home_without_xdg_state_home)
     start_fake(NEW_G1);
     struct cli_result r;
     const char *argv[] = { program_path("ISLANDS_CLIENT", "build/islands"), "new", "g1", "Ann", NULL };
-    const char *env[] = { env_socket, env_home, "XDG_STATE_HOME=relative/dir", NULL };
-    run_program(dir, env, argv, false, &r);
+    const char *env[] = { sandbox.env_socket, sandbox.env_home, "XDG_STATE_HOME=relative/dir", NULL };
+    run_program(sandbox.dir, env, argv, false, &r);
     ck_assert_int_eq(r.status, 0);
     free_result(&r);
     char path[256];
-    snprintf(path, sizeof path, "%s/home/.local/state/islands/game-g1.json", dir);
+    snprintf(path, sizeof path, "%s/home/.local/state/islands/game-g1.json", sandbox.dir);
     ck_assert_int_eq(access(path, F_OK), 0);
     ck_assert_int_eq(access(state_file("game-g1.json"), F_OK), -1);
 }
@@ -417,14 +395,14 @@ START_TEST(socket_option_wins_over_the_environment)
     start_fake("ping {\"ok\":true,\"version\":\"1\",\"protocol\":1}\n");
     struct cli_result r;
     const char *argv[] = { program_path("ISLANDS_CLIENT", "build/islands"),
-                           "--socket", socket_path, "ping", NULL };
-    const char *env[] = { "ISLANDS_SOCKET=/nonexistent/islands.sock", env_xdg, NULL };
-    run_program(dir, env, argv, false, &r);
+                           "--socket", sandbox.socket_path, "ping", NULL };
+    const char *env[] = { "ISLANDS_SOCKET=/nonexistent/islands.sock", sandbox.env_xdg, NULL };
+    run_program(sandbox.dir, env, argv, false, &r);
     ck_assert_int_eq(r.status, 0);
     free_result(&r);
     argv[1] = "ping";
     argv[2] = NULL;
-    run_program(dir, env, argv, false, &r);
+    run_program(sandbox.dir, env, argv, false, &r);
     ck_assert_int_eq(r.status, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "cannot connect to /nonexistent/islands.sock"));
     free_result(&r);
@@ -472,7 +450,7 @@ static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("fake_daemon");
-    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_unchecked_fixture(tc, sandbox_make_root, sandbox_remove_root);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, new_remembers_the_token_in_a_private_file);

@@ -13,29 +13,13 @@
 
 #define DAEMON_START_MS 15000
 
-static char root[64], dir[128];
-static char socket_path[192], store_path[192];
-static char env_socket[224], env_xdg[224], env_home[224];
+static char store_path[192];
 static pid_t daemon_pid = -1;
-
-static void make_root(void)
-{
-    make_temp_dir(root, sizeof root, NULL);
-}
-
-static void remove_root(void)
-{
-    remove_tree(root);
-}
 
 static void start_daemon(void)
 {
-    make_temp_dir(dir, sizeof dir, root);
-    snprintf(socket_path, sizeof socket_path, "%s/islandsd.sock", dir);
-    snprintf(store_path, sizeof store_path, "%s/store", dir);
-    snprintf(env_socket, sizeof env_socket, "ISLANDS_SOCKET=%s", socket_path);
-    snprintf(env_xdg, sizeof env_xdg, "XDG_STATE_HOME=%s/state", dir);
-    snprintf(env_home, sizeof env_home, "HOME=%s", dir);
+    sandbox_enter();
+    snprintf(store_path, sizeof store_path, "%s/store", sandbox.dir);
 
     static char env_worker[512], env_writer[512];
     snprintf(env_worker, sizeof env_worker, "ISLANDS_WORKER=%s",
@@ -43,29 +27,19 @@ static void start_daemon(void)
     snprintf(env_writer, sizeof env_writer, "ISLANDS_WRITER=%s",
              program_path("ISLANDS_WRITER", "build/islands-writer"));
     const char *env[] = { env_worker, env_writer, NULL };
-    const char *argv[] = { program_path("ISLANDSD", "build/islandsd"), "--socket", socket_path,
+    const char *argv[] = { program_path("ISLANDSD", "build/islandsd"), "--socket", sandbox.socket_path,
                            "--store", store_path, "--config", "/dev/null", NULL };
     ck_assert_msg(access(argv[0], X_OK) == 0, "islandsd is missing: %s", argv[0]);
     daemon_pid = start_program(env, argv);
-    wait_for_server(socket_path, daemon_pid, DAEMON_START_MS);
+    wait_for_server(sandbox.socket_path, daemon_pid, DAEMON_START_MS);
 }
 
 static void stop_daemon(void)
 {
     int status = stop_program_within(daemon_pid, 10000);
     daemon_pid = -1;
-    remove_tree(dir);
+    sandbox_leave();
     ck_assert_int_eq(status, 0);    /* SIGTERM is a normal stop */
-}
-
-/* Run islands with args (NULL-terminated), output kept in *r. */
-static void run_islands(const char *const args[], struct cli_result *r)
-{
-    const char *argv[16] = { program_path("ISLANDS_CLIENT", "build/islands") };
-    for (int i = 0; args[i] != NULL && i < 14; i++)
-        argv[i + 1] = args[i];
-    const char *env[] = { env_socket, env_xdg, env_home, NULL };
-    run_program(dir, env, argv, false, r);
 }
 
 /* Run and check the exit status and that stdout or stderr holds `text`. */
@@ -82,7 +56,7 @@ static void expect(int status, const char *text, ...)
     }
     va_end(ap);
     struct cli_result r;
-    run_islands(args, &r);
+    run_islands(args, NULL, false, &r);
     ck_assert_msg(r.status == status, "%s: status %d, not %d\n%s%s",
                   line, r.status, status, r.out, r.err);
     ck_assert_msg(strstr(r.out, text) != NULL || strstr(r.err, text) != NULL,
@@ -177,7 +151,7 @@ START_TEST(a_wrong_token_is_refused)
     EXPECT(0, "you are player1 (Ann)", "new", "g2", "Ann");
     /* Forge the remembered token. */
     char path[256];
-    snprintf(path, sizeof path, "%s/state/islands/game-g2.json", dir);
+    snprintf(path, sizeof path, "%s/islands/game-g2.json", sandbox.state_home);
     write_whole_file(path, "{\"game\":\"g2\",\"players\":{\"player1\":{\"name\":\"Ann\","
                            "\"token\":\"00000000000000000000000000000000\"}}}");
     EXPECT(1, "did not accept your player token", "place", "g2", "dot", "1", "1");
@@ -191,7 +165,7 @@ static Suite *cli_game_suite(void)
 {
     Suite *s = suite_create("cli_game");
     TCase *tc = tcase_create("real_daemon");
-    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_unchecked_fixture(tc, sandbox_make_root, sandbox_remove_root);
     tcase_add_checked_fixture(tc, start_daemon, stop_daemon);
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, a_whole_game_with_the_command_line_client);

@@ -59,13 +59,20 @@ static HARNESS_UNUSED void write_whole_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* snprintf of one string argument that must fit. */
+static HARNESS_UNUSED void format_path(char *out, size_t size, const char *fmt, const char *arg)
+{
+    int n = snprintf(out, size, fmt, arg);
+    ck_assert_msg(n >= 0 && (size_t)n < size, "path too long: %s", arg);
+}
+
 /* A new directory under `parent` (NULL: /tmp). Tests make one per test
  * case (an unchecked fixture, in the runner) and one per test inside it:
  * a failed check ends the test's process without its teardown, and the
  * test case's teardown still removes everything. */
 static HARNESS_UNUSED void make_temp_dir(char *out, size_t size, const char *parent)
 {
-    snprintf(out, size, "%s/islands-cli-XXXXXX", parent != NULL ? parent : "/tmp");
+    format_path(out, size, "%s/islands-cli-XXXXXX", parent != NULL ? parent : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(out));
 }
 
@@ -230,6 +237,58 @@ static HARNESS_UNUSED int stop_program_within(pid_t pid, int timeout_ms)
 static HARNESS_UNUSED void stop_program(pid_t pid)
 {
     stop_program_within(pid, 5000);
+}
+
+/* ---------------------------------------------------------------- sandbox */
+
+/* One test's world: a directory with the socket and the state home, and
+ * the environment `islands` runs with. */
+static struct cli_sandbox {
+    char root[64];          /* per test case: removed by its teardown */
+    char dir[128];          /* per test, inside root */
+    char socket_path[192], state_home[192];
+    char env_socket[224], env_xdg[224], env_home[224];
+} sandbox;
+
+/* The unchecked fixture of a test case (runs in the test runner). */
+static HARNESS_UNUSED void sandbox_make_root(void)
+{
+    make_temp_dir(sandbox.root, sizeof sandbox.root, NULL);
+}
+
+static HARNESS_UNUSED void sandbox_remove_root(void)
+{
+    remove_tree(sandbox.root);
+}
+
+/* A fresh directory for one test: the socket is DIR/islandsd.sock, the
+ * state home DIR/state, HOME is DIR/home. */
+static HARNESS_UNUSED void sandbox_enter(void)
+{
+    struct cli_sandbox *s = &sandbox;
+    make_temp_dir(s->dir, sizeof s->dir, s->root);
+    format_path(s->socket_path, sizeof s->socket_path, "%s/islandsd.sock", s->dir);
+    format_path(s->state_home, sizeof s->state_home, "%s/state", s->dir);
+    format_path(s->env_socket, sizeof s->env_socket, "ISLANDS_SOCKET=%s", s->socket_path);
+    format_path(s->env_xdg, sizeof s->env_xdg, "XDG_STATE_HOME=%s", s->state_home);
+    format_path(s->env_home, sizeof s->env_home, "HOME=%s/home", s->dir);
+}
+
+static HARNESS_UNUSED void sandbox_leave(void)
+{
+    remove_tree(sandbox.dir);
+}
+
+/* Run islands with args (NULL-terminated) in the sandbox's environment
+ * plus `extra` ("NAME=value", or NULL). */
+static HARNESS_UNUSED void run_islands(const char *const args[], const char *extra,
+                                       bool terminal, struct cli_result *r)
+{
+    const char *argv[16] = { program_path("ISLANDS_CLIENT", "build/islands") };
+    for (int i = 0; args[i] != NULL && i < 14; i++)
+        argv[i + 1] = args[i];
+    const char *env[] = { sandbox.env_socket, sandbox.env_xdg, sandbox.env_home, extra, NULL };
+    run_program(sandbox.dir, env, argv, terminal, r);
 }
 
 #endif

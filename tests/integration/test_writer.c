@@ -1,0 +1,350 @@
+/* islands-writer: the index, group commit over writer.sock, batch failure,
+ * a writer killed mid-commit, and real workers in group-commit mode. */
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "check_main.h"
+#include "game_script.h"
+#include "islands/exit_status.h"
+#include "islands/worker_proto.h"
+#include "worker_harness.h"
+
+/* Start the writer; collects the index (NULL to drop it) up to `ready`
+ * and returns the game count that `ready` reported. */
+static long writer_start(struct child *c, const char *const extra[], const char *const env[],
+                         enum child_stderr mode, json_t *index, int *chunks)
+{
+    const char *argv[16] = { "islands-writer", "--store", store_dir };
+    size_t n = 3;
+    for (size_t i = 0; extra && extra[i]; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    child_start(c, program_path("ISLANDS_WRITER", "build/islands-writer"), (char *const *)argv,
+                env, mode);
+    for (int k = 0;; k++) {
+        json_t *f = recv_frame(c->chan);
+        if (strcmp(frame_type(f), "ready") == 0) {
+            long games = (long)json_integer_value(json_object_get(f, "games"));
+            json_decref(f);
+            if (chunks)
+                *chunks = k;
+            return games;
+        }
+        ck_assert_str_eq(frame_type(f), "index");
+        json_t *games = json_object_get(f, "games");
+        ck_assert_uint_le(json_array_size(games), 1000);
+        if (index)
+            json_array_extend(index, games);
+        json_decref(f);
+    }
+}
+
+static int writer_connect(void)
+{
+    struct sockaddr_un addr;
+    socklen_t len;
+    int dirfd;
+    ck_assert_int_eq(isl_writer_addr(store_dir, &addr, &len, &dirfd), 0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, len), 0);
+    if (dirfd >= 0)
+        close(dirfd);
+    return fd;
+}
+
+static void send_commit(int fd, long long seq, const char *game, const char *doc)
+{
+    send_frame_or_fail(fd, json_pack("{s:s, s:I, s:s, s:s, s:s}", "t", "commit", "seq",
+                                     (json_int_t)seq, "game", game, "doc", doc, "rules",
+                                     "initialized"));
+}
+
+/* The writer's answer to seq: 1 committed, 0 failed (error copied). */
+static int recv_answer(int fd, long long seq, char *error, size_t errlen)
+{
+    json_t *f = recv_frame(fd);
+    ck_assert_int_eq(json_integer_value(json_object_get(f, "seq")), seq);
+    int ok = strcmp(frame_type(f), "committed") == 0;
+    if (!ok) {
+        ck_assert_str_eq(frame_type(f), "failed");
+        if (error)
+            snprintf(error, errlen, "%s", json_string_value(json_object_get(f, "error")));
+    }
+    json_decref(f);
+    return ok;
+}
+
+static void assert_stored(struct isl_store *s, const char *game, const char *doc)
+{
+    char *got = test_store_get(s, game, NULL);
+    if (!doc) {
+        ck_assert_ptr_null(got);
+        return;
+    }
+    ck_assert_ptr_nonnull(got);
+    ck_assert_str_eq(got, doc);
+    free(got);
+}
+
+START_TEST(index_in_chunks)
+{
+    enum { GAMES = 2500 };
+    struct isl_store *s = test_store_open(0);
+    static struct isl_store_write w[GAMES];
+    static char names[GAMES][16];
+    for (int i = 0; i < GAMES; i++) {
+        snprintf(names[i], sizeof names[i], "g%05d", i);
+        w[i] = (struct isl_store_write){ .kind = ISL_WRITE_PUT, .game = names[i], .doc = "{}",
+                                         .doc_len = 2,
+                                         .rules = i % 2 ? "game_over" : "player1_turn" };
+    }
+    char err[256];
+    ck_assert_int_eq(isl_store_commit(s, w, GAMES, err, sizeof err), ISL_STORE_OK);
+    isl_store_close(s);
+
+    struct child c;
+    json_t *index = json_array();
+    int chunks;
+    ck_assert_int_eq(writer_start(&c, NULL, NULL, STDERR_NULL, index, &chunks), GAMES);
+    ck_assert_int_eq(chunks, 3);
+    ck_assert_uint_eq(json_array_size(index), GAMES);
+    for (int i = 0; i < GAMES; i++) {
+        json_t *e = json_array_get(index, (size_t)i);
+        ck_assert_str_eq(json_string_value(json_array_get(e, 0)), names[i]);
+        ck_assert_str_eq(json_string_value(json_array_get(e, 1)), w[i].rules);
+    }
+    json_decref(index);
+    char path[128];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/writer.sock", store_dir);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    /* The supervisor closing the channel stops the writer. */
+    close(c.chan);
+    c.chan = -1;
+    ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_NORMAL);
+}
+END_TEST
+
+START_TEST(every_ack_follows_the_commit)
+{
+    enum { CONNS = 8, ROUNDS = 40 };
+    struct child c;
+    ck_assert_int_eq(writer_start(&c, NULL, NULL, STDERR_NULL, NULL, NULL), 0);
+    struct isl_store *s = test_store_open(0);
+    int fd[CONNS];
+    char game[32], doc[64];
+    for (int i = 0; i < CONNS; i++)
+        fd[i] = writer_connect();
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < CONNS; i++) {   /* all in flight together */
+            snprintf(game, sizeof game, "c%d", i);
+            snprintf(doc, sizeof doc, "{\"round\":%d}", r);
+            send_commit(fd[i], r, game, doc);
+        }
+        for (int i = 0; i < CONNS; i++) {
+            ck_assert(recv_answer(fd[i], r, NULL, 0));
+            snprintf(game, sizeof game, "c%d", i);
+            snprintf(doc, sizeof doc, "{\"round\":%d}", r);
+            assert_stored(s, game, doc);   /* visible to another reader now */
+        }
+    }
+    /* Two writes for one game in one read: both acknowledged, the later wins. */
+    struct isl_buf two;
+    isl_buf_init(&two, 0);
+    for (int k = 0; k < 2; k++) {
+        json_t *f = json_pack("{s:s, s:i, s:s, s:s, s:s}", "t", "commit", "seq", 100 + k,
+                              "game", "same", "doc", k ? "{\"v\":2}" : "{\"v\":1}", "rules",
+                              "initialized");
+        isl_frame_put(&two, f);
+        json_decref(f);
+    }
+    ck_assert_int_eq(isl_buf_write_fd(&two, fd[0]), 0);
+    isl_buf_free(&two);
+    ck_assert(recv_answer(fd[0], 100, NULL, 0));
+    ck_assert(recv_answer(fd[0], 101, NULL, 0));
+    assert_stored(s, "same", "{\"v\":2}");
+    /* Deletes, and quarantine frames. */
+    send_frame_or_fail(fd[1], json_pack("{s:s, s:i, s:s, s:b}", "t", "commit", "seq", 200,
+                                        "game", "c1", "delete", 1));
+    ck_assert(recv_answer(fd[1], 200, NULL, 0));
+    assert_stored(s, "c1", NULL);
+    send_frame_or_fail(fd[1], json_pack("{s:s, s:i, s:s, s:s, s:s}", "t", "quarantine", "seq",
+                                        201, "game", "q", "doc_hex", "ff00", "reason", "r"));
+    ck_assert(recv_answer(fd[1], 201, NULL, 0));
+    char *q, err[256];
+    size_t len;
+    ck_assert_int_eq(isl_store_load_quarantine(s, "q", &q, &len, err, sizeof err),
+                     ISL_STORE_OK);
+    ck_assert_str_eq(q, "{\"doc_hex\":\"ff00\",\"reason\":\"r\"}");
+    free(q);
+    /* A bad frame drops that connection only. */
+    send_frame_or_fail(fd[2], json_pack("{s:s, s:i, s:s}", "t", "commit", "seq", 1, "game",
+                                        "no/slash"));
+    json_t *none;
+    ck_assert_int_ne(isl_frame_recv(fd[2], &none, 5000), 0);
+    send_commit(fd[3], 300, "after", "{}");
+    ck_assert(recv_answer(fd[3], 300, NULL, 0));
+    for (int i = 0; i < CONNS; i++)
+        close(fd[i]);
+    isl_store_close(s);
+    kill(c.pid, SIGTERM);
+    ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_NORMAL);
+}
+END_TEST
+
+/* While the writer sleeps inside one commit, two writes arrive; together
+ * they overflow the map, so their shared transaction fails them both. */
+START_TEST(a_failed_batch_fails_every_write)
+{
+    static const char *const args[] = { "--map-size", "131072", "--crash-injection", NULL };
+    static const char *const env[] = { "ISLANDS_FAULT_INJECTION=1",
+                                       "ISLANDS_FAULT_COMMIT_SLEEP_MS=300", NULL };
+    struct child c;
+    writer_start(&c, args, env, STDERR_PIPE, NULL, NULL);
+    int a = writer_connect(), b = writer_connect(), d = writer_connect();
+    static char big[60 * 1024 + 1];
+    memset(big, 'x', sizeof big - 1);
+    child_err_drain(&c);
+    send_commit(a, 1, "a", "{}");
+    ck_assert(child_err_wait(&c, "point=commit", 10000));
+    send_commit(b, 2, "b", big);
+    send_commit(d, 3, "d", big);
+    ck_assert(recv_answer(a, 1, NULL, 0));
+    char err_b[256], err_d[256];
+    ck_assert(!recv_answer(b, 2, err_b, sizeof err_b));
+    ck_assert(!recv_answer(d, 3, err_d, sizeof err_d));
+    ck_assert_ptr_nonnull(strstr(err_b, "MDB_MAP_FULL"));
+    ck_assert_str_eq(err_b, err_d);
+    /* Alone, the same write fits: it failed only with its batch. */
+    send_commit(b, 4, "b", big);
+    ck_assert(recv_answer(b, 4, NULL, 0));
+    close(a);
+    close(b);
+    close(d);
+    child_kill(&c);
+    struct isl_store *s = test_store_open(0);
+    assert_stored(s, "a", "{}");
+    assert_stored(s, "d", NULL);
+    assert_stored(s, "b", big);
+    isl_store_close(s);
+}
+END_TEST
+
+START_TEST(writer_killed_mid_commit_leaves_the_store_consistent)
+{
+    static const char *const args[] = { "--crash-injection", NULL };
+    static const char *const env[] = { "ISLANDS_FAULT_INJECTION=1",
+                                       "ISLANDS_FAULT_COMMIT_SLEEP_MS=100", NULL };
+    struct child c;
+    writer_start(&c, args, env, STDERR_PIPE, NULL, NULL);
+    int fd = writer_connect();
+    send_commit(fd, 1, "k1", "{\"k\":1}");
+    ck_assert(recv_answer(fd, 1, NULL, 0));
+    child_err_drain(&c);
+    send_commit(fd, 2, "k2", "{\"k\":2}");
+    ck_assert(child_err_wait(&c, "point=commit", 10000));   /* holds the write lock */
+    child_kill(&c);
+    json_t *none;
+    ck_assert_int_ne(isl_frame_recv(fd, &none, 5000), 0);   /* no answer, ever */
+    close(fd);
+
+    /* A new writer gets the lock back and sees the acknowledged write only. */
+    json_t *index = json_array();
+    ck_assert_int_eq(writer_start(&c, NULL, NULL, STDERR_NULL, index, NULL), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(json_array_get(index, 0), 0)), "k1");
+    json_decref(index);
+    fd = writer_connect();
+    send_commit(fd, 3, "k3", "{\"k\":3}");
+    ck_assert(recv_answer(fd, 3, NULL, 0));
+    close(fd);
+    struct isl_store *s = test_store_open(0);
+    assert_stored(s, "k1", "{\"k\":1}");
+    assert_stored(s, "k2", NULL);
+    assert_stored(s, "k3", "{\"k\":3}");
+    isl_store_close(s);
+    child_kill(&c);
+}
+END_TEST
+
+/* Real workers in group-commit mode: each answer comes after its document
+ * is in LMDB; a corrupt record is quarantined through the writer; when the
+ * writer goes, the workers go too. */
+START_TEST(workers_commit_through_the_writer)
+{
+    enum { WORKERS = 4 };
+    static const char *const group[] = { "--group-commit", NULL };
+    struct child wr, c[WORKERS];
+    struct script_game g[WORKERS];
+    long long seq[WORKERS];
+    char rules[32];
+    struct isl_store *s = test_store_open(0);
+    test_store_put(s, "broken", "[]", 2);
+    writer_start(&wr, NULL, NULL, STDERR_NULL, NULL, NULL);
+    for (int i = 0; i < WORKERS; i++) {
+        snprintf(g[i].game, sizeof g[i].game, "w%d", i);
+        seq[i] = 1;
+        worker_start(&c[i], NULL, group, NULL, STDERR_NULL);
+        json_t *f = recv_frame(c[i].chan);
+        ck_assert_str_eq(frame_type(f), "spare");
+        json_decref(f);
+        send_frame_or_fail(c[i].chan, json_pack("{s:s, s:s}", "t", "adopt", "game", g[i].game));
+        ck_assert_ptr_null(worker_ready(&c[i], rules));
+    }
+    for (int i = 0; i < WORKERS; i++)
+        script_setup(&c[i], &seq[i], &g[i], 7);
+    for (int n = 0; n < 6; n++) {
+        for (int i = 0; i < WORKERS; i++) {   /* every worker has one in flight */
+            json_t *f = json_pack("{s:s, s:I, s:o}", "t", "req", "seq", (json_int_t)seq[i]++,
+                                  "req", script_guess_req(&g[i], n));
+            send_frame_or_fail(c[i].chan, f);
+        }
+        for (int i = 0; i < WORKERS; i++) {
+            json_t *f = recv_frame(c[i].chan);
+            ck_assert(resp_ok(f));
+            json_decref(f);
+            size_t len;
+            char *doc = test_store_get(s, g[i].game, &len), err[256];
+            struct isl_game stored;
+            ck_assert_int_eq(isl_codec_load(doc, len, &stored, err, sizeof err), 0);
+            free(doc);
+            json_t *view = isl_codec_state_view(&stored, ISL_VIEW_ADMIN);
+            json_t *expected = script_expected(&g[i], n + 1);
+            ck_assert(json_equal(view, expected));
+            json_decref(view);
+            json_decref(expected);
+        }
+    }
+    struct child bad;
+    worker_start(&bad, "broken", group, NULL, STDERR_NULL);
+    ck_assert_int_eq(exit_code(child_wait(&bad)), ISL_EXIT_CORRUPT);
+    size_t len;
+    char *q, err[256];
+    ck_assert_int_eq(isl_store_load_quarantine(s, "broken", &q, &len, err, sizeof err),
+                     ISL_STORE_OK);
+    free(q);
+    assert_stored(s, "broken", "[]");
+
+    child_kill(&wr);
+    for (int i = 0; i < WORKERS; i++)
+        ck_assert_int_eq(exit_code(child_wait(&c[i])), ISL_EXIT_STORE);
+    isl_store_close(s);
+}
+END_TEST
+
+static Suite *writer_suite(void)
+{
+    Suite *su = suite_create("writer");
+    TCase *tc = tcase_create("writer");
+    tcase_add_checked_fixture(tc, store_setup, store_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, index_in_chunks);
+    tcase_add_test(tc, every_ack_follows_the_commit);
+    tcase_add_test(tc, a_failed_batch_fails_every_write);
+    tcase_add_test(tc, writer_killed_mid_commit_leaves_the_store_consistent);
+    tcase_add_test(tc, workers_commit_through_the_writer);
+    suite_add_tcase(su, tc);
+    return su;
+}
+
+ISL_CHECK_MAIN(writer_suite)

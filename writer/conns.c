@@ -1,0 +1,259 @@
+/* Worker connections on writer.sock and group commit: every complete frame
+ * read during one loop iteration joins the batch; a low-priority ev_check
+ * watcher then commits the whole batch in one transaction and answers each
+ * write. Under light load that is one write, committed at once. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "islands/exit_status.h"
+#include "islands/frame.h"
+#include "islands/log.h"
+#include "islands/worker_proto.h"
+#include "writer.h"
+
+struct wconn {
+    struct writer *wr;
+    int fd;
+    ev_io rd, wr_io;
+    struct isl_buf in, out;
+    unsigned inflight;             /* writes of it in the batch */
+    bool closing;                  /* broken: closed once inflight is 0 */
+    bool backlog;                  /* frames wait in `in` for the next batch */
+    struct wconn *next;
+};
+
+static void conn_free(struct wconn *c)
+{
+    struct wconn **pp = &c->wr->conns;
+    while (*pp != c)
+        pp = &(*pp)->next;
+    *pp = c->next;
+    ev_io_stop(c->wr->loop, &c->rd);
+    ev_io_stop(c->wr->loop, &c->wr_io);
+    close(c->fd);
+    isl_buf_free(&c->in);
+    isl_buf_free(&c->out);
+    free(c);
+}
+
+static void conn_drop(struct wconn *c, const char *why)
+{
+    if (c->closing)
+        return;
+    if (strcmp(why, "closed") != 0)
+        isl_log(ISL_LOG_WARNING, "event=worker_connection_dropped reason=\"%s\"", why);
+    c->closing = true;
+    ev_io_stop(c->wr->loop, &c->rd);
+    ev_io_stop(c->wr->loop, &c->wr_io);
+    if (c->inflight == 0)
+        conn_free(c);
+}
+
+static void conn_flush(struct wconn *c)
+{
+    int rc = isl_buf_write_fd(&c->out, c->fd);
+    if (rc < 0)
+        conn_drop(c, strerror(errno));
+    else if (rc == 1)
+        ev_io_start(c->wr->loop, &c->wr_io);
+    else
+        ev_io_stop(c->wr->loop, &c->wr_io);
+}
+
+/* Move complete frames into the batch while there is room. */
+static void take_frames(struct wconn *c)
+{
+    struct writer *wr = c->wr;
+    c->backlog = false;
+    while (!c->closing) {
+        if (wr->batch_len == WRITER_BATCH_MAX) {
+            c->backlog = true;
+            ev_io_stop(wr->loop, &c->rd);   /* resumed after the commit */
+            return;
+        }
+        json_t *frame;
+        int rc = isl_frame_take(&c->in, &frame);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            conn_drop(c, "not a frame holding a JSON object");
+            return;
+        }
+        struct batch_entry *e = &wr->batch[wr->batch_len];
+        char err[128];
+        if (isl_write_from_frame(frame, &e->write, &e->seq, &e->owned, err, sizeof err) < 0) {
+            json_decref(frame);
+            conn_drop(c, err);
+            return;
+        }
+        e->frame = frame;
+        e->conn = c;
+        c->inflight++;
+        wr->batch_len++;
+    }
+    if (!c->closing)
+        ev_io_start(wr->loop, &c->rd);
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct wconn *c = io->data;
+    ssize_t n = isl_buf_read_fd(&c->in, c->fd, 65536);
+    if (n == 0) {
+        conn_drop(c, "closed");
+        return;
+    }
+    if (n == -2) {
+        conn_drop(c, "frame larger than the limit");
+        return;
+    }
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            conn_drop(c, strerror(errno));
+        return;
+    }
+    take_frames(c);
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    conn_flush(io->data);
+}
+
+static void answer(struct batch_entry *e, int rc, const char *error)
+{
+    struct wconn *c = e->conn;
+    c->inflight--;
+    if (!c->closing) {
+        json_t *a = rc == ISL_STORE_OK
+                        ? json_pack("{s:s, s:I}", "t", "committed", "seq", (json_int_t)e->seq)
+                        : json_pack("{s:s, s:I, s:s}", "t", "failed", "seq", (json_int_t)e->seq,
+                                    "error", error);
+        if (!a || isl_frame_put(&c->out, a) != 0)
+            conn_drop(c, "cannot queue an answer");
+        json_decref(a);
+    } else if (c->inflight == 0) {
+        conn_free(c);
+    }
+    json_decref(e->frame);
+    free(e->owned);
+}
+
+/* One transaction for the whole batch; a failure fails every write in it. */
+static void commit_batch(struct writer *wr)
+{
+    static struct isl_store_write writes[WRITER_BATCH_MAX];
+    size_t n = wr->batch_len;
+    for (size_t i = 0; i < n; i++)
+        writes[i] = wr->batch[i].write;
+    char err[256];
+    int rc = isl_store_commit(wr->store, writes, n, err, sizeof err);
+    wr->batches++;
+    wr->writes += n;
+    if (rc != ISL_STORE_OK)
+        isl_log(ISL_LOG_ERR, "event=batch_failed writes=%zu error=\"%s\"", n, err);
+    for (size_t i = 0; i < n; i++)
+        answer(&wr->batch[i], rc, err);
+    wr->batch_len = 0;
+    for (struct wconn *c = wr->conns, *next; c; c = next) {
+        next = c->next;
+        if (!c->closing && c->out.len > 0)
+            conn_flush(c);
+    }
+    if (rc == ISL_STORE_CORRUPT) {
+        /* Every game is affected: stop, and let the supervisor decide. */
+        isl_log(ISL_LOG_ERR, "event=store_corrupted incident=all_games");
+        writer_flush_all(wr);
+        _exit(ISL_EXIT_STORE);
+    }
+}
+
+void writer_commit_pending(struct writer *wr)
+{
+    while (wr->batch_len > 0) {
+        commit_batch(wr);
+        for (struct wconn *c = wr->conns, *next; c; c = next) {
+            next = c->next;
+            if (c->backlog)
+                take_frames(c);
+        }
+    }
+}
+
+static void on_check(struct ev_loop *loop, ev_check *chk, int revents)
+{
+    (void)loop;
+    (void)revents;
+    writer_commit_pending(chk->data);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)revents;
+    struct writer *wr = io->data;
+    for (;;) {
+        int fd = accept4(wr->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                isl_log(ISL_LOG_WARNING, "event=accept_failed error=\"%s\"", strerror(errno));
+            return;
+        }
+        struct ucred cred;
+        socklen_t len = sizeof cred;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+            cred.uid != geteuid()) {
+            isl_log(ISL_LOG_WARNING, "event=peer_refused uid=%d", (int)cred.uid);
+            close(fd);
+            continue;
+        }
+        struct wconn *c = calloc(1, sizeof *c);
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        c->wr = wr;
+        c->fd = fd;
+        isl_buf_init(&c->in, ISL_FRAME_MAX + 8);
+        isl_buf_init(&c->out, 0);
+        ev_io_init(&c->rd, on_readable, fd, EV_READ);
+        ev_io_init(&c->wr_io, on_writable, fd, EV_WRITE);
+        c->rd.data = c->wr_io.data = c;
+        c->next = wr->conns;
+        wr->conns = c;
+        ev_io_start(loop, &c->rd);
+    }
+}
+
+void writer_conns_start(struct writer *wr)
+{
+    ev_io_init(&wr->accept_io, on_accept, wr->listen_fd, EV_READ);
+    wr->accept_io.data = wr;
+    ev_io_start(wr->loop, &wr->accept_io);
+    /* Lowest priority: libev runs it after the iteration's io callbacks. */
+    ev_check_init(&wr->commit_check, on_check);
+    ev_set_priority(&wr->commit_check, EV_MINPRI);
+    wr->commit_check.data = wr;
+    ev_check_start(wr->loop, &wr->commit_check);
+}
+
+void writer_flush_all(struct writer *wr)
+{
+    for (struct wconn *c = wr->conns; c; c = c->next) {
+        while (!c->closing && c->out.len > 0) {
+            int rc = isl_buf_write_fd(&c->out, c->fd);
+            if (rc != 1)
+                break;
+            struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+            if (poll(&p, 1, 100) <= 0)
+                break;
+        }
+    }
+}

@@ -1,0 +1,191 @@
+/* islands-writer: opens the store, sends the supervisor the index of stored
+ * games, listens on DIR/writer.sock and commits workers' writes in groups
+ * (conns.c). Messages: docs/INTERNAL-PROTOCOL.md. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "islands/exit_status.h"
+#include "islands/frame.h"
+#include "islands/log.h"
+#include "islands/worker_proto.h"
+#include "writer.h"
+
+#define INDEX_CHUNK 1000
+
+static struct writer the_writer;
+
+static void usage(const char *msg)
+{
+    isl_log(ISL_LOG_ERR, "event=usage error=\"%s\"", msg);
+    fprintf(stderr, "usage: islands-writer --store DIR [--sync full|nometa|none] "
+                    "[--map-size BYTES] [--max-readers N] [--crash-injection]\n");
+    exit(ISL_EXIT_USAGE);
+}
+
+static void finish_and_exit(struct writer *wr, int status)
+{
+    writer_commit_pending(wr);
+    writer_flush_all(wr);
+    isl_log(ISL_LOG_INFO, "event=writer_exit status=%d batches=%llu writes=%llu", status,
+            wr->batches, wr->writes);
+    _exit(status);
+}
+
+struct index_state {
+    json_t *chunk;
+    unsigned long total;
+    int failed;
+};
+
+static int send_chunk(struct index_state *st)
+{
+    json_t *f = json_pack("{s:s, s:O}", "t", "index", "games", st->chunk);
+    int rc = f ? isl_frame_send(ISL_CHANNEL_FD, f) : -1;
+    json_decref(f);
+    json_array_clear(st->chunk);
+    return rc;
+}
+
+static int index_entry(void *arg, const char *game, const char *rules)
+{
+    struct index_state *st = arg;
+    json_array_append_new(st->chunk, json_pack("[s, s]", game, rules));
+    st->total++;
+    if (json_array_size(st->chunk) == INDEX_CHUNK && send_chunk(st) < 0) {
+        st->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* The index in chunks; returns how many games are stored. */
+static unsigned long send_index(struct writer *wr)
+{
+    struct index_state st = { .chunk = json_array() };
+    char err[256];
+    int rc = isl_store_scan(wr->store, index_entry, &st, err, sizeof err);
+    if (rc < 0) {
+        isl_log(ISL_LOG_ERR, "event=index_failed error=\"%s\"", err);
+        exit(ISL_EXIT_STORE);
+    }
+    if (!st.failed && json_array_size(st.chunk) > 0 && send_chunk(&st) < 0)
+        st.failed = 1;
+    json_decref(st.chunk);
+    if (st.failed) {
+        isl_log(ISL_LOG_ERR, "event=supervisor_gone during=index");
+        exit(ISL_EXIT_NORMAL);
+    }
+    isl_log(ISL_LOG_INFO, "event=index_sent games=%lu", st.total);
+    return st.total;
+}
+
+/* Listen on DIR/writer.sock, mode 0600, replacing a stale file. */
+static int listen_socket(const char *dir)
+{
+    struct sockaddr_un addr;
+    socklen_t len;
+    int dirfd;
+    if (isl_writer_addr(dir, &addr, &len, &dirfd) < 0)
+        return -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int rc = fd < 0 ? -1 : 0;
+    if (rc == 0 && unlink(addr.sun_path) < 0 && errno != ENOENT)
+        rc = -1;
+    if (rc == 0) {
+        mode_t old = umask(0077);
+        rc = bind(fd, (struct sockaddr *)&addr, len);
+        umask(old);
+    }
+    if (rc == 0)
+        rc = chmod(addr.sun_path, 0600);
+    if (rc == 0)
+        rc = listen(fd, 1024);
+    int saved = errno;
+    if (dirfd >= 0)
+        close(dirfd);
+    if (rc < 0 && fd >= 0)
+        close(fd);
+    errno = saved;
+    return rc < 0 ? -1 : fd;
+}
+
+static void on_supervisor(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    (void)io;
+    char byte;
+    ssize_t n = read(ISL_CHANNEL_FD, &byte, 1);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n == 0 || n < 0) {
+        isl_log(ISL_LOG_INFO, "event=supervisor_gone");
+        finish_and_exit(&the_writer, ISL_EXIT_NORMAL);
+    }
+    /* The supervisor sends the writer nothing: anything is a broken peer. */
+    isl_log(ISL_LOG_ERR, "event=bad_frame from=supervisor error=\"unexpected message\"");
+    finish_and_exit(&the_writer, EXIT_FAILURE);
+}
+
+static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
+{
+    (void)loop;
+    (void)sig;
+    (void)revents;
+    finish_and_exit(&the_writer, ISL_EXIT_NORMAL);
+}
+
+int main(int argc, char **argv)
+{
+    isl_child_setup("islands-writer");
+    struct isl_store_options opts = { 0 };
+    char err[512];
+    for (int i = 1; i < argc; i++) {
+        int rc = isl_store_option(&opts, argc, argv, &i, err, sizeof err);
+        if (rc < 0)
+            usage(err);
+        if (rc == 0 && strcmp(argv[i], "--crash-injection") == 0)
+            opts.crash_injection = true;
+        else if (rc == 0) {
+            snprintf(err, sizeof err, "unknown option or missing value: %s", argv[i]);
+            usage(err);
+        }
+    }
+    if (!opts.path)
+        usage("--store DIR is required");
+
+    struct writer *wr = &the_writer;
+    if (isl_store_open(&opts, &wr->store, err, sizeof err) != ISL_STORE_OK) {
+        isl_log(ISL_LOG_ERR, "event=store_open_failed error=\"%s\"", err);
+        return ISL_EXIT_STORE;
+    }
+    unsigned long games = send_index(wr);
+    wr->listen_fd = listen_socket(opts.path);
+    if (wr->listen_fd < 0) {
+        isl_log(ISL_LOG_ERR, "event=listen_failed path=%s/%s error=\"%s\"", opts.path,
+                ISL_WRITER_SOCK, strerror(errno));
+        return ISL_EXIT_STORE;
+    }
+    wr->loop = ev_default_loop(EVFLAG_AUTO);
+    writer_conns_start(wr);
+    isl_set_nonblock(ISL_CHANNEL_FD);
+    ev_io sup;
+    ev_signal term;
+    ev_io_init(&sup, on_supervisor, ISL_CHANNEL_FD, EV_READ);
+    ev_signal_init(&term, on_sigterm, SIGTERM);
+    ev_io_start(wr->loop, &sup);
+    ev_signal_start(wr->loop, &term);
+
+    /* Ready only now: writer.sock accepts workers from here on. */
+    json_t *ready = json_pack("{s:s, s:I}", "t", "ready", "games", (json_int_t)games);
+    if (isl_frame_send(ISL_CHANNEL_FD, ready) < 0)
+        return ISL_EXIT_NORMAL;
+    json_decref(ready);
+    ev_run(wr->loop, 0);
+    finish_and_exit(wr, ISL_EXIT_NORMAL);
+}

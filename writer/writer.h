@@ -1,0 +1,44 @@
+/* islands-writer: the only process that commits in group-commit mode. */
+#ifndef ISLANDS_WRITER_H
+#define ISLANDS_WRITER_H
+
+#include <ev.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "islands/buf.h"
+#include "islands/store.h"
+
+/* A batch never holds more writes than this, so latency stays bounded. */
+#define WRITER_BATCH_MAX 1024
+
+struct wconn;
+
+struct batch_entry {
+    struct wconn *conn;
+    long long seq;
+    struct isl_store_write write;  /* strings borrowed from frame / owned */
+    json_t *frame;
+    char *owned;
+};
+
+struct writer {
+    struct ev_loop *loop;
+    struct isl_store *store;
+    int listen_fd;
+    ev_io accept_io;
+    ev_check commit_check;         /* runs after every io callback of an iteration */
+    struct batch_entry batch[WRITER_BATCH_MAX];
+    size_t batch_len;
+    struct wconn *conns;
+    unsigned long long batches, writes;
+};
+
+/* conns.c */
+void writer_conns_start(struct writer *wr);
+/* Commit what is gathered (and any backlog), answer each write. */
+void writer_commit_pending(struct writer *wr);
+/* Answers still unsent are written out (blocking briefly) before exit. */
+void writer_flush_all(struct writer *wr);
+
+#endif

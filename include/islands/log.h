@@ -8,9 +8,23 @@
 
 enum { ISL_LOG_ERR = 3, ISL_LOG_WARNING = 4, ISL_LOG_NOTICE = 5, ISL_LOG_INFO = 6, ISL_LOG_DEBUG = 7 };
 
-/* Program name and the most verbose priority printed (default INFO). */
+/* Longest line written, newline included; longer messages are cut (at a
+ * UTF-8 character boundary) and end with "...". */
+#define ISL_LOG_LINE_MAX 2048
+
+/* Program name (at most 63 bytes kept) and the most verbose priority
+ * printed (default INFO). Reads JOURNAL_STREAM here: set, no timestamps.
+ * Without isl_log_init the program is "islands" and JOURNAL_STREAM is read
+ * at the first line. */
 void isl_log_init(const char *program, int max_priority);
-/* fmt is the key=value part: isl_log(ISL_LOG_INFO, "event=start game=%s pid=%d", ...) */
+/* SIGHUP's log_level. */
+void isl_log_set_level(int max_priority);
+/* Would a line of this priority be written? (skip costly arguments) */
+int isl_log_enabled(int priority);
+/* fmt is the key=value part: isl_log(ISL_LOG_INFO, "event=start game=%s pid=%d", ...)
+ * Each line is one write(2) to fd 2 (atomic between processes on a pipe),
+ * built on the stack: nothing is allocated. Control characters in the
+ * message become spaces, so one event is one line. errno is preserved. */
 void isl_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void isl_vlog(int priority, const char *fmt, va_list ap);
 

@@ -1,0 +1,225 @@
+/* Log lines as written to fd 2 (redirected into a temporary file). */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "islands/log.h"
+
+static char capture_path[] = "/tmp/islands-log-XXXXXX";
+static int saved_stderr = -1;
+static char captured[64 * 1024];
+
+static void capture_begin(void)
+{
+    strcpy(capture_path, "/tmp/islands-log-XXXXXX");
+    int fd = mkstemp(capture_path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fcntl(fd, F_SETFL, O_APPEND), 0);
+    saved_stderr = dup(STDERR_FILENO);
+    ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+    close(fd);
+}
+
+/* Everything written since capture_begin. */
+static const char *capture_end(void)
+{
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    FILE *f = fopen(capture_path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(captured, 1, sizeof captured - 1, f);
+    captured[n] = '\0';
+    fclose(f);
+    unlink(capture_path);
+    return captured;
+}
+
+static bool matches(const char *pattern, const char *text)
+{
+    regex_t re;
+    ck_assert_int_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+    bool ok = regexec(&re, text, 0, NULL, 0) == 0;
+    regfree(&re);
+    return ok;
+}
+
+#define STAMP "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z"
+
+START_TEST(line_with_timestamp)
+{
+    unsetenv("JOURNAL_STREAM");
+    isl_log_init("islandsd", ISL_LOG_INFO);
+    capture_begin();
+    isl_log(ISL_LOG_INFO, "event=start game=%s pid=%d", "g1", 42);
+    const char *out = capture_end();
+    char pattern[256];
+    snprintf(pattern, sizeof pattern, "^<6>" STAMP " islandsd\\[%ld\\]: event=start game=g1 pid=42\n$",
+             (long)getpid());
+    ck_assert_msg(matches(pattern, out), "got: %s", out);
+}
+END_TEST
+
+START_TEST(no_timestamp_under_journald)
+{
+    setenv("JOURNAL_STREAM", "8:1234", 1);
+    isl_log_init("islands-worker", ISL_LOG_DEBUG);
+    capture_begin();
+    isl_log(ISL_LOG_ERR, "event=fatal");
+    isl_log(ISL_LOG_DEBUG, "event=detail");
+    const char *out = capture_end();
+    char expected[256];
+    snprintf(expected, sizeof expected, "<3>islands-worker[%ld]: event=fatal\n"
+             "<7>islands-worker[%ld]: event=detail\n", (long)getpid(), (long)getpid());
+    ck_assert_str_eq(out, expected);
+}
+END_TEST
+
+START_TEST(priority_filter)
+{
+    setenv("JOURNAL_STREAM", "8:1", 1);
+    isl_log_init("p", ISL_LOG_NOTICE);
+    ck_assert(isl_log_enabled(ISL_LOG_WARNING));
+    ck_assert(!isl_log_enabled(ISL_LOG_INFO));
+    capture_begin();
+    isl_log(ISL_LOG_INFO, "event=hidden");
+    isl_log(ISL_LOG_NOTICE, "event=shown");
+    isl_log_set_level(ISL_LOG_ERR);
+    isl_log(ISL_LOG_WARNING, "event=hidden_too");
+    const char *out = capture_end();
+    ck_assert_ptr_null(strstr(out, "hidden"));
+    ck_assert_ptr_nonnull(strstr(out, "<5>p["));
+    ck_assert_ptr_nonnull(strstr(out, "event=shown\n"));
+}
+END_TEST
+
+START_TEST(one_line_per_event)
+{
+    setenv("JOURNAL_STREAM", "8:1", 1);
+    isl_log_init("p", ISL_LOG_INFO);
+    capture_begin();
+    isl_log(ISL_LOG_INFO, "event=odd text=%s", "two\nlines\tand\rmore");
+    const char *out = capture_end();
+    ck_assert_ptr_nonnull(strstr(out, "event=odd text=two lines and more\n"));
+    ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
+}
+END_TEST
+
+START_TEST(long_message_is_cut)
+{
+    unsetenv("JOURNAL_STREAM");
+    isl_log_init("p", ISL_LOG_INFO);
+    static char big[10000];
+    memset(big, 'x', sizeof big - 1);
+    capture_begin();
+    isl_log(ISL_LOG_INFO, "event=big data=%s", big);
+    const char *out = capture_end();
+    size_t len = strlen(out);
+    ck_assert_uint_le(len, ISL_LOG_LINE_MAX);
+    ck_assert_uint_ge(len, ISL_LOG_LINE_MAX - 8);
+    ck_assert_str_eq(out + len - 6, "xx...\n");
+    ck_assert_ptr_eq(strchr(out, '\n'), out + len - 1);
+}
+END_TEST
+
+START_TEST(cut_keeps_utf8_characters_whole)
+{
+    setenv("JOURNAL_STREAM", "8:1", 1);
+    /* Shift the text by 0..3 bytes so that the cut falls in each place
+     * of a 3-byte character. */
+    for (int shift = 0; shift < 3; shift++) {
+        isl_log_init(shift == 0 ? "p" : shift == 1 ? "pp" : "ppp", ISL_LOG_INFO);
+        static char big[6000];
+        big[0] = '\0';
+        for (int i = 0; i < 1500; i++)
+            strcat(big, "\xe2\x82\xac");   /* the euro sign */
+        capture_begin();
+        isl_log(ISL_LOG_INFO, "m=%s", big);
+        const char *out = capture_end();
+        size_t len = strlen(out);
+        ck_assert_str_eq(out + len - 4, "...\n");
+        const char *text = strstr(out, "m=") + 2;
+        ck_assert_uint_eq((size_t)(out + len - 4 - text) % 3, 0);
+        ck_assert_int_eq((unsigned char)out[len - 5], 0xac);
+    }
+}
+END_TEST
+
+START_TEST(errno_preserved_and_m_works)
+{
+    setenv("JOURNAL_STREAM", "8:1", 1);
+    isl_log_init("p", ISL_LOG_INFO);
+    capture_begin();
+    errno = EBADF;
+    isl_log(ISL_LOG_ERR, "event=fail error=\"%m\"");
+    int after = errno;
+    const char *out = capture_end();
+    ck_assert_int_eq(after, EBADF);
+    ck_assert_ptr_nonnull(strstr(out, "error=\"Bad file descriptor\"\n"));
+}
+END_TEST
+
+START_TEST(concurrent_processes_do_not_interleave)
+{
+    enum { PROCS = 4, LINES = 200 };
+    setenv("JOURNAL_STREAM", "8:1", 1);
+    isl_log_init("p", ISL_LOG_INFO);
+    static char payload[1500];
+    memset(payload, 'y', sizeof payload - 1);
+    capture_begin();
+    for (int p = 0; p < PROCS; p++) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            for (int i = 0; i < LINES; i++)
+                isl_log(ISL_LOG_INFO, "proc=%d i=%d data=%s", p, i, payload);
+            _exit(0);
+        }
+    }
+    for (int p = 0; p < PROCS; p++) {
+        int status;
+        ck_assert_int_gt(wait(&status), 0);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    FILE *f = fopen(capture_path, "r");
+    ck_assert_ptr_nonnull(f);
+    static char line[4096];
+    int count = 0;
+    while (fgets(line, sizeof line, f)) {
+        ck_assert_msg(matches("^<6>p\\[[0-9]+\\]: proc=[0-3] i=[0-9]+ data=y{1499}\n$", line),
+                      "mangled line %d", count);
+        count++;
+    }
+    fclose(f);
+    unlink(capture_path);
+    ck_assert_int_eq(count, PROCS * LINES);
+}
+END_TEST
+
+static Suite *log_suite(void)
+{
+    Suite *s = suite_create("log");
+    TCase *tc = tcase_create("log");
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, line_with_timestamp);
+    tcase_add_test(tc, no_timestamp_under_journald);
+    tcase_add_test(tc, priority_filter);
+    tcase_add_test(tc, one_line_per_event);
+    tcase_add_test(tc, long_message_is_cut);
+    tcase_add_test(tc, cut_keeps_utf8_characters_whole);
+    tcase_add_test(tc, errno_preserved_and_m_works);
+    tcase_add_test(tc, concurrent_processes_do_not_interleave);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+ISL_CHECK_MAIN(log_suite)

@@ -14,9 +14,24 @@
  * Returns a new reference, or NULL on allocation failure. */
 json_t *isl_codec_encode(const struct isl_game *g);
 
-/* Decode and validate a stored document. Returns 0 and fills *out, or -1
- * with a message naming the offending field in err ("players[1].board.atoll
- * .squares: not the shape of an atoll"). *out is untouched on failure. */
+/* The canonical text of a stored document: compact, keys sorted. Equal
+ * games give byte-identical text, and a canonical text decoded and encoded
+ * again gives itself back. */
+#define ISL_CODEC_DUMP_FLAGS (JSON_COMPACT | JSON_SORT_KEYS)
+
+/* isl_codec_encode dumped with ISL_CODEC_DUMP_FLAGS; free() the result.
+ * NULL on allocation failure. */
+char *isl_codec_dump(const struct isl_game *g);
+
+/* Parse text (duplicate keys rejected) and isl_codec_decode it. */
+int isl_codec_load(const char *text, size_t len, struct isl_game *out,
+                   char *err, size_t errlen);
+
+/* Decode and validate a stored document (its format is described at the
+ * top of src/codec.c). Returns 0 and fills *out, or -1 with a message
+ * naming the offending field in err ("players[0].board.atoll.hits[2]:
+ * square (4,4) is not part of the atoll"). *out is untouched on failure.
+ * Lists must be in canonical order, so decode then encode is the identity. */
 int isl_codec_decode(const json_t *doc, struct isl_game *out,
                      char *err, size_t errlen);
 
@@ -28,5 +43,8 @@ json_t *isl_codec_state_view(const struct isl_game *g, enum isl_view view);
 
 /* One player's BOARD object as in `state` (the result of set_islands). */
 json_t *isl_codec_board(const struct isl_board *b);
+
+/* [[row, col], ...] sorted by row, then col (GUESSES and island lists). */
+json_t *isl_codec_squares(const struct isl_squares *s);
 
 #endif

@@ -1,0 +1,396 @@
+/* The codec: the stored document (canonical text, exact round trips, and
+ * every kind of corrupted document refused with the field named) and the
+ * `state` views of PROTOCOL.md. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/check_main.h"
+#include "../support/game_fixtures.h"
+#include "islands/codec.h"
+
+/* Player 1 hit (1,4) the dot and (1,1), missed (9,9); player 2 hit (1,1)
+ * and missed (8,8); player 2 to play. */
+static void mid_game(struct isl_game *g)
+{
+    struct isl_guess_result r;
+    fx_game_started(g);
+    static const int moves[5][2] = {{1, 4}, {1, 1}, {9, 9}, {8, 8}, {1, 1}};
+    for (int i = 0; i < 5; i++) {
+        enum isl_player p = i % 2 ? ISL_PLAYER2 : ISL_PLAYER1;
+        ck_assert_int_eq(isl_game_guess(g, p, moves[i][0], moves[i][1], &r), ISL_OK);
+    }
+}
+
+static const char mid_game_text[] =
+    "{\"game\":\"g1\",\"players\":["
+    "{\"board\":{\"atoll\":{\"col\":1,\"hits\":[[1,1]],\"row\":1},"
+    "\"dot\":{\"col\":4,\"hits\":[],\"row\":1},\"l_shape\":{\"col\":5,\"hits\":[],\"row\":1},"
+    "\"s_shape\":{\"col\":1,\"hits\":[],\"row\":5},\"square\":{\"col\":5,\"hits\":[],\"row\":5}},"
+    "\"guesses\":{\"hits\":[[1,1],[1,4]],\"misses\":[[9,9]]},\"islands_set\":true,"
+    "\"name\":\"Ann\",\"token\":\"" FX_TOKEN1 "\"},"
+    "{\"board\":{\"atoll\":{\"col\":1,\"hits\":[[1,1]],\"row\":1},"
+    "\"dot\":{\"col\":4,\"hits\":[[1,4]],\"row\":1},\"l_shape\":{\"col\":5,\"hits\":[],\"row\":1},"
+    "\"s_shape\":{\"col\":1,\"hits\":[],\"row\":5},\"square\":{\"col\":5,\"hits\":[],\"row\":5}},"
+    "\"guesses\":{\"hits\":[[1,1]],\"misses\":[[8,8]]},\"islands_set\":true,"
+    "\"name\":\"Bob\",\"token\":\"" FX_TOKEN2 "\"}],"
+    "\"rules\":\"player2_turn\",\"version\":1}";
+
+static const char new_game_text[] =
+    "{\"game\":\"g1\",\"players\":[{\"board\":{},\"guesses\":{\"hits\":[],\"misses\":[]},"
+    "\"islands_set\":false,\"name\":\"Ann\",\"token\":\"" FX_TOKEN1 "\"},null],"
+    "\"rules\":\"initialized\",\"version\":1}";
+
+/* decode(encode(g)) == g byte for byte, and the text survives a round trip. */
+static void assert_round_trip(const struct isl_game *g)
+{
+    char *text = isl_codec_dump(g);
+    ck_assert_ptr_nonnull(text);
+    struct isl_game back;
+    char err[256] = "";
+    ck_assert_msg(isl_codec_load(text, strlen(text), &back, err, sizeof err) == 0,
+                  "%s in %s", err, text);
+    ck_assert(memcmp(g, &back, sizeof back) == 0);
+    char *again = isl_codec_dump(&back);
+    ck_assert_str_eq(again, text);
+    free(again);
+    free(text);
+}
+
+START_TEST(encode_new_game)
+{
+    struct isl_game g;
+    fx_new_game(&g);
+    char *text = isl_codec_dump(&g);
+    ck_assert_str_eq(text, new_game_text);
+    free(text);
+    assert_round_trip(&g);
+}
+END_TEST
+
+START_TEST(encode_mid_game)
+{
+    struct isl_game g;
+    mid_game(&g);
+    char *text = isl_codec_dump(&g);
+    ck_assert_str_eq(text, mid_game_text);
+    free(text);
+    assert_round_trip(&g);
+}
+END_TEST
+
+START_TEST(round_trips_in_every_state)
+{
+    struct isl_game g;
+    struct isl_guess_result r;
+    fx_players_set(&g);
+    assert_round_trip(&g);
+    ck_assert_int_eq(isl_game_position_island(&g, ISL_PLAYER2, "s_shape", 9, 8), ISL_OK);
+    fx_position_layout(&g, ISL_PLAYER1);
+    ck_assert_int_eq(isl_game_set_islands(&g, ISL_PLAYER1), ISL_OK);
+    assert_round_trip(&g);
+    fx_game_started(&g);
+    assert_round_trip(&g);
+    fx_one_guess_from_win(&g);
+    assert_round_trip(&g);
+    ck_assert_int_eq(isl_game_guess(&g, ISL_PLAYER1, 6, 6, &r), ISL_OK);
+    ck_assert(r.win);
+    assert_round_trip(&g);
+}
+END_TEST
+
+START_TEST(names_beyond_ascii_round_trip)
+{
+    struct isl_game g;
+    /* 64 code points of 4-byte UTF-8, the longest name there is. */
+    char name[ISL_PLAYER_NAME_MAX + 1] = "";
+    for (int i = 0; i < ISL_PLAYER_NAME_MAX_CHARS; i++)
+        strcat(name, "\xF0\x9F\x8C\xB4");
+    isl_game_new(&g, "a.b-c_D", name, FX_TOKEN1);
+    ck_assert_int_eq(isl_game_add_player(&g, "Zoë Ann", FX_TOKEN2), ISL_OK);
+    assert_round_trip(&g);
+}
+END_TEST
+
+START_TEST(pretty_text_decodes_to_the_same_game)
+{
+    struct isl_game g, back;
+    mid_game(&g);
+    json_t *doc = isl_codec_encode(&g);
+    char *pretty = json_dumps(doc, JSON_INDENT(2));
+    char err[256];
+    ck_assert_int_eq(isl_codec_load(pretty, strlen(pretty), &back, err, sizeof err), 0);
+    ck_assert(memcmp(&g, &back, sizeof g) == 0);
+    free(pretty);
+    json_decref(doc);
+}
+END_TEST
+
+/* ------------------------------------------------------------ corruption */
+
+struct corruption {
+    const char *from, *to;     /* first occurrence of from, in the base text */
+    const char *message;       /* expected start of the error */
+};
+
+/* Applied to mid_game_text. */
+static const struct corruption mid_game_corruptions[] = {
+    {"\"version\":1", "\"version\":2", "version: unsupported version 2"},
+    {"\"version\":1", "\"version\":\"1\"", "document.version: must be an integer"},
+    {"\"version\":1}", "\"version\":1,\"extra\":0}", "document: unknown field \"extra\""},
+    {"\"game\":\"g1\"", "\"game\":\"g/1\"", "game: must be 1 to 64 characters"},
+    {"\"game\":\"g1\"", "\"game\":7", "document.game: must be a string"},
+    {"\"rules\":\"player2_turn\"", "\"rules\":\"player3_turn\"", "rules: unknown rules state"},
+    {"],\"rules\"", ",null],\"rules\"", "players: must hold exactly 2 entries"},
+    {"\"name\":\"Ann\"", "\"name\":\"\"", "players[0].name: must be 1 to 64 characters"},
+    {"\"name\":\"Bob\"", "\"name\":\"B\\u0007b\"", "players[1].name: must be 1 to 64"},
+    {"\"token\":\"0123456789abcdef", "\"token\":\"0123456789ABCDEF",
+     "players[0].token: must be 32 lowercase hex digits"},
+    {"\"token\":\"fedcba", "\"token\":\"", "players[1].token: must be 32 lowercase hex"},
+    {"\"islands_set\":true", "\"islands_set\":1", "players[0].islands_set: must be a boolean"},
+    {"\"guesses\":{\"hits\":[[1,1],[1,4]],\"misses\":[[9,9]]},", "",
+     "players[0]: missing field \"guesses\""},
+    {"\"dot\":{\"col\":4,\"hits\":[],\"row\":1}", "\"volcano\":{\"col\":4,\"hits\":[],\"row\":1}",
+     "players[0].board: unknown island type \"volcano\""},
+    {"\"dot\":{\"col\":4,\"hits\":[],\"row\":1}",
+     "\"dot\":{\"col\":4,\"hits\":[],\"row\":1,\"z\":1}",
+     "players[0].board.dot: unknown field \"z\""},
+    {"\"square\":{\"col\":5,\"hits\":[],\"row\":5}",
+     "\"square\":{\"col\":5,\"hits\":[],\"row\":11}",
+     "players[0].board.square.row: must be an integer from 1 to 10"},
+    {"\"l_shape\":{\"col\":5", "\"l_shape\":{\"col\":10",
+     "players[0].board.l_shape: the l_shape at (1,10) does not fit on the board"},
+    {"\"dot\":{\"col\":4,\"hits\":[],\"row\":1}", "\"dot\":{\"col\":2,\"hits\":[],\"row\":2}",
+     "players[0].board.dot: the dot at (2,2) overlaps the atoll"},
+    {"\"atoll\":{\"col\":1,\"hits\":[[1,1]]", "\"atoll\":{\"col\":1,\"hits\":[[1,1],[4,4]]",
+     "players[0].board.atoll.hits[1]: square (4,4) is not part of the atoll"},
+    {"\"hits\":[[1,1],[1,4]]", "\"hits\":[[1,4],[1,1]]",
+     "players[0].guesses.hits[1]: (1,1) is out of order or repeated"},
+    {"\"hits\":[[1,1],[1,4]]", "\"hits\":[[1,1],[1,1],[1,4]]",
+     "players[0].guesses.hits[1]: (1,1) is out of order or repeated"},
+    {"\"misses\":[[9,9]]", "\"misses\":[[9,9,1]]",
+     "players[0].guesses.misses[0]: must be [row, col]"},
+    {"\"misses\":[[9,9]]", "\"misses\":[[9,0]]",
+     "players[0].guesses.misses[0]: must be [row, col]"},
+    {"\"misses\":[[9,9]]", "\"misses\":{}", "players[0].guesses.misses: must be an array"},
+    {"\"hits\":[[1,1],[1,4]]", "\"hits\":[[1,1],[1,4],[9,10]]",
+     "players[0].guesses.hits[2]: square (9,10) is not on an island of player2"},
+    {"\"dot\":{\"col\":4,\"hits\":[[1,4]]", "\"dot\":{\"col\":4,\"hits\":[]",
+     "players[0].guesses.hits[1]: square (1,4) is not among the hits on player2's dot"},
+    {"\"misses\":[[9,9]]", "\"misses\":[[1,2]]",
+     "players[0].guesses.misses[0]: square (1,2) is on player2's atoll, so not a miss"},
+    {"\"hits\":[[1,1],[1,4]]", "\"hits\":[[1,1]]",
+     "players[1].board.dot.hits[0]: square (1,4) was never guessed by player1"},
+    {"\"rules\":\"player2_turn\"", "\"rules\":\"players_set\"",
+     "rules: players_set, but both players have set their islands"},
+    {"\"rules\":\"player2_turn\"", "\"rules\":\"initialized\"",
+     "players[1]: must be null in rules state initialized"},
+    {"\"rules\":\"player2_turn\"", "\"rules\":\"game_over\"",
+     "rules: game_over, but neither board is fully forested"},
+    {"\"islands_set\":true,\"name\":\"Bob\"", "\"islands_set\":false,\"name\":\"Bob\"",
+     "players[1].islands_set: must be true once the game has started"},
+    {"\"dot\":{\"col\":4,\"hits\":[],\"row\":1},", "",
+     "players[0].islands_set: true, but only 4 of 5 islands are positioned"},
+    {"{\"game\"", "[{\"game\"", "not a JSON document"},
+    {"{\"game\":\"g1\",", "{\"game\":\"g1\",\"game\":\"g1\",", "not a JSON document"},
+};
+
+/* Applied to new_game_text. */
+static const struct corruption new_game_corruptions[] = {
+    {"\"rules\":\"initialized\"", "\"rules\":\"players_set\"",
+     "players[1]: a second player is needed in rules state players_set"},
+    {"\"board\":{}", "\"board\":{\"dot\":{\"col\":1,\"hits\":[],\"row\":1}}",
+     "players[0].board: must be empty in rules state initialized"},
+    {"[{\"board\"", "[null,{\"board\"", "players: must hold exactly 2"},
+    {"[{\"board\":{},\"guesses\":{\"hits\":[],\"misses\":[]},\"islands_set\":false,"
+     "\"name\":\"Ann\",\"token\":\"" FX_TOKEN1 "\"},null]", "[null,null]",
+     "players[0]: player1 must be present"},
+    {"\"misses\":[]", "\"misses\":[[3,3]]", "players[0].guesses.hits: no player2 to guess against"},
+    {"{\"game\"", "[]", "not a JSON document"},
+};
+
+static void assert_rejected(const char *base, const struct corruption *c)
+{
+    const char *at = strstr(base, c->from);
+    ck_assert_msg(at != NULL, "test bug: %s not in the base text", c->from);
+    size_t head = (size_t)(at - base);
+    size_t len = strlen(base) - strlen(c->from) + strlen(c->to);
+    char *text = malloc(len + 1);
+    memcpy(text, base, head);
+    strcpy(text + head, c->to);
+    strcat(text, at + strlen(c->from));
+
+    struct isl_game out, sentinel;
+    memset(&out, 0x5A, sizeof out);
+    memcpy(&sentinel, &out, sizeof out);
+    char err[256] = "";
+    ck_assert_msg(isl_codec_load(text, len, &out, err, sizeof err) == -1,
+                  "accepted: %s", text);
+    ck_assert_msg(strncmp(err, c->message, strlen(c->message)) == 0,
+                  "expected \"%s...\", got \"%s\"", c->message, err);
+    ck_assert(memcmp(&out, &sentinel, sizeof out) == 0);
+    free(text);
+}
+
+START_TEST(corrupted_mid_game)
+{
+    assert_rejected(mid_game_text, &mid_game_corruptions[_i]);
+}
+END_TEST
+
+START_TEST(corrupted_new_game)
+{
+    assert_rejected(new_game_text, &new_game_corruptions[_i]);
+}
+END_TEST
+
+/* Documents that need a whole game to build: a won game whose state was
+ * not moved on, and a game where player 2 guessed before player 1. */
+START_TEST(corrupted_turns)
+{
+    struct isl_game g;
+    struct isl_guess_result r;
+    fx_game_started(&g);
+    fx_one_guess_from_win(&g);
+    ck_assert_int_eq(isl_game_guess(&g, ISL_PLAYER1, 6, 6, &r), ISL_OK);
+    char *text = isl_codec_dump(&g);
+    struct corruption not_over = {"\"rules\":\"game_over\"", "\"rules\":\"player2_turn\"",
+        "rules: player2_turn, but player2's board is fully forested (it would be game_over)"};
+    assert_rejected(text, &not_over);
+    free(text);
+
+    fx_game_started(&g);
+    text = isl_codec_dump(&g);
+    struct corruption p2_first = {"\"rules\":\"player1_turn\"", "\"rules\":\"player2_turn\"",
+                                  "rules: player2_turn, but player1 has not guessed yet"};
+    assert_rejected(text, &p2_first);
+    free(text);
+}
+END_TEST
+
+START_TEST(nul_in_a_name_is_refused)
+{
+    struct isl_game g, out;
+    fx_new_game(&g);
+    json_t *doc = isl_codec_encode(&g);
+    json_t *player = json_array_get(json_object_get(doc, "players"), 0);
+    json_object_set_new(player, "name", json_stringn("A\0n", 3));
+    char err[256];
+    ck_assert_int_eq(isl_codec_decode(doc, &out, err, sizeof err), -1);
+    ck_assert_str_eq(err, "players[0].name: must not contain NUL characters");
+    ck_assert_int_eq(isl_codec_decode(NULL, &out, err, sizeof err), -1);
+    ck_assert_str_eq(err, "document: missing");
+    json_decref(doc);
+}
+END_TEST
+
+/* ------------------------------------------------------------ state view */
+
+static void assert_json(json_t *value, const char *expected)
+{
+    ck_assert_ptr_nonnull(value);
+    char *text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    ck_assert_str_eq(text, expected);
+    free(text);
+    json_decref(value);
+}
+
+START_TEST(state_view_before_player2)
+{
+    struct isl_game g;
+    fx_new_game(&g);
+    assert_json(isl_codec_state_view(&g, ISL_VIEW_ADMIN),
+                "{\"game\":\"g1\",\"rules\":{\"state\":\"initialized\","
+                "\"player1\":\"islands_not_set\",\"player2\":\"islands_not_set\"},"
+                "\"player1\":{\"name\":\"Ann\",\"board\":{},"
+                "\"guesses\":{\"hits\":[],\"misses\":[]}},\"player2\":null}");
+}
+END_TEST
+
+START_TEST(state_views_hide_the_right_boards)
+{
+    struct isl_game g;
+    fx_players_set(&g);
+    ck_assert_int_eq(isl_game_position_island(&g, ISL_PLAYER1, "dot", 2, 3), ISL_OK);
+    static const char head[] =
+        "{\"game\":\"g1\",\"rules\":{\"state\":\"players_set\","
+        "\"player1\":\"islands_not_set\",\"player2\":\"islands_not_set\"},";
+    static const char board1[] =
+        "\"board\":{\"dot\":{\"squares\":[[2,3]],\"hit\":[],\"forested\":false}},";
+    static const char none[] = "\"guesses\":{\"hits\":[],\"misses\":[]}";
+    char expected[1024];
+    snprintf(expected, sizeof expected, "%s\"player1\":{\"name\":\"Ann\",%s%s},"
+             "\"player2\":{\"name\":\"Bob\",\"board\":{},%s}}", head, board1, none, none);
+    assert_json(isl_codec_state_view(&g, ISL_VIEW_ADMIN), expected);
+    snprintf(expected, sizeof expected, "%s\"player1\":{\"name\":\"Ann\",%s%s},"
+             "\"player2\":{\"name\":\"Bob\",%s}}", head, board1, none, none);
+    assert_json(isl_codec_state_view(&g, ISL_VIEW_PLAYER1), expected);
+    snprintf(expected, sizeof expected, "%s\"player1\":{\"name\":\"Ann\",%s},"
+             "\"player2\":{\"name\":\"Bob\",\"board\":{},%s}}", head, none, none);
+    assert_json(isl_codec_state_view(&g, ISL_VIEW_PLAYER2), expected);
+    snprintf(expected, sizeof expected, "%s\"player1\":{\"name\":\"Ann\",%s},"
+             "\"player2\":{\"name\":\"Bob\",%s}}", head, none, none);
+    assert_json(isl_codec_state_view(&g, ISL_VIEW_PUBLIC), expected);
+}
+END_TEST
+
+START_TEST(state_view_mid_game)
+{
+    struct isl_game g;
+    mid_game(&g);
+    json_t *view = isl_codec_state_view(&g, ISL_VIEW_PLAYER2);
+    json_t *rules = json_object_get(view, "rules");
+    ck_assert_str_eq(json_string_value(json_object_get(rules, "state")), "player2_turn");
+    ck_assert_str_eq(json_string_value(json_object_get(rules, "player1")), "islands_set");
+    ck_assert_str_eq(json_string_value(json_object_get(rules, "player2")), "islands_set");
+    json_t *p1 = json_object_get(view, "player1");
+    ck_assert_ptr_null(json_object_get(p1, "board"));
+    assert_json(json_incref(json_object_get(p1, "guesses")),
+                "{\"hits\":[[1,1],[1,4]],\"misses\":[[9,9]]}");
+    json_decref(view);
+}
+END_TEST
+
+START_TEST(board_object_shows_hits_and_forests)
+{
+    struct isl_game g;
+    mid_game(&g);
+    assert_json(isl_codec_board(&g.players[ISL_PLAYER2].board),
+                "{\"atoll\":{\"squares\":[[1,1],[1,2],[2,2],[3,1],[3,2]],\"hit\":[[1,1]],"
+                "\"forested\":false},"
+                "\"dot\":{\"squares\":[[1,4]],\"hit\":[[1,4]],\"forested\":true},"
+                "\"l_shape\":{\"squares\":[[1,5],[2,5],[3,5],[3,6]],\"hit\":[],\"forested\":false},"
+                "\"s_shape\":{\"squares\":[[5,2],[5,3],[6,1],[6,2]],\"hit\":[],\"forested\":false},"
+                "\"square\":{\"squares\":[[5,5],[5,6],[6,5],[6,6]],\"hit\":[],"
+                "\"forested\":false}}");
+}
+END_TEST
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *codec_suite(void)
+{
+    Suite *s = suite_create("codec");
+    TCase *tc = tcase_create("document");
+    tcase_add_test(tc, encode_new_game);
+    tcase_add_test(tc, encode_mid_game);
+    tcase_add_test(tc, round_trips_in_every_state);
+    tcase_add_test(tc, names_beyond_ascii_round_trip);
+    tcase_add_test(tc, pretty_text_decodes_to_the_same_game);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("corruption");
+    tcase_add_loop_test(tc, corrupted_mid_game, 0, COUNT(mid_game_corruptions));
+    tcase_add_loop_test(tc, corrupted_new_game, 0, COUNT(new_game_corruptions));
+    tcase_add_test(tc, corrupted_turns);
+    tcase_add_test(tc, nul_in_a_name_is_refused);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("state_view");
+    tcase_add_test(tc, state_view_before_player2);
+    tcase_add_test(tc, state_views_hide_the_right_boards);
+    tcase_add_test(tc, state_view_mid_game);
+    tcase_add_test(tc, board_object_shows_hits_and_forests);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+ISL_CHECK_MAIN(codec_suite)

@@ -7,6 +7,7 @@
 #include <ev.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "islands/config.h"
 #include "islands/request.h"
@@ -36,5 +37,15 @@ void conn_reply(struct conn *c, json_t *id, json_t *response);
  * is borrowed (hold a reference to keep it). req->admin is already set
  * from the peer's credentials. */
 void router_submit(struct conn *c, json_t *id, const struct isl_request *req);
+
+/* Inside the front door (frontdoor_listen.c): create the listening socket
+ * file at path and remember which file it is, so that only that file is
+ * removed at the end. The fd, or -1 with a logged reason. */
+struct frontdoor_socket_file {
+    dev_t dev;
+    ino_t ino;
+};
+int frontdoor_socket_create(const char *path, struct frontdoor_socket_file *file);
+void frontdoor_socket_remove(const char *path, const struct frontdoor_socket_file *file);
 
 #endif

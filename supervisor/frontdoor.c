@@ -1,0 +1,465 @@
+/* The front door: accepts clients on the listening socket, splits their
+ * input into lines, answers framing and parse errors itself, hands every
+ * well-formed request to the router, and writes the responses back.
+ * Nothing here blocks: a client that stops reading is dropped. */
+#include "frontdoor.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "islands/buf.h"
+#include "islands/log.h"
+#include "notify.h"
+
+#define READ_CHUNK (64u * 1024)
+#define ACCEPT_BATCH 64          /* accepts per wakeup, so clients cannot starve the loop */
+#define ACCEPT_PAUSE_S 0.1       /* after running out of fds */
+#define DRAIN_LIMIT (1024u * 1024)
+
+struct conn {
+    struct conn *prev, *next;    /* open connections */
+    int fd;
+    ev_io reader, writer;
+    struct isl_buf in, out;
+    size_t scanned;              /* bytes of `in` already searched for '\n' */
+    unsigned refs;               /* the open connection holds one itself */
+    unsigned pending;            /* handed to the router, not answered yet */
+    bool closed;
+    bool input_done;             /* EOF or request_too_large: read no more */
+    bool admin;
+    unsigned long long serial;   /* names the connection in the log */
+};
+
+static struct {
+    struct ev_loop *loop;
+    ev_io acceptor;
+    ev_timer accept_pause;
+    bool listening;
+    bool created;                /* our own socket file: remove it at the end */
+    char path[ISL_PATH_MAX];
+    struct frontdoor_socket_file file;
+    unsigned max_clients;
+    size_t max_request;
+    size_t max_output;
+    struct conn *conns;
+    unsigned count;
+    unsigned long long serial;
+} door;
+
+static void conn_close(struct conn *c, const char *reason);
+
+/* ---------------------------------------------------------------- output */
+
+/* The shortest %g precision that reads back as the same double, so that a
+ * real id such as 0.1 comes back as written. */
+static int shortest_precision(double v)
+{
+    char text[40];
+    for (int p = 1; p < 17; p++) {
+        snprintf(text, sizeof text, "%.*g", p, v);
+        if (strtod(text, NULL) == v)
+            return p;
+    }
+    return 17;
+}
+
+/* {"id":ID} followed by the fields of response (stolen). */
+static json_t *with_id(json_t *id, json_t *response)
+{
+    json_t *line = json_object();
+    if (line == NULL || json_object_set(line, "id", id) != 0 ||
+        json_object_update(line, response) != 0) {
+        json_decref(line);
+        return response;   /* out of memory: the answer without its id */
+    }
+    json_decref(response);
+    return line;
+}
+
+static void flush(struct conn *c);
+
+/* Queue one response line. A client whose unsent output passes max_output
+ * has stopped reading: it is dropped rather than buffered without end. */
+static void conn_send(struct conn *c, json_t *id, json_t *response)
+{
+    if (c->closed || response == NULL) {
+        json_decref(response);
+        return;
+    }
+    size_t flags = JSON_COMPACT;
+    if (id != NULL) {
+        response = with_id(id, response);
+        if (json_is_real(id) && isfinite(json_real_value(id)))
+            flags |= JSON_REAL_PRECISION(shortest_precision(json_real_value(id)));
+    }
+    char *text = json_dumps(response, flags);
+    json_decref(response);
+    if (text == NULL) {
+        conn_close(c, "response_encoding_failed");
+        return;
+    }
+    size_t len = strlen(text);
+    text[len] = '\n';   /* replaces the NUL: the line is sent by length */
+    int rc = isl_buf_append(&c->out, text, len + 1);
+    free(text);
+    if (rc != 0) {
+        conn_close(c, "out_of_memory");
+        return;
+    }
+    if (c->out.len > door.max_output) {
+        isl_log(ISL_LOG_WARNING, "event=client_dropped conn=%llu reason=output_over_limit "
+                "unsent=%zu max_output=%zu", c->serial, c->out.len, door.max_output);
+        conn_close(c, "output_over_limit");
+        return;
+    }
+    flush(c);
+}
+
+static void send_error(struct conn *c, json_t *id, enum isl_error e, const char *message)
+{
+    conn_send(c, id, isl_response_error(e, message));
+}
+
+/* Close once everything owed is written: input over, no request pending. */
+static void maybe_finish(struct conn *c)
+{
+    if (!c->closed && c->input_done && c->pending == 0 && c->out.len == 0)
+        conn_close(c, "done");
+}
+
+static bool peer_gone(int err)
+{
+    return err == EPIPE || err == ECONNRESET;
+}
+
+static void flush(struct conn *c)
+{
+    int rc = isl_buf_write_fd(&c->out, c->fd);
+    if (rc < 0) {
+        if (!peer_gone(errno))
+            isl_log(ISL_LOG_WARNING, "event=client_write_failed conn=%llu error=\"%s\"",
+                    c->serial, strerror(errno));
+        conn_close(c, "write_failed");
+        return;
+    }
+    if (rc == 1)
+        ev_io_start(door.loop, &c->writer);
+    else
+        ev_io_stop(door.loop, &c->writer);
+    maybe_finish(c);
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop, (void)revents;
+    flush(w->data);
+}
+
+/* ---------------------------------------------------------------- input */
+
+static void stop_input(struct conn *c)
+{
+    c->input_done = true;
+    ev_io_stop(door.loop, &c->reader);
+    isl_buf_consume(&c->in, c->in.len);
+    c->scanned = 0;
+}
+
+/* Before close(): read what the client already sent, so that it sees a
+ * clean end of stream (unread data would turn it into ECONNRESET). */
+static void drain_input(int fd)
+{
+    char scratch[4096];
+    size_t total = 0;
+    ssize_t n;
+    while (total < DRAIN_LIMIT && (n = recv(fd, scratch, sizeof scratch, MSG_DONTWAIT)) > 0)
+        total += (size_t)n;
+}
+
+static bool id_valid(const json_t *id)
+{
+    return json_is_string(id) || json_is_number(id);
+}
+
+/* One complete line (without "\n" and "\r"). */
+static void handle_line(struct conn *c, const char *line, size_t len)
+{
+    if (memchr(line, '\0', len) != NULL) {
+        send_error(c, NULL, ISL_E_BAD_REQUEST, "request contains a NUL byte");
+        return;
+    }
+    json_error_t error;
+    json_t *obj = json_loadb(line, len, 0, &error);
+    if (obj == NULL) {
+        char message[256];
+        snprintf(message, sizeof message, "not valid JSON (column %d): %s", error.column,
+                 error.text);
+        send_error(c, NULL, ISL_E_BAD_REQUEST, message);
+        return;
+    }
+    json_t *id = json_object_get(obj, "id");
+    struct isl_request req;
+    const char *message;
+    enum isl_error e;
+    if (!json_is_object(obj)) {
+        send_error(c, NULL, ISL_E_BAD_REQUEST, "request must be a JSON object");
+    } else if (id != NULL && !id_valid(id)) {
+        send_error(c, NULL, ISL_E_BAD_REQUEST, "id must be a string or a number");
+    } else if ((e = isl_request_parse(obj, false, &req, &message)) != ISL_OK) {
+        send_error(c, id, e, message);
+    } else {
+        req.admin = c->admin;
+        c->pending++;
+        router_submit(c, id, &req);
+    }
+    json_decref(obj);
+}
+
+static void too_large(struct conn *c)
+{
+    char message[96];
+    snprintf(message, sizeof message, "request line longer than %zu bytes", door.max_request);
+    stop_input(c);
+    send_error(c, NULL, ISL_E_REQUEST_TOO_LARGE, message);
+    maybe_finish(c);
+}
+
+/* Take every complete line out of the input buffer. */
+static void process_input(struct conn *c)
+{
+    while (!c->closed && !c->input_done) {
+        const char *head = isl_buf_head(&c->in);
+        const char *nl = memchr(head + c->scanned, '\n', c->in.len - c->scanned);
+        if (nl == NULL) {
+            c->scanned = c->in.len;
+            if (c->in.len > door.max_request)
+                too_large(c);   /* as soon as it grows past: no waiting for "\n" */
+            return;
+        }
+        size_t len = (size_t)(nl - head);
+        if (len > door.max_request) {
+            too_large(c);
+            return;
+        }
+        size_t content = len > 0 && head[len - 1] == '\r' ? len - 1 : len;
+        if (content > 0)
+            handle_line(c, head, content);
+        if (c->closed)
+            return;
+        isl_buf_consume(&c->in, len + 1);
+        c->scanned = 0;
+    }
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop, (void)revents;
+    struct conn *c = w->data;
+    conn_hold(c);   /* the router may close it under us */
+    ssize_t n = isl_buf_read_fd(&c->in, c->fd, READ_CHUNK);
+    if (n > 0) {
+        process_input(c);
+    } else if (n == 0) {
+        /* Bytes after the last "\n" are not a request. */
+        stop_input(c);
+        maybe_finish(c);
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        if (!peer_gone(errno))
+            isl_log(ISL_LOG_WARNING, "event=client_read_failed conn=%llu error=\"%s\"",
+                    c->serial, strerror(errno));
+        conn_close(c, "read_failed");
+    }
+    conn_release(c);
+}
+
+/* ---------------------------------------------------------------- lifetime */
+
+void conn_hold(struct conn *c)
+{
+    c->refs++;
+}
+
+void conn_release(struct conn *c)
+{
+    if (c->refs > 0 && --c->refs == 0)
+        free(c);
+}
+
+void conn_reply(struct conn *c, json_t *id, json_t *response)
+{
+    if (c->closed) {
+        json_decref(response);
+        return;
+    }
+    if (c->pending > 0)
+        c->pending--;
+    conn_send(c, id, response);
+}
+
+static void conn_close(struct conn *c, const char *reason)
+{
+    if (c->closed)
+        return;
+    c->closed = true;
+    ev_io_stop(door.loop, &c->reader);
+    ev_io_stop(door.loop, &c->writer);
+    drain_input(c->fd);
+    close(c->fd);
+    c->fd = -1;
+    isl_buf_free(&c->in);
+    isl_buf_free(&c->out);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        door.conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    door.count--;
+    isl_log(ISL_LOG_DEBUG, "event=client_closed conn=%llu reason=%s pending=%u",
+            c->serial, reason, c->pending);
+    conn_release(c);
+}
+
+static void conn_open(int fd)
+{
+    struct ucred peer;
+    socklen_t len = sizeof peer;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
+        isl_log(ISL_LOG_WARNING, "event=accept_failed step=peercred error=\"%s\"",
+                strerror(errno));
+        close(fd);
+        return;
+    }
+    struct conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        isl_log(ISL_LOG_WARNING, "event=accept_failed error=\"out of memory\"");
+        close(fd);
+        return;
+    }
+    c->fd = fd;
+    c->refs = 1;
+    c->serial = ++door.serial;
+    c->admin = peer.uid == 0 || peer.uid == geteuid();
+    isl_buf_init(&c->in, 0);
+    isl_buf_init(&c->out, 0);
+    ev_io_init(&c->reader, on_readable, fd, EV_READ);
+    ev_io_init(&c->writer, on_writable, fd, EV_WRITE);
+    c->reader.data = c->writer.data = c;
+    ev_io_start(door.loop, &c->reader);
+    c->next = door.conns;
+    if (door.conns != NULL)
+        door.conns->prev = c;
+    door.conns = c;
+    door.count++;
+    isl_log(ISL_LOG_DEBUG, "event=client_accepted conn=%llu uid=%u pid=%d admin=%d",
+            c->serial, (unsigned)peer.uid, (int)peer.pid, c->admin);
+}
+
+/* ---------------------------------------------------------------- accept */
+
+static const char busy_line[] =
+    "{\"ok\":false,\"error\":\"busy\",\"message\":\"too many clients\"}\n";
+
+static void refuse_busy(int fd)
+{
+    /* A fresh socket's buffer is empty: the line fits without blocking. */
+    if (send(fd, busy_line, sizeof busy_line - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        isl_log(ISL_LOG_DEBUG, "event=busy_reply_failed error=\"%s\"", strerror(errno));
+    drain_input(fd);
+    close(fd);
+    isl_log(ISL_LOG_DEBUG, "event=client_refused reason=max_clients max_clients=%u",
+            door.max_clients);
+}
+
+static void on_accept_pause_over(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)t, (void)revents;
+    if (door.listening)
+        ev_io_start(loop, &door.acceptor);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)revents;
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            /* Out of fds or memory: waiting clients stay in the backlog
+             * instead of waking the loop in a busy circle. */
+            isl_log(ISL_LOG_WARNING, "event=accept_failed error=\"%s\"", strerror(errno));
+            ev_io_stop(loop, w);
+            ev_timer_set(&door.accept_pause, ACCEPT_PAUSE_S, 0.);
+            ev_timer_start(loop, &door.accept_pause);
+            return;
+        }
+        if (door.count >= door.max_clients)
+            refuse_busy(fd);
+        else
+            conn_open(fd);
+    }
+}
+
+/* ---------------------------------------------------------------- control */
+
+void frontdoor_reconfigure(const struct isl_config *config)
+{
+    door.max_clients = config->max_clients;
+    door.max_request = config->max_request;
+    door.max_output = config->max_output;
+}
+
+int frontdoor_start(struct ev_loop *loop, const struct isl_config *config)
+{
+    door.loop = loop;
+    frontdoor_reconfigure(config);
+    int fd = notify_listen_fd();
+    const char *source = "systemd";
+    door.created = fd < 0;
+    if (fd < 0) {
+        fd = frontdoor_socket_create(config->socket, &door.file);
+        if (fd < 0)
+            return -1;
+        snprintf(door.path, sizeof door.path, "%s", config->socket);
+        source = door.path;
+    }
+    ev_io_init(&door.acceptor, on_accept, fd, EV_READ);
+    ev_timer_init(&door.accept_pause, on_accept_pause_over, ACCEPT_PAUSE_S, 0.);
+    ev_io_start(loop, &door.acceptor);
+    door.listening = true;
+    isl_log(ISL_LOG_INFO, "event=listening socket=%s max_clients=%u max_request=%zu",
+            source, door.max_clients, door.max_request);
+    return 0;
+}
+
+void frontdoor_stop_accepting(void)
+{
+    if (!door.listening)
+        return;
+    door.listening = false;
+    ev_io_stop(door.loop, &door.acceptor);
+    ev_timer_stop(door.loop, &door.accept_pause);
+    close(door.acceptor.fd);
+    if (door.created)
+        frontdoor_socket_remove(door.path, &door.file);
+}
+
+void frontdoor_close_all(void)
+{
+    while (door.conns != NULL)
+        conn_close(door.conns, "shutdown");
+}
+
+unsigned frontdoor_client_count(void)
+{
+    return door.count;
+}

@@ -455,8 +455,11 @@ void frontdoor_stop_accepting(void)
 
 void frontdoor_close_all(void)
 {
-    while (door.conns != NULL)
+    while (door.conns != NULL) {
+        /* One last non-blocking try to hand over the answers already made. */
+        isl_buf_write_fd(&door.conns->out, door.conns->fd);
         conn_close(door.conns, "shutdown");
+    }
 }
 
 unsigned frontdoor_client_count(void)

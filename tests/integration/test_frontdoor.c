@@ -157,7 +157,9 @@ static const char *echo_program(void)
     return path;
 }
 
-static pid_t spawn_echo(const char *path, const char *const *extra)
+/* passed_fd >= 0: handed over as systemd socket activation does (fd 3,
+ * LISTEN_FDS=1, LISTEN_PID = the daemon's pid). */
+static pid_t spawn_echo(const char *path, const char *const *extra, int passed_fd)
 {
     const char *argv[16] = {echo_program(), "--socket", path};
     int argc = 3;
@@ -172,6 +174,13 @@ static pid_t spawn_echo(const char *path, const char *const *extra)
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0)
             dup2(fd, 2);
+        if (passed_fd >= 0) {
+            char pid[32];
+            snprintf(pid, sizeof pid, "%d", (int)getpid());
+            dup2(passed_fd, 3);   /* dup2 clears close-on-exec */
+            setenv("LISTEN_FDS", "1", 1);
+            setenv("LISTEN_PID", pid, 1);
+        }
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -181,7 +190,7 @@ static pid_t spawn_echo(const char *path, const char *const *extra)
 /* Start the echo daemon on path; returns its pid once it answers. */
 static pid_t start_echo_at(const char *path, const char *const *extra)
 {
-    pid_t pid = spawn_echo(path, extra);
+    pid_t pid = spawn_echo(path, extra, -1);
     int status;
     for (int i = 0; i < IO_TIMEOUT_S * 100; i++) {
         ck_assert_msg(waitpid(pid, &status, WNOHANG) != pid,
@@ -205,7 +214,7 @@ static pid_t start_echo_at(const char *path, const char *const *extra)
 /* A daemon expected to refuse to start: its exit status. */
 static int refused_start_status(const char *path)
 {
-    pid_t pid = spawn_echo(path, NULL);
+    pid_t pid = spawn_echo(path, NULL, -1);
     int status;
     for (int i = 0; i < IO_TIMEOUT_S * 100; i++) {
         if (waitpid(pid, &status, WNOHANG) == pid)
@@ -611,6 +620,27 @@ START_TEST(non_socket_file_refused)
 }
 END_TEST
 
+START_TEST(socket_passed_by_systemd_used_and_kept)
+{
+    socket_in_existing_dir();
+    int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = address_of(sock_path);
+    ck_assert_int_eq(bind(listener, (struct sockaddr *)&addr, sizeof addr), 0);
+    ck_assert_int_eq(listen(listener, 16), 0);
+    char unused[128];
+    snprintf(unused, sizeof unused, "%s/not-this-one.sock", dir);
+    echo_pid = spawn_echo(unused, NULL, listener);
+    close(listener);
+    int fd = open_served();   /* served on the passed socket */
+    close(fd);
+    stop_echo();
+    struct stat st;
+    ck_assert_int_eq(stat(unused, &st), -1);      /* no socket of its own */
+    ck_assert_int_eq(stat(sock_path, &st), 0);    /* the passed one left alone */
+    ck_assert(S_ISSOCK(st.st_mode));
+}
+END_TEST
+
 static Suite *frontdoor_suite(void)
 {
     Suite *s = suite_create("frontdoor");
@@ -639,6 +669,7 @@ static Suite *frontdoor_suite(void)
     tcase_add_test(file, stale_socket_replaced);
     tcase_add_test(file, live_daemon_refused);
     tcase_add_test(file, non_socket_file_refused);
+    tcase_add_test(file, socket_passed_by_systemd_used_and_kept);
     return s;
 }
 

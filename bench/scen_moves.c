@@ -1,0 +1,168 @@
+/* Move throughput and latency: the idle single move, every sync mode at
+ * 1 to 1,000 games, group commit on and off. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "games.h"
+#include "report.h"
+#include "scenarios.h"
+
+int bench_open(struct bench_daemon *d, const struct daemon_settings *s, unsigned games)
+{
+    if (daemon_create(d) != 0)
+        return -1;
+    if ((games && bench_prefill(d->store, 0, games) != 0) || daemon_launch(d, s) != 0) {
+        daemon_destroy(d);
+        return -1;
+    }
+    return 0;
+}
+
+int bench_play(const struct bench_daemon *d, unsigned games, unsigned conns, unsigned pipeline,
+               double seconds, struct load_result *out)
+{
+    struct load_config cfg = {
+        .socket = d->socket, .first_game = 0, .games = games, .conns = conns,
+        .pipeline = pipeline, .settle_s = PICK(0.3, 1.0), .measure_s = seconds,
+        .watch_group = d->pid,
+    };
+    int rc = load_run(&cfg, out);
+    if (rc == 0 && out->moves == 0) {
+        say("no move was acknowledged (%llu failures; first: %s)",
+            (unsigned long long)out->failures, out->first_failure);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* Targets apply to the configurations PROTOCOL.md's readers care about:
+ * 100 games, 8 connections, pipelining 4. */
+static void report_moves(const char *scenario, const struct daemon_settings *s, unsigned games,
+                         struct load_result *r, bool targets)
+{
+    bool durable = targets && s->group_commit && strcmp(s->sync, "full") == 0;
+    bool nosync = targets && s->group_commit && strcmp(s->sync, "none") == 0;
+    struct figure f = {
+        .scenario = scenario, .games = games, .sync = s->sync,
+        .commit = daemon_commit_name(s), .conns = r->conns, .pipeline = BENCH_PIPELINE,
+    };
+    f.name = "moves_per_s";
+    f.unit = "moves/s";
+    f.value = (double)r->moves / r->seconds;
+    f.target_kind = durable || nosync ? TARGET_AT_LEAST : TARGET_NONE;
+    f.target = durable ? 15000 : 20000;
+    f.extra = json_pack("{s:I, s:I, s:I, s:f, s:s}", "moves", (json_int_t)r->moves, "failures",
+                        (json_int_t)r->failures, "games_won", (json_int_t)r->games_won,
+                        "warmup_s", r->warmup_s, "first_failure", r->first_failure);
+    if (f.extra && r->cpu)
+        json_object_update(f.extra, r->cpu);
+    report(&f);
+    static const struct { const char *name; double p; } cuts[] = {
+        {"latency_p50", 50}, {"latency_p99", 99}, {"latency_p99_9", 99.9}};
+    for (int i = 0; i < 3; i++) {
+        f.name = cuts[i].name;
+        f.unit = "ms";
+        f.value = samples_percentile_ms(&r->latency, cuts[i].p);
+        f.target_kind = durable && cuts[i].p == 99 ? TARGET_BELOW : TARGET_NONE;
+        f.target = 10;
+        report(&f);
+    }
+    if (r->failures)
+        report_note("%llu failed responses; first: %s", (unsigned long long)r->failures,
+                    r->first_failure);
+}
+
+/* One daemon, one load, the four figures. */
+static int run_moves(const char *scenario, const struct daemon_settings *s, unsigned games,
+                     unsigned conns, unsigned pipeline, bool targets, double *moves_per_s)
+{
+    struct bench_daemon d;
+    struct load_result r;
+    if (bench_open(&d, s, games) != 0)
+        return -1;
+    int rc = bench_play(&d, games, conns, pipeline, PICK(1.0, 8.0), &r);
+    daemon_destroy(&d);
+    if (rc == 0) {
+        report_moves(scenario, s, games, &r, targets);
+        if (moves_per_s)
+            *moves_per_s = (double)r.moves / r.seconds;
+    }
+    load_result_free(&r);
+    return rc;
+}
+
+int scenario_idle(void)
+{
+    report_title("idle: a single move on an idle server (1 connection, 1 game, 1 in flight)");
+    struct daemon_settings s;
+    daemon_settings_default(&s);
+    struct bench_daemon d;
+    struct load_result r;
+    if (bench_open(&d, &s, 1) != 0)
+        return -1;
+    int rc = bench_play(&d, 1, 1, 1, PICK(1.0, 5.0), &r);
+    daemon_destroy(&d);
+    if (rc == 0) {
+        struct figure f = {
+            .scenario = "idle", .name = "move_p50", .unit = "ms", .games = 1,
+            .sync = s.sync, .commit = daemon_commit_name(&s), .conns = 1, .pipeline = 1,
+            .value = samples_percentile_ms(&r.latency, 50), .target_kind = TARGET_BELOW,
+            .target = 0.6,
+        };
+        f.extra = json_pack("{s:I}", "moves", (json_int_t)r.moves);
+        if (f.extra && r.cpu)
+            json_object_update(f.extra, r.cpu);
+        report(&f);
+        f.name = "move_p99";
+        f.value = samples_percentile_ms(&r.latency, 99);
+        f.target_kind = TARGET_NONE;
+        report(&f);
+    }
+    load_result_free(&r);
+    return rc;
+}
+
+int scenario_moves(void)
+{
+    report_title("moves: valid guesses, 8 connections, pipelining 4, group commit");
+    static const char *const syncs[] = {"full", "nometa", "none"};
+    static const unsigned full_sizes[] = {1, 10, 100, 1000}, quick_sizes[] = {10, 100};
+    const unsigned *sizes = PICK(quick_sizes, full_sizes);
+    size_t n_sizes = PICK(2u, 4u);
+    int rc = 0;
+    for (size_t i = 0; i < 3 && !bench_interrupted(); i++)
+        for (size_t j = 0; j < n_sizes && !bench_interrupted(); j++) {
+            struct daemon_settings s;
+            daemon_settings_default(&s);
+            s.sync = syncs[i];
+            if (run_moves("moves", &s, sizes[j], BENCH_CONNS, BENCH_PIPELINE, sizes[j] == 100,
+                          NULL) != 0)
+                rc = -1;
+        }
+    report_note("with 1 game only 1 of the 8 connections carries requests (a game is played "
+                "on one connection, to keep its order)");
+    return rc;
+}
+
+int scenario_group_commit(void)
+{
+    report_title("group: group_commit true vs false, sync=full, 100 games");
+    double with = 0, without = 0;
+    struct daemon_settings s;
+    daemon_settings_default(&s);
+    s.group_commit = false;
+    int rc = run_moves("group", &s, 100, BENCH_CONNS, BENCH_PIPELINE, false, &without);
+    s.group_commit = true;
+    if (run_moves("group", &s, 100, BENCH_CONNS, BENCH_PIPELINE, false, &with) != 0)
+        rc = -1;
+    if (rc == 0 && without > 0) {
+        struct figure f = {
+            .scenario = "group", .name = "group_commit_gain", .unit = "x", .games = 100,
+            .sync = "full", .value = with / without, .conns = BENCH_CONNS,
+            .pipeline = BENCH_PIPELINE,
+        };
+        report(&f);
+    }
+    return rc;
+}

@@ -1,0 +1,341 @@
+/* islandsd as our child, in its own process group, and /proc scans. */
+#include "procs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chaos.h"
+#include "islands/client.h"
+
+/* The group of the daemon running now, for an interrupted harness. */
+static volatile pid_t current_group;
+
+void daemon_kill_current(void)
+{
+    if (current_group > 1)
+        kill(-current_group, SIGKILL);
+}
+
+int daemon_prepare(struct daemon *d, const char *program)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(d->dir, sizeof d->dir, "%s/islands-chaos-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(d->dir)) {
+        say("cannot make a temporary directory %s: %s", d->dir, strerror(errno));
+        return -1;
+    }
+    d->program = program;
+    snprintf(d->socket, sizeof d->socket, "%s/islandsd.sock", d->dir);
+    snprintf(d->store, sizeof d->store, "%s/store", d->dir);
+    snprintf(d->config, sizeof d->config, "%s/islands.conf", d->dir);
+    snprintf(d->log, sizeof d->log, "%s/islandsd.log", d->dir);
+    d->pid = 0;
+    return 0;
+}
+
+static int write_config(const struct daemon *d)
+{
+    FILE *f = fopen(d->config, "w");
+    if (!f) {
+        say("cannot write %s: %s", d->config, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "%s", d->config_text);
+    return fclose(f);
+}
+
+static void exec_daemon(const struct daemon *d)
+{
+    setpgid(0, 0);
+    int log = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (log < 0 || null < 0)
+        _exit(127);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(log, 2);
+    /* The store's fault hooks need this and --crash-injection; the
+     * children inherit the environment. */
+    setenv("ISLANDS_FAULT_INJECTION", "1", 1);
+    if (d->commit_sleep_ms) {
+        char ms[16];
+        snprintf(ms, sizeof ms, "%u", d->commit_sleep_ms);
+        setenv("ISLANDS_FAULT_COMMIT_SLEEP_MS", ms, 1);
+    } else {
+        unsetenv("ISLANDS_FAULT_COMMIT_SLEEP_MS");
+    }
+    if (d->ack_before_commit)
+        setenv("ISLANDS_FAULT_ACK_BEFORE_COMMIT", "1", 1);
+    else
+        unsetenv("ISLANDS_FAULT_ACK_BEFORE_COMMIT");
+    execl(d->program, "islandsd", "--config", d->config, "--socket", d->socket, "--store",
+          d->store, "--crash-injection", (char *)NULL);
+    _exit(127);
+}
+
+int daemon_start(struct daemon *d)
+{
+    if (write_config(d) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        say("fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0)
+        exec_daemon(d);
+    setpgid(pid, pid);   /* both sides: no race with our first kill(-pgid) */
+    d->pid = pid;
+    current_group = pid;
+    uint64_t deadline = now_ms() + 30000;
+    while (now_ms() < deadline) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            d->pid = 0;
+            say("islandsd exited at start (wait status %d); see %s", status, d->log);
+            return -1;
+        }
+        struct isl_client *c = isl_client_connect(d->socket, 1000);
+        if (c) {
+            json_t *ping = json_pack("{s:s}", "op", "ping"), *pong = NULL;
+            enum isl_client_status s = isl_client_call(c, ping, &pong, 5000);
+            bool ok = s == ISL_CLIENT_OK && json_is_true(json_object_get(pong, "ok"));
+            json_decref(ping);
+            json_decref(pong);
+            isl_client_close(c);
+            if (ok)
+                return 0;
+        }
+        sleep_ms(10);
+    }
+    say("islandsd did not answer ping on %s within 30 s; see %s", d->socket, d->log);
+    proc_kill_group(pid);
+    waitpid(pid, NULL, 0);
+    d->pid = 0;
+    return -1;
+}
+
+int daemon_wait(struct daemon *d, int timeout_ms)
+{
+    if (!d->pid)
+        return -1;
+    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    pid_t pid = d->pid;
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno == ECHILD)) {
+            d->pid = 0;
+            current_group = 0;
+            return r == pid ? status : 0;
+        }
+        if (now_ms() >= deadline)
+            return -1;
+        sleep_ms(5);
+    }
+}
+
+int daemon_stop(struct daemon *d)
+{
+    if (!d->pid)
+        return 0;
+    pid_t group = d->pid;
+    kill(d->pid, SIGTERM);
+    int status = daemon_wait(d, 30000);
+    if (status == -1) {
+        say("islandsd did not stop within 30 s of SIGTERM: killing its process group");
+        proc_kill_group(group);
+        waitpid(d->pid, &status, 0);
+        d->pid = 0;
+    }
+    return status;
+}
+
+void daemon_remove_dir(struct daemon *d)
+{
+    if (!d->dir[0])
+        return;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
+    if (system(cmd) != 0)
+        say("could not remove %s", d->dir);
+    d->dir[0] = '\0';
+}
+
+long daemon_log_size(const struct daemon *d)
+{
+    struct stat st;
+    return stat(d->log, &st) == 0 ? (long)st.st_size : 0;
+}
+
+bool daemon_log_has(const struct daemon *d, long offset, const char *needle)
+{
+    FILE *f = fopen(d->log, "r");
+    if (!f)
+        return false;
+    fseek(f, offset, SEEK_SET);
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* ---------------------------------------------------------------- /proc */
+
+struct proc_info {
+    pid_t pid, ppid, pgrp;
+    char state;
+};
+
+/* Fields of /proc/PID/stat after the command name: state, ppid, pgrp. */
+static int read_stat(pid_t pid, struct proc_info *out)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *end = strrchr(buf, ')');
+    long ppid, pgrp;
+    if (!end || sscanf(end + 1, " %c %ld %ld", &out->state, &ppid, &pgrp) != 3)
+        return -1;
+    out->pid = pid;
+    out->ppid = (pid_t)ppid;
+    out->pgrp = (pid_t)pgrp;
+    return 0;
+}
+
+/* Call fn for every process; stops when fn returns non-zero. */
+static int each_process(int (*fn)(const struct proc_info *p, void *arg), void *arg)
+{
+    DIR *dir = opendir("/proc");
+    if (!dir)
+        return 0;
+    struct dirent *e;
+    int r = 0;
+    while (!r && (e = readdir(dir))) {
+        struct proc_info p;
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || read_stat(atoi(e->d_name), &p) != 0)
+            continue;
+        r = fn(&p, arg);
+    }
+    closedir(dir);
+    return r;
+}
+
+struct count_ctx {
+    pid_t pgid, parent;
+    int count;
+};
+
+static int count_group(const struct proc_info *p, void *arg)
+{
+    struct count_ctx *c = arg;
+    /* A zombie is dead already; whoever adopted it reaps it in its time. */
+    bool alive = p->state != 'Z' && p->state != 'X';
+    if (alive && p->pgrp == c->pgid && p->pid != c->pgid && (!c->parent || p->ppid != c->parent))
+        c->count++;
+    return 0;
+}
+
+int proc_group_count(pid_t pgid)
+{
+    struct count_ctx c = {pgid, 0, 0};
+    each_process(count_group, &c);
+    return c.count;
+}
+
+int proc_group_orphans(pid_t pgid, pid_t parent)
+{
+    struct count_ctx c = {pgid, parent, 0};
+    each_process(count_group, &c);
+    return c.count;
+}
+
+static int count_zombie(const struct proc_info *p, void *arg)
+{
+    struct count_ctx *c = arg;
+    if (p->ppid == c->parent && p->state == 'Z')
+        c->count++;
+    return 0;
+}
+
+int proc_zombies(pid_t parent)
+{
+    struct count_ctx c = {0, parent, 0};
+    each_process(count_zombie, &c);
+    return c.count;
+}
+
+static bool argv0_is(pid_t pid, const char *name)
+{
+    char path[64], argv0[512];
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(argv0, 1, sizeof argv0 - 1, f);
+    fclose(f);
+    argv0[n] = '\0';   /* argv[0] ends at its NUL */
+    const char *base = strrchr(argv0, '/');
+    return strcmp(base ? base + 1 : argv0, name) == 0;
+}
+
+struct find_ctx {
+    pid_t parent;
+    const char *name;
+    pid_t found;
+};
+
+static int find_child(const struct proc_info *p, void *arg)
+{
+    struct find_ctx *c = arg;
+    if (p->ppid == c->parent && p->state != 'Z' && argv0_is(p->pid, c->name)) {
+        c->found = p->pid;
+        return 1;
+    }
+    return 0;
+}
+
+pid_t proc_find_child(pid_t parent, const char *name)
+{
+    struct find_ctx c = {parent, name, 0};
+    each_process(find_child, &c);
+    return c.found;
+}
+
+int proc_parent(pid_t pid, pid_t *parent, pid_t *pgid)
+{
+    struct proc_info p;
+    if (read_stat(pid, &p) != 0)
+        return -1;
+    *parent = p.ppid;
+    *pgid = p.pgrp;
+    return 0;
+}
+
+bool proc_stopped(pid_t pid)
+{
+    struct proc_info p;
+    return read_stat(pid, &p) == 0 && (p.state == 'T' || p.state == 't');
+}
+
+void proc_kill_group(pid_t pgid)
+{
+    if (pgid > 1)
+        kill(-pgid, SIGKILL);
+}

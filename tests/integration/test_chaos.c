@@ -1,0 +1,164 @@
+/* islands-chaos against the real daemon: short seeded runs of every fault
+ * kind and every strategy must find nothing lost and no violation, and a
+ * deliberately broken daemon (ack before commit) must make it fail. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "check_main.h"
+
+#define RUN_TIMEOUT_S 150
+
+struct chaos_result {
+    int exit_status;           /* -1: did not exit normally */
+    json_t *report;            /* the last JSON line, or NULL */
+    char output[256];          /* where its output was kept */
+};
+
+static const char *chaos_program(void)
+{
+    static char path[512];
+    const char *build = getenv("ISLANDS_BUILD");
+    snprintf(path, sizeof path, "%s/islands-chaos", build && build[0] ? build : "build");
+    return path;
+}
+
+/* The last line of the output that is a JSON object. */
+static json_t *last_report(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    static char line[1 << 16];
+    json_t *report = NULL;
+    while (fgets(line, sizeof line, f))
+        if (line[0] == '{') {
+            json_decref(report);
+            report = json_loads(line, 0, NULL);
+        }
+    fclose(f);
+    return report;
+}
+
+static void run_chaos(struct chaos_result *r, const char *const args[])
+{
+    snprintf(r->output, sizeof r->output, "/tmp/islands-test-chaos-XXXXXX");
+    int fd = mkstemp(r->output);
+    ck_assert_int_ge(fd, 0);
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = "islands-chaos";
+    for (int i = 0; args[i] && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(chaos_program(), (char *const *)argv);
+        _exit(127);
+    }
+    close(fd);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r->report = last_report(r->output);
+}
+
+static json_int_t field(const struct chaos_result *r, const char *key)
+{
+    json_t *v = json_object_get(r->report, key);
+    ck_assert_msg(json_is_integer(v), "report has no integer %s (output in %s)", key, r->output);
+    return json_integer_value(v);
+}
+
+/* A run that must pass: exit 0, moves made, faults injected, nothing lost. */
+static void expect_clean(const char *const args[])
+{
+    struct chaos_result r;
+    run_chaos(&r, args);
+    ck_assert_msg(r.report != NULL, "no JSON report (output in %s)", r.output);
+    ck_assert_msg(r.exit_status == 0, "islands-chaos exited %d (output in %s)", r.exit_status,
+                  r.output);
+    ck_assert_int_gt(field(&r, "moves_acknowledged"), 0);
+    ck_assert_int_gt(field(&r, "faults"), 0);
+    ck_assert_int_eq(field(&r, "lost"), 0);
+    ck_assert_int_eq(field(&r, "violations"), 0);
+    json_decref(r.report);
+    unlink(r.output);
+}
+
+START_TEST(every_fault_kind_loses_nothing)
+{
+    const char *const args[] = {"--seed", "11", "--duration", "2", "--games", "6",
+                                "--strategy", "simple_one_for_one", "--faults", "all", NULL};
+    expect_clean(args);
+}
+END_TEST
+
+static const char *const strategies[] = {"one_for_one", "one_for_all", "rest_for_one"};
+
+START_TEST(worker_faults_restart_what_the_strategy_says)
+{
+    const char *const args[] = {"--seed", "12", "--duration", "1", "--games", "5",
+                                "--strategy", strategies[_i],
+                                "--faults", "kill,segv,abrt,exit,signal,stop", NULL};
+    expect_clean(args);
+}
+END_TEST
+
+START_TEST(a_daemon_that_acknowledges_before_committing_fails_the_run)
+{
+    const char *const args[] = {"--seed", "13", "--duration", "1", "--games", "4",
+                                "--faults", "none", "--break", "ack-before-commit", NULL};
+    struct chaos_result r;
+    run_chaos(&r, args);
+    ck_assert_msg(r.report != NULL, "no JSON report (output in %s)", r.output);
+    ck_assert_msg(r.exit_status == 1, "islands-chaos exited %d, expected 1 (output in %s)",
+                  r.exit_status, r.output);
+    ck_assert_int_gt(field(&r, "lost"), 0);
+    ck_assert_int_gt(field(&r, "violations"), 0);
+    json_decref(r.report);
+    unlink(r.output);
+}
+END_TEST
+
+START_TEST(bad_command_lines_are_refused)
+{
+    static const char *const bad[][4] = {
+        {"--faults", "meteor", NULL}, {"--strategy", "one_for_none", NULL},
+        {"--games", "0", NULL},       {"--break", "everything", NULL},
+        {"--duration", "soon", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct chaos_result r;
+        run_chaos(&r, bad[i]);
+        ck_assert_msg(r.exit_status == 2, "%s %s: exit %d, expected 2", bad[i][0], bad[i][1],
+                      r.exit_status);
+        ck_assert_ptr_null(r.report);
+        unlink(r.output);
+    }
+}
+END_TEST
+
+static Suite *chaos_suite(void)
+{
+    Suite *s = suite_create("chaos");
+    TCase *tc = tcase_create("chaos");
+    tcase_set_timeout(tc, RUN_TIMEOUT_S);
+    tcase_add_test(tc, bad_command_lines_are_refused);
+    tcase_add_test(tc, every_fault_kind_loses_nothing);
+    tcase_add_loop_test(tc, worker_faults_restart_what_the_strategy_says, 0,
+                        (int)(sizeof strategies / sizeof strategies[0]));
+    tcase_add_test(tc, a_daemon_that_acknowledges_before_committing_fails_the_run);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+ISL_CHECK_MAIN(chaos_suite)

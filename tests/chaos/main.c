@@ -184,11 +184,13 @@ static bool run_strategy(const struct chaos_options *o, enum isl_strategy strate
         snprintf(run.prefix, sizeof run.prefix, "chaos%ld", (long)getpid());
     if (!run.own)
         snprintf(run.socket, sizeof run.socket, "%s", o->socket);
-    say("%s: seed %llu, %u games, faults:%s", run.own ? isl_strategy_name(strategy) : "attached",
-        (unsigned long long)o->seed, o->games, o->faults ? "" : " none");
+    char kinds[128] = "";
     for (int k = 0; k < FAULT_KINDS; k++)
         if (o->faults & (1u << k))
-            debug("  fault kind %s enabled", fault_name((enum fault_kind)k));
+            snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
+                     kinds[0] ? "," : "", fault_name((enum fault_kind)k));
+    say("%s: seed %llu, %u games, faults %s", run.own ? isl_strategy_name(strategy) : "attached",
+        (unsigned long long)o->seed, o->games, kinds[0] ? kinds : "none");
     int rc = phase_main(&run);
     if (run.own && rc == 0 && (o->faults & (1u << FAULT_COMMIT)))
         rc = phase_commit(&run);

@@ -242,12 +242,23 @@ struct count_ctx {
     int count;
 };
 
+static bool argv0_is(pid_t pid, const char *name);
+
+/* islandsd's own programs: an attached daemon may share its process
+ * group with whatever started it. */
+static bool islands_child(pid_t pid)
+{
+    return argv0_is(pid, "islands-worker") || argv0_is(pid, "islands-writer");
+}
+
 static int count_group(const struct proc_info *p, void *arg)
 {
     struct count_ctx *c = arg;
     /* A zombie is dead already; whoever adopted it reaps it in its time. */
     bool alive = p->state != 'Z' && p->state != 'X';
-    if (alive && p->pgrp == c->pgid && p->pid != c->pgid && (!c->parent || p->ppid != c->parent))
+    if (!alive || p->pgrp != c->pgid || p->pid == c->pgid)
+        return 0;
+    if (!c->parent || (p->ppid != c->parent && islands_child(p->pid)))
         c->count++;
     return 0;
 }

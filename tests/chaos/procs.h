@@ -40,7 +40,8 @@ bool daemon_log_has(const struct daemon *d, long offset, const char *needle);
 /* /proc: live processes (not zombies) in process group pgid other than
  * pid pgid itself. */
 int proc_group_count(pid_t pgid);
-/* Those in the group whose parent is not `parent` (orphans). */
+/* Workers and writers in the group whose parent is not `parent`
+ * (orphans). */
 int proc_group_orphans(pid_t pgid, pid_t parent);
 /* Zombies whose parent is `parent`. */
 int proc_zombies(pid_t parent);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define SHOWN_VIOLATIONS 20
+#define JSON_VIOLATIONS 100      /* the count says how many there were */
 
 static int by_value(const void *a, const void *b)
 {
@@ -45,7 +46,7 @@ static json_t *json_report(const struct chaos_run *run, double duration_s)
         if (s->faults[k])
             json_object_set_new(kinds, fault_name((enum fault_kind)k), json_integer(s->faults[k]));
     json_t *list = json_array();
-    for (size_t i = 0; i < run->violation_count; i++) {
+    for (size_t i = 0; i < run->violation_count && i < JSON_VIOLATIONS; i++) {
         const struct violation *v = &run->violations[i];
         json_array_append_new(list, json_pack("{s:I, s:s, s:i, s:s}", "seed",
                                               (json_int_t)run->opt->seed, "phase", v->phase,

@@ -91,6 +91,7 @@ static void push_history(struct slot *s)
 
 static void adopt(struct slot *s, const struct isl_game *g)
 {
+    s->has_ghost = false;
     s->model = *g;
     s->created = true;
     push_history(s);
@@ -237,8 +238,22 @@ static int reconcile_state(struct chaos_run *run, struct slot *s, const json_t *
             s->abandon = true;   /* player2's token is not known */
         return 0;
     }
-    if (model_state_equal(&s->model, resp) || s->abandon)
+    if (model_state_equal(&s->model, resp) || s->abandon) {
+        if (was_unknown && s->move.kind != MOVE_END_GAME) {
+            s->has_ghost = true;
+            s->ghost = s->predicted;
+            model_describe(&s->move, s->ghost_move, sizeof s->ghost_move);
+        }
         return 0;   /* as acknowledged, or known to differ and being ended */
+    }
+    if (s->has_ghost && model_state_equal(&s->ghost, resp)) {
+        violation(run, "%s: a move with an unknown outcome that state showed as not made "
+                  "appeared later (a worker served a state older than the store): %s",
+                  s->name, s->ghost_move);
+        s->has_ghost = false;
+        adopt(s, &s->ghost);
+        return 0;
+    }
     for (size_t k = s->history_count - 1; k-- > 0;)
         if (model_state_equal(&s->history[k], resp)) {
             size_t lost = s->history_count - 1 - k;

@@ -36,6 +36,9 @@ struct slot {
     char answer[24];             /* the last answer: "ok", an error code, "lost" */
     bool unknown;                /* the move's outcome is unknown until a probe */
     uint64_t probe_after_ms;
+    bool has_ghost;              /* an unknown move `state` said was not made ... */
+    struct isl_game ghost;       /* ... and the game as it would be if it was */
+    char ghost_move[96];
     size_t watch;                /* recovery watch, or NO_WATCH */
 };
 

@@ -28,6 +28,7 @@ struct game {
     bool failed;               /* poison: worker cannot start; left alone */
     bool in_core;              /* has a child in the games supervisor */
     bool awaiting_exit;        /* a TERMINATE action waits for this worker */
+    bool free_pending;         /* queued to be freed if still unreferenced */
     bool started_in_core;      /* started before as this child: next start is a restart */
     unsigned restarts;
     uint64_t last_activity_ms;

@@ -237,20 +237,14 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
         return;
     }
     struct isl_config *c = &daemon_state.config;
-    /* Keys fixed for the daemon's life stay as they were (islands.conf lists them). */
-    fresh.strategy = c->strategy;
-    fresh.sync = c->sync;
-    fresh.group_commit = c->group_commit;
-    fresh.map_size = c->map_size;
-    fresh.max_readers = c->max_readers;
-    memcpy(fresh.socket, c->socket, sizeof fresh.socket);
-    memcpy(fresh.store, c->store, sizeof fresh.store);
-    memcpy(fresh.worker, c->worker, sizeof fresh.worker);
-    memcpy(fresh.writer, c->writer, sizeof fresh.writer);
-    *c = fresh;
+    const char *fixed = isl_config_fixed_change(c, &fresh);
+    if (fixed)
+        isl_log(ISL_LOG_WARNING, "event=reload_partial key=%s note=takes_effect_after_restart",
+                fixed);
+    isl_config_apply_reloadable(c, &fresh);
     games_sup_reconfigure(c);
     frontdoor_reconfigure(c);
-    isl_log_init("islandsd", c->log_level);
+    isl_log_set_level(c->log_level);
     isl_log(ISL_LOG_NOTICE, "event=reloaded config=%s", daemon_state.config_path ?
             daemon_state.config_path : "(defaults)");
 }

@@ -49,15 +49,50 @@ struct game *game_get(const char *name)
     return g;
 }
 
-/* Forget a game nothing refers to any more. */
+static bool unreferenced(const struct game *g)
+{
+    return !(g->exists || g->failed || g->in_core || g->worker || g->head || g->in_flight);
+}
+
+/* Games that may have become unreferenced. They are freed from an
+ * ev_prepare watcher, outside every callback that may still hold them
+ * (the supervisor's actions reach games deep inside other handlers). */
+static struct game **free_candidates;
+static size_t free_count, free_cap;
+static ev_prepare free_watcher;
+
 static void game_maybe_free(struct game *g)
 {
-    if (g->exists || g->failed || g->in_core || g->worker || g->head || g->in_flight)
+    if (g->free_pending || !unreferenced(g))
         return;
-    ev_timer_stop(loop, &g->deadline);
-    ev_timer_stop(loop, &g->start_timer);
-    strmap_remove(&games_index, g->name);
-    free(g);
+    if (free_count == free_cap) {
+        size_t cap = free_cap ? free_cap * 2 : 64;
+        struct game **items = realloc(free_candidates, cap * sizeof *items);
+        if (!items)
+            return;   /* kept: a small leak beats a dangling pointer */
+        free_candidates = items;
+        free_cap = cap;
+    }
+    g->free_pending = true;
+    free_candidates[free_count++] = g;
+}
+
+static void on_prepare_free(struct ev_loop *l, ev_prepare *w, int revents)
+{
+    (void)l;
+    (void)w;
+    (void)revents;
+    for (size_t i = 0; i < free_count; i++) {
+        struct game *g = free_candidates[i];
+        g->free_pending = false;
+        if (!unreferenced(g))
+            continue;
+        ev_timer_stop(loop, &g->deadline);
+        ev_timer_stop(loop, &g->start_timer);
+        strmap_remove(&games_index, g->name);
+        free(g);
+    }
+    free_count = 0;
 }
 
 struct each_ctx {
@@ -552,6 +587,8 @@ void router_init(struct ev_loop *l)
 {
     loop = l;
     strmap_init(&games_index);
+    ev_prepare_init(&free_watcher, on_prepare_free);
+    ev_prepare_start(loop, &free_watcher);
 }
 
 void router_abort_queues(const char *why)

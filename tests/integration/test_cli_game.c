@@ -142,7 +142,7 @@ START_TEST(a_whole_game_with_the_command_line_client)
 
     EXPECT(0, "Game g1 ended.", "end", "g1");
     EXPECT(1, "There is no such game.", "show", "g1");
-    EXPECT(2, "you have not joined game g1 here", "--player", "player1", "guess", "g1", "1", "1");
+    EXPECT(2, "you have not joined game g1 as player1 here", "--player", "player1", "guess", "g1", "1", "1");
 }
 END_TEST
 

@@ -244,3 +244,26 @@ void isl_committer_free(struct isl_committer *c)
     }
     free(c);
 }
+
+int isl_committer_fence(struct isl_committer *c, int timeout_ms, char *err, size_t errlen)
+{
+    if (c->store)
+        return 0;
+    if (c->broken || c->npending > 0 || c->out.len > 0) {
+        snprintf(err, errlen, "fence: writer connection not idle");
+        return -1;
+    }
+    json_t *fence = json_pack("{s:s}", "t", "fence"), *reply = NULL;
+    int rc = fence ? isl_frame_send(c->fd, fence) : -1;
+    json_decref(fence);
+    if (rc == 0)
+        rc = isl_frame_recv(c->fd, &reply, timeout_ms);
+    const char *t = reply ? json_string_value(json_object_get(reply, "t")) : NULL;
+    if (rc != 0 || !t || strcmp(t, "fenced") != 0) {
+        snprintf(err, errlen, "fence: %s", rc != 0 ? strerror(errno) : "unexpected answer");
+        json_decref(reply);
+        return -1;
+    }
+    json_decref(reply);
+    return 0;
+}

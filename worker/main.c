@@ -126,6 +126,8 @@ static void on_quarantined(void *arg, int rc, const char *error)
     worker_exit(w, ISL_EXIT_CORRUPT);
 }
 
+#define FENCE_TIMEOUT_MS 10000
+
 /* Load the adopted game's record; a record that fails to decode is copied
  * to quarantine (never overwritten or deleted) and we exit 65. */
 static void adopt(struct worker *w, const char *name)
@@ -134,6 +136,12 @@ static void adopt(struct worker *w, const char *name)
     w->adopted = true;
     char err[512], *doc = NULL;
     size_t len = 0;
+    /* A predecessor killed mid-commit may still have a write at the writer:
+     * let it land (or not) before we read, or we would serve an old state. */
+    if (isl_committer_fence(w->committer, FENCE_TIMEOUT_MS, err, sizeof err) != 0) {
+        isl_log(ISL_LOG_ERR, "event=fence_failed game=%s error=\"%s\"", name, err);
+        worker_exit(w, ISL_EXIT_STORE);
+    }
     int rc = isl_store_load(w->store, name, &doc, &len, err, sizeof err);
     if (rc < 0) {
         isl_log(ISL_LOG_ERR, "event=load_failed game=%s error=\"%s\"", name, err);

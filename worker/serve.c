@@ -41,6 +41,16 @@ static void on_committed(void *arg, int rc, const char *error)
     worker_answer(w, answer);
 }
 
+/* ISLANDS_FAULT_ACK_BEFORE_COMMIT=1: only with --crash-injection and
+ * ISLANDS_FAULT_INJECTION=1, never in normal operation. */
+static bool ack_before_commit_fault(const struct worker *w)
+{
+    const char *enabled = getenv("ISLANDS_FAULT_INJECTION");
+    const char *hook = getenv("ISLANDS_FAULT_ACK_BEFORE_COMMIT");
+    return w->crash_injection && enabled && strcmp(enabled, "1") == 0 && hook &&
+           strcmp(hook, "1") == 0;
+}
+
 /* Store w->next (or delete the record), then answer `answer`. */
 static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
 {
@@ -62,6 +72,14 @@ static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
         write.rules = isl_rules_state_name(w->next.state);
     }
     w->answer = answer;
+    if (ack_before_commit_fault(w)) {
+        /* A deliberately broken worker, to prove the chaos harness notices:
+         * it answers as if committed, then dies before committing. */
+        free(doc);
+        w->exit_after = ISL_EXIT_CRASH;
+        on_committed(w, ISL_STORE_OK, NULL);
+        return;
+    }
     isl_committer_submit(w->committer, &write, on_committed, w);
     free(doc);
 }

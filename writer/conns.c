@@ -64,6 +64,55 @@ static void conn_flush(struct wconn *c)
         ev_io_stop(c->wr->loop, &c->wr_io);
 }
 
+static void take_frames(struct wconn *c);
+
+static bool is_fence(const json_t *frame)
+{
+    const char *t = json_string_value(json_object_get(frame, "t"));
+    return t && strcmp(t, "fence") == 0;
+}
+
+/* A new worker is about to load its game. Its predecessor is dead (the
+ * supervisor starts a game only after reaping the last worker), so all it
+ * ever sent is in our sockets now: read everything there, commit it, and
+ * only then answer `fenced`. */
+static void fence(struct wconn *asker)
+{
+    struct writer *wr = asker->wr;
+    bool again;
+    do {
+        again = false;
+        for (struct wconn *c = wr->conns, *next; c; c = next) {
+            next = c->next;   /* a dropped connection may be freed at once */
+            if (c == asker)
+                continue;
+            bool dropped = false;
+            while (!c->closing && !c->backlog) {
+                ssize_t n = isl_buf_read_fd(&c->in, c->fd, 65536);
+                if (n > 0) {
+                    take_frames(c);
+                    continue;
+                }
+                if (n == 0 || n == -2 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                    dropped = true;
+                    conn_drop(c, n == 0 ? "closed" : "read failed");
+                }
+                break;
+            }
+            if (!dropped && !c->closing && c->backlog)
+                again = true;   /* the batch is full: commit, then read on */
+        }
+        /* Commits (and may free closed connections) outside the walk. */
+        writer_commit_pending(wr);
+    } while (again);
+    json_t *a = json_pack("{s:s}", "t", "fenced");
+    if (!a || isl_frame_put(&asker->out, a) != 0)
+        conn_drop(asker, "cannot queue an answer");
+    json_decref(a);
+    if (!asker->closing)
+        conn_flush(asker);
+}
+
 /* Move complete frames into the batch while there is room. */
 static void take_frames(struct wconn *c)
 {
@@ -82,6 +131,11 @@ static void take_frames(struct wconn *c)
         if (rc < 0) {
             conn_drop(c, "not a frame holding a JSON object");
             return;
+        }
+        if (is_fence(frame)) {
+            json_decref(frame);
+            fence(c);
+            continue;
         }
         struct batch_entry *e = &wr->batch[wr->batch_len];
         char err[128];

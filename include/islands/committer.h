@@ -34,6 +34,12 @@ bool isl_committer_broken(const struct isl_committer *c);
 void isl_committer_submit(struct isl_committer *c, const struct isl_store_write *w,
                           isl_commit_done done, void *arg);
 
+/* Before loading a game (group mode, nothing pending): wait until the
+ * writer has read and committed everything that dead processes sent it,
+ * so the load sees the last commit of a worker killed mid-commit. Direct
+ * mode returns 0 at once (its commits finished when their process died).
+ * 0, or -1 with a message in err. */
+int isl_committer_fence(struct isl_committer *c, int timeout_ms, char *err, size_t errlen);
 /* Commits submitted and not yet called back. */
 size_t isl_committer_pending(const struct isl_committer *c);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "islands/store.h"
 #include "testd.h"
 
 static const char *const names[] = {"g1", "g2", "g3"};
@@ -49,6 +50,15 @@ static int log_line_of(struct testd *d, const char *a, const char *b, int after)
     if (f)
         fclose(f);
     return found;
+}
+
+/* Stop islandsd, expect exit 0 and no process left; keep the store. */
+static void check_clean_exit_keep(struct testd *d)
+{
+    pid_t group = d->pid;
+    int status = testd_stop(d);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(testd_group_processes(group), 0);
 }
 
 static void check_clean_exit(struct testd *d, int expected_status)
@@ -292,6 +302,53 @@ START_TEST(thousand_kills_leave_no_zombie_and_no_fd)
 }
 END_TEST
 
+/* A stored record that does not decode: its worker exits 65 before ready. */
+static void store_corrupt_record(struct testd *d, const char *game)
+{
+    char err[256];
+    struct isl_store *store;
+    struct isl_store_options o = {.path = d->store, .map_size = 64u << 20, .sync = ISL_SYNC_FULL};
+    ck_assert_int_eq(isl_store_open(&o, &store, err, sizeof err), ISL_STORE_OK);
+    static const char garbage[] = "{\"version\":1,\"game\":\"poison\",\"rules\":\"nonsense\"}";
+    struct isl_store_write w = {.kind = ISL_WRITE_PUT, .game = game, .doc = garbage,
+                                .doc_len = sizeof garbage - 1, .rules = "initialized"};
+    ck_assert_int_eq(isl_store_commit(store, &w, 1, err, sizeof err), ISL_STORE_OK);
+    isl_store_close(store);
+}
+
+START_TEST(poison_game_is_failed_and_isolated)
+{
+    struct testd d = {0};
+    long pids[3];
+    testd_start(&d, "strategy = one_for_all\nintensity = 1\n");
+    new_games(&d, 2, pids);
+    check_clean_exit_keep(&d);
+    store_corrupt_record(&d, "poison");
+    testd_start(&d, "strategy = one_for_all\nintensity = 1\n");
+    for (int i = 0; i < 3; i++) {
+        json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "poison");
+        ck_assert_str_eq(testd_error(r), "game_unavailable");
+        json_decref(r);
+    }
+    /* The other games serve; nothing was restarted, nobody gave up. */
+    json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "g1");
+    ck_assert(testd_ok(r));
+    json_decref(r);
+    r = testd_call(&d, "{s:s}", "op", "list");
+    json_t *games = json_object_get(r, "games"), *g;
+    size_t i;
+    int failed = 0;
+    json_array_foreach(games, i, g)
+        if (strcmp(json_string_value(json_object_get(g, "game")), "poison") == 0)
+            failed = json_is_true(json_object_get(g, "failed"));
+    ck_assert_int_eq(failed, 1);
+    json_decref(r);
+    ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
+    ck_assert_int_eq(testd_log_count(&d, "event=worker_exit game=poison"), 1);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 static Suite *supervisor_suite(void)
 {
     Suite *s = suite_create("supervisor");
@@ -307,6 +364,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, permanent_worker_is_restarted_after_a_normal_exit);
     tcase_add_test(tc, worker_ignoring_sigterm_is_killed_after_its_timeout);
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
+    tcase_add_test(tc, poison_game_is_failed_and_isolated);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");
     tcase_set_timeout(soak, 300);

@@ -1,0 +1,188 @@
+/* The edge cases PROTOCOL.md spells out: repeated guesses, forested on a
+ * repeat, set_islands and turn order, the id echo, and line framing. */
+#include <sys/socket.h>
+
+#include "check_main.h"
+#include "protocol_harness.h"
+
+static struct testd daemon_under_test;
+
+static void start_plain(void)
+{
+    memset(&daemon_under_test, 0, sizeof daemon_under_test);
+    testd_start(&daemon_under_test, NULL);
+}
+
+static void stop_daemon(void)
+{
+    testd_stop(&daemon_under_test);
+    testd_cleanup(&daemon_under_test);
+}
+
+static json_t *guesses_of(json_t *state, const char *player, const char *kind)
+{
+    return json_object_get(json_object_get(json_object_get(state, player), "guesses"), kind);
+}
+
+START_TEST(repeated_guess_gives_the_same_answer_and_uses_the_turn)
+{
+    struct testd *d = &daemon_under_test;
+    char tok1[33], tok2[33];
+    testd_setup_game(d, "g", tok1, tok2);
+    for (int round = 0; round < 2; round++) {
+        json_t *r = guess(d, "g", 1, tok1, 1, 4);   /* the dot: hit and forested */
+        ck_assert(json_is_true(json_object_get(r, "hit")));
+        ck_assert_str_eq(json_string_value(json_object_get(r, "forested")), "dot");
+        ck_assert(json_is_false(json_object_get(r, "win")));
+        json_decref(r);
+        /* The turn was used: player 1 may not guess again. */
+        expect_error_free(guess(d, "g", 1, tok1, 1, 1), "not_allowed", "twice in a row");
+        r = guess(d, "g", 2, tok2, 10, 10);
+        ck_assert(json_is_false(json_object_get(r, "hit")));
+        ck_assert(json_is_null(json_object_get(r, "forested")));
+        json_decref(r);
+    }
+    /* A repeated hit on an island not yet covered: not forested. */
+    for (int round = 0; round < 2; round++) {
+        json_t *r = guess(d, "g", 1, tok1, 1, 1);
+        ck_assert(json_is_true(json_object_get(r, "hit")));
+        ck_assert(json_is_null(json_object_get(r, "forested")));
+        json_decref(r);
+        expect_ok_free(guess(d, "g", 2, tok2, 10, 10), "player 2 miss");
+    }
+    json_t *s = testd_call(d, "{s:s, s:s}", "op", "state", "game", "g");
+    ck_assert_int_eq(json_array_size(guesses_of(s, "player1", "hits")), 2);
+    ck_assert_int_eq(json_array_size(guesses_of(s, "player1", "misses")), 0);
+    ck_assert_int_eq(json_array_size(guesses_of(s, "player2", "misses")), 1);
+    ck_assert_str_eq(rules_state(s), "player1_turn");
+    json_decref(s);
+}
+END_TEST
+
+static void place_all(struct testd *d, int player, const char *token)
+{
+    static const struct { const char *island; int row, col; } layout[] = {
+        {"atoll", 1, 1}, {"dot", 1, 4}, {"l_shape", 1, 5}, {"s_shape", 5, 1}, {"square", 5, 5}};
+    for (int i = 0; i < 5; i++)
+        expect_ok_free(testd_call(d, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "op",
+                                  "position_island", "game", "t", "player",
+                                  player == 1 ? "player1" : "player2", "token", token, "island",
+                                  layout[i].island, "row", layout[i].row, "col", layout[i].col),
+                       "position_island");
+}
+
+static json_t *set_islands(struct testd *d, int player, const char *token)
+{
+    return testd_call(d, "{s:s, s:s, s:s, s:s}", "op", "set_islands", "game", "t", "player",
+                      player == 1 ? "player1" : "player2", "token", token);
+}
+
+START_TEST(set_islands_repeats_until_the_other_sets_and_player1_starts)
+{
+    struct testd *d = &daemon_under_test;
+    json_t *r = testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", "t", "name", "Ann");
+    char tok1[33], tok2[33];
+    snprintf(tok1, sizeof tok1, "%s", json_string_value(json_object_get(r, "token")));
+    json_decref(r);
+    r = testd_call(d, "{s:s, s:s, s:s}", "op", "add_player", "game", "t", "name", "Bob");
+    snprintf(tok2, sizeof tok2, "%s", json_string_value(json_object_get(r, "token")));
+    json_decref(r);
+    place_all(d, 1, tok1);
+    place_all(d, 2, tok2);
+    /* Player 2 sets first, twice; then may not position any more. */
+    expect_ok_free(set_islands(d, 2, tok2), "set 2");
+    expect_ok_free(set_islands(d, 2, tok2), "set 2 again");
+    expect_error_free(testd_call(d, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "op",
+                                 "position_island", "game", "t", "player", "player2", "token",
+                                 tok2, "island", "dot", "row", 10, "col", 10),
+                      "not_allowed", "position after own set");
+    /* Player 1 may still move an island (positioning again moves it). */
+    expect_ok_free(testd_call(d, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "op", "position_island",
+                              "game", "t", "player", "player1", "token", tok1, "island", "dot",
+                              "row", 10, "col", 10), "move the dot");
+    json_t *s = testd_call(d, "{s:s, s:s}", "op", "state", "game", "t");
+    ck_assert_str_eq(rules_state(s), "players_set");
+    json_t *dot = json_object_get(json_object_get(json_object_get(s, "player1"), "board"), "dot");
+    ck_assert_int_eq(json_integer_value(json_array_get(json_array_get(
+                         json_object_get(dot, "squares"), 0), 0)), 10);
+    json_decref(s);
+    expect_ok_free(set_islands(d, 1, tok1), "set 1");
+    expect_error_free(set_islands(d, 2, tok2), "not_allowed", "set after both set");
+    s = testd_call(d, "{s:s, s:s}", "op", "state", "game", "t");
+    ck_assert_str_eq(rules_state(s), "player1_turn");
+    json_decref(s);
+    expect_error_free(guess(d, "t", 2, tok2, 1, 1), "not_allowed", "player 2 first");
+    expect_ok_free(guess(d, "t", 1, tok1, 1, 1), "player 1 first");
+}
+END_TEST
+
+START_TEST(id_is_echoed_unchanged_or_left_out)
+{
+    struct raw *c = raw_open(&daemon_under_test);
+    static const char *const ids[] = {"\"abc\"", "\"\"", "\"\\u00e9\\n\"", "0", "-7",
+                                      "12345678901", "2.5"};
+    char line[256];
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        json_t *want = json_loads(ids[i], JSON_DECODE_ANY, NULL);
+        for (int err = 0; err < 2; err++) {
+            snprintf(line, sizeof line, "{\"id\":%s,\"op\":\"%s\"}", ids[i], err ? "fly" : "ping");
+            json_t *r = raw_call(c, line);
+            ck_assert_msg(json_equal(json_object_get(r, "id"), want), "id %s not echoed", ids[i]);
+            json_decref(r);
+        }
+        json_decref(want);
+    }
+    json_t *r = raw_call(c, "{\"op\":\"ping\"}");
+    ck_assert_ptr_null(json_object_get(r, "id"));
+    json_decref(r);
+    r = raw_call(c, "{\"op\":\"fly\"}");
+    ck_assert_ptr_null(json_object_get(r, "id"));
+    json_decref(r);
+    raw_close(c);
+}
+END_TEST
+
+START_TEST(crlf_empty_lines_and_half_close_are_framed_as_specified)
+{
+    struct raw *c = raw_open(&daemon_under_test);
+    raw_sends(c, "\n\r\n{\"id\":1,\"op\":\"ping\"}\r\n\n{\"id\":2,\"op\":\"ping\"}\n");
+    json_t *r = raw_recv(c);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 1);
+    json_decref(r);
+    r = raw_recv(c);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 2);
+    json_decref(r);
+    /* Requests then shutdown(SHUT_WR): every response still comes; the
+     * unterminated tail is not executed. */
+    raw_sends(c, "{\"id\":3,\"op\":\"new_game\",\"game\":\"h\",\"name\":\"A\"}\n"
+                 "{\"id\":4,\"op\":\"state\",\"game\":\"h\"}\n"
+                 "{\"id\":5,\"op\":\"new_game\",\"game\":\"tail\",\"name\":\"A\"}");
+    shutdown(c->fd, SHUT_WR);
+    for (int id = 3; id <= 4; id++) {
+        r = raw_recv(c);
+        ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), id);
+        ck_assert(testd_ok(r));
+        json_decref(r);
+    }
+    ck_assert(raw_closed(c, 5000));
+    raw_close(c);
+    expect_error_free(testd_call(&daemon_under_test, "{s:s, s:s}", "op", "state", "game", "tail"),
+                      "no_such_game", "unterminated request");
+}
+END_TEST
+
+static Suite *protocol_edges_suite(void)
+{
+    Suite *s = suite_create("protocol_edges");
+    TCase *tc = tcase_create("edges");
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, start_plain, stop_daemon);
+    tcase_add_test(tc, repeated_guess_gives_the_same_answer_and_uses_the_turn);
+    tcase_add_test(tc, set_islands_repeats_until_the_other_sets_and_player1_starts);
+    tcase_add_test(tc, id_is_echoed_unchanged_or_left_out);
+    tcase_add_test(tc, crlf_empty_lines_and_half_close_are_framed_as_specified);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+ISL_CHECK_MAIN(protocol_edges_suite)

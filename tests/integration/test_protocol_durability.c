@@ -1,0 +1,152 @@
+/* What outlives a request: games across a clean restart and a SIGKILL of
+ * islandsd, the idle game timeout, and hibernation of idle workers. */
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "check_main.h"
+#include "protocol_harness.h"
+
+#define GAMES 3
+
+static const char *const game_names[GAMES] = {"r0", "r1", "r2"};
+
+/* Start GAMES games and play `moves` hits of each; returns tokens. */
+static void start_games(struct testd *d, char tok[GAMES][2][33], int moves)
+{
+    for (int g = 0; g < GAMES; g++) {
+        testd_setup_game(d, game_names[g], tok[g][0], tok[g][1]);
+        play_moves(d, game_names[g], tok[g][0], tok[g][1], 0, moves);
+    }
+}
+
+static void finish_games(struct testd *d, char tok[GAMES][2][33], int moves)
+{
+    for (int g = 0; g < GAMES; g++) {
+        play_moves(d, game_names[g], tok[g][0], tok[g][1], moves, 18);
+        json_t *s = testd_call(d, "{s:s, s:s}", "op", "state", "game", game_names[g]);
+        ck_assert_str_eq(rules_state(s), "game_over");
+        json_decref(s);
+    }
+}
+
+START_TEST(games_survive_a_clean_restart)
+{
+    struct testd d = {0};
+    char tok[GAMES][2][33];
+    testd_start(&d, NULL);
+    start_games(&d, tok, 7);
+    char *before = admin_state(&d, "r1");
+    int status = testd_stop(&d);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d", status);
+    testd_start(&d, NULL);
+    char *after = admin_state(&d, "r1");
+    ck_assert_str_eq(after, before);
+    free(before), free(after);
+    finish_games(&d, tok, 7);
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
+START_TEST(every_acknowledged_move_survives_kill_9)
+{
+    struct testd d = {0};
+    char tok[GAMES][2][33];
+    testd_start(&d, NULL);
+    start_games(&d, tok, 9);
+    char *before[GAMES];
+    for (int g = 0; g < GAMES; g++)
+        before[g] = admin_state(&d, game_names[g]);
+    /* The whole process group: islandsd, its writer and its workers. */
+    ck_assert_int_eq(kill(-d.pid, SIGKILL), 0);
+    int status;
+    waitpid(d.pid, &status, 0);
+    for (int i = 0; i < 500 && testd_group_processes(d.pid) > 0; i++)
+        ms_sleep(10);
+    isl_client_close(d.client);
+    d.client = NULL;
+    testd_start(&d, NULL);
+    for (int g = 0; g < GAMES; g++) {
+        char *after = admin_state(&d, game_names[g]);
+        ck_assert_str_eq(after, before[g]);
+        free(after);
+        free(before[g]);
+    }
+    finish_games(&d, tok, 9);
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
+START_TEST(idle_game_times_out_and_frees_its_name)
+{
+    struct testd d = {0};
+    testd_start(&d, "game_timeout = 2");
+    expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "idle", "name",
+                              "A"), "new_game");
+    expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "busy", "name",
+                              "A"), "new_game");
+    /* "busy" keeps being asked for, "idle" is left alone. */
+    int gone = 0;
+    for (int i = 0; i < 80 && !gone; i++) {
+        ms_sleep(100);
+        expect_ok_free(testd_call(&d, "{s:s, s:s}", "op", "state", "game", "busy"), "busy");
+        json_t *l = testd_call(&d, "{s:s}", "op", "list");
+        gone = json_array_size(json_object_get(l, "games")) == 1;
+        json_decref(l);
+    }
+    ck_assert_msg(gone, "the idle game did not end within 8 s of game_timeout = 2");
+    expect_error_free(testd_call(&d, "{s:s, s:s}", "op", "state", "game", "idle"), "no_such_game",
+                      "idle game");
+    expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "idle", "name",
+                              "B"), "name reused");
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
+START_TEST(hibernated_game_keeps_its_state_and_answers)
+{
+    struct testd d = {0};
+    testd_start(&d, "hibernate_after = 1");
+    char tok1[33], tok2[33];
+    testd_setup_game(&d, "h", tok1, tok2);
+    play_moves(&d, "h", tok1, tok2, 0, 3);
+    char *before = admin_state(&d, "h");
+    long pid = testd_worker_pid(&d, "h");
+    ck_assert_int_gt(pid, 0);
+    /* list shows pid null once the worker has gone to sleep. */
+    int asleep = 0;
+    for (int i = 0; i < 60 && !asleep; i++) {
+        ms_sleep(100);
+        json_t *l = testd_call(&d, "{s:s}", "op", "list");
+        json_t *entry = json_array_get(json_object_get(l, "games"), 0);
+        ck_assert_str_eq(json_string_value(json_object_get(entry, "state")), "player1_turn");
+        asleep = json_is_null(json_object_get(entry, "pid"));
+        json_decref(l);
+    }
+    ck_assert_msg(asleep, "the worker did not hibernate within 6 s of hibernate_after = 1");
+    ck_assert_msg(kill((pid_t)pid, 0) != 0, "hibernated worker %ld still runs", pid);
+    char *after = admin_state(&d, "h");
+    ck_assert_str_eq(after, before);
+    free(before), free(after);
+    play_moves(&d, "h", tok1, tok2, 3, 18);
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
+static Suite *protocol_durability_suite(void)
+{
+    Suite *s = suite_create("protocol_durability");
+    TCase *tc = tcase_create("durability");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, games_survive_a_clean_restart);
+    tcase_add_test(tc, every_acknowledged_move_survives_kill_9);
+    tcase_add_test(tc, idle_game_times_out_and_frees_its_name);
+    tcase_add_test(tc, hibernated_game_keeps_its_state_and_answers);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+ISL_CHECK_MAIN(protocol_durability_suite)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "islands/buf.h"
+#include "islands/doc_text.h"
 #include "islands/frame.h"
 #include "islands/log.h"
 #include "islands/worker_proto.h"
@@ -194,6 +195,62 @@ size_t isl_committer_pending(const struct isl_committer *c)
     return c->npending;
 }
 
+static bool ascii_only(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+static void append_str(struct isl_buf *out, int *failed, const char *s)
+{
+    if (!*failed && isl_buf_append(out, s, strlen(s)) != 0)
+        *failed = 1;
+}
+
+static void append_quoted(struct isl_buf *out, int *failed, const char *s, size_t len)
+{
+    append_str(out, failed, "\"");
+    if (!*failed && isl_json_escape_append(out, s, len) != 0)
+        *failed = 1;
+    append_str(out, failed, "\"");
+}
+
+/* The frame isl_write_to_frame would give, written as text: a move's
+ * document is escaped once, straight into the output buffer. Anything
+ * that might not be plain ASCII (a quarantined record) takes the jansson
+ * path, which checks UTF-8 and picks doc_hex. */
+static int queue_write(struct isl_buf *out, const struct isl_store_write *w, long long seq)
+{
+    bool fast = (w->kind == ISL_WRITE_DELETE ||
+                 (w->kind == ISL_WRITE_PUT && w->doc && w->rules &&
+                  ascii_only(w->doc, w->doc_len) && ascii_only(w->rules, strlen(w->rules)))) &&
+                ascii_only(w->game, strlen(w->game));
+    if (!fast) {
+        json_t *frame = isl_write_to_frame(w, seq);
+        int rc = frame ? isl_frame_put(out, frame) : -1;
+        json_decref(frame);
+        return rc;
+    }
+    int failed;
+    size_t start = isl_frame_begin(out, &failed);
+    char head[64];
+    snprintf(head, sizeof head, "{\"t\":\"commit\",\"seq\":%lld,\"game\":", seq);
+    append_str(out, &failed, head);
+    append_quoted(out, &failed, w->game, strlen(w->game));
+    if (w->kind == ISL_WRITE_DELETE) {
+        append_str(out, &failed, ",\"delete\":true}");
+    } else {
+        append_str(out, &failed, ",\"doc\":");
+        append_quoted(out, &failed, w->doc, w->doc_len);
+        append_str(out, &failed, ",\"rules\":");
+        append_quoted(out, &failed, w->rules, strlen(w->rules));
+        append_str(out, &failed, "}");
+    }
+    return isl_frame_end(out, start, failed);
+}
+
 void isl_committer_submit(struct isl_committer *c, const struct isl_store_write *w,
                           isl_commit_done done, void *arg)
 {
@@ -208,14 +265,11 @@ void isl_committer_submit(struct isl_committer *c, const struct isl_store_write 
         return;
     }
     struct pending *p = malloc(sizeof *p);
-    json_t *frame = p ? isl_write_to_frame(w, c->next_seq) : NULL;
-    if (!frame || isl_frame_put(&c->out, frame) != 0) {
-        json_decref(frame);
+    if (!p || queue_write(&c->out, w, c->next_seq) != 0) {
         free(p);
         done(arg, ISL_STORE_FAILED, "store error (cannot encode the commit)");
         return;
     }
-    json_decref(frame);
     *p = (struct pending){ .seq = c->next_seq++, .done = done, .arg = arg };
     if (c->tail)
         c->tail->next = p;

@@ -28,6 +28,31 @@ int isl_frame_put_raw(struct isl_buf *out, const char *payload, uint32_t len)
     return 0;
 }
 
+size_t isl_frame_begin(struct isl_buf *out, int *failed)
+{
+    static const unsigned char placeholder[HEADER_LEN];
+    size_t start = out->len;
+    *failed = isl_buf_append(out, placeholder, HEADER_LEN) != 0;
+    return start;
+}
+
+int isl_frame_end(struct isl_buf *out, size_t start, int failed)
+{
+    if (failed || out->len < start + HEADER_LEN ||
+        out->len - start - HEADER_LEN > ISL_FRAME_MAX) {
+        if (out->len > start)
+            out->len = start;   /* never leave half a frame behind */
+        return -1;
+    }
+    size_t len = out->len - start - HEADER_LEN;
+    unsigned char *header = (unsigned char *)out->data + out->off + start;
+    header[0] = (unsigned char)(len >> 24);
+    header[1] = (unsigned char)(len >> 16);
+    header[2] = (unsigned char)(len >> 8);
+    header[3] = (unsigned char)len;
+    return 0;
+}
+
 int isl_frame_put(struct isl_buf *out, const json_t *obj)
 {
     if (!json_is_object(obj))
@@ -58,17 +83,29 @@ static json_t *decode_payload(const char *payload, size_t len)
     return obj;
 }
 
-int isl_frame_take(struct isl_buf *in, json_t **obj)
+int isl_frame_peek(const struct isl_buf *in, const char **payload, uint32_t *len)
 {
     if (in->len < HEADER_LEN)
         return 0;
-    const unsigned char *head = (const unsigned char *)isl_buf_head(in);
-    uint32_t len = header_length(head);
-    if (len > ISL_FRAME_MAX)
+    const char *head = isl_buf_head(in);
+    uint32_t n = header_length((const unsigned char *)head);
+    if (n > ISL_FRAME_MAX)
         return -1;
-    if (in->len - HEADER_LEN < len)
+    if (in->len - HEADER_LEN < n)
         return 0;
-    json_t *decoded = decode_payload((const char *)head + HEADER_LEN, len);
+    *payload = head + HEADER_LEN;
+    *len = n;
+    return 1;
+}
+
+int isl_frame_take(struct isl_buf *in, json_t **obj)
+{
+    const char *payload;
+    uint32_t len;
+    int rc = isl_frame_peek(in, &payload, &len);
+    if (rc <= 0)
+        return rc;
+    json_t *decoded = decode_payload(payload, len);
     if (decoded == NULL)
         return -1;
     isl_buf_consume(in, HEADER_LEN + (size_t)len);

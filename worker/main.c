@@ -333,6 +333,7 @@ int main(int argc, char **argv)
     w.queue = json_array();
     isl_buf_init(&w.in, ISL_FRAME_MAX + 8);
     isl_buf_init(&w.out, 0);
+    isl_buf_init(&w.doc, 0);
 
     char err[512];
     if (isl_store_open(&a.store, &w.store, err, sizeof err) != ISL_STORE_OK) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "islands/codec.h"
+#include "islands/doc_text.h"
 #include "islands/exit_status.h"
 #include "islands/log.h"
 #include "islands/token.h"
@@ -55,33 +56,31 @@ static bool ack_before_commit_fault(const struct worker *w)
 static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
 {
     struct isl_store_write write = { .game = w->name };
-    char *doc = NULL;
     w->next_deletes = deletes;
     if (deletes) {
         write.kind = ISL_WRITE_DELETE;
     } else {
-        doc = isl_codec_dump(&w->next);
-        if (!doc) {
+        /* One buffer for the life of the worker: no allocation per move. */
+        isl_buf_consume(&w->doc, w->doc.len);
+        if (isl_doc_text_append(&w->next, &w->doc) != 0) {
             json_decref(answer);
             answer_error(w, ISL_E_INTERNAL, "cannot encode the game");
             return;
         }
         write.kind = ISL_WRITE_PUT;
-        write.doc = doc;
-        write.doc_len = strlen(doc);
+        write.doc = isl_buf_head(&w->doc);
+        write.doc_len = w->doc.len;
         write.rules = isl_rules_state_name(w->next.state);
     }
     w->answer = answer;
     if (ack_before_commit_fault(w)) {
         /* A deliberately broken worker, to prove the chaos harness notices:
          * it answers as if committed, then dies before committing. */
-        free(doc);
         w->exit_after = ISL_EXIT_CRASH;
         on_committed(w, ISL_STORE_OK, NULL);
         return;
     }
     isl_committer_submit(w->committer, &write, on_committed, w);
-    free(doc);
 }
 
 static json_t *ok_with(const char *key, json_t *value)

@@ -36,6 +36,7 @@ struct worker {
     long long seq;
     struct isl_game next;          /* the changed copy, adopted once committed */
     bool next_deletes;             /* the commit deletes the record */
+    struct isl_buf doc;            /* next's stored text, kept between moves */
     json_t *answer;                /* the success response, sent once committed */
     int exit_after;                /* exit status after answering, or -1 */
     json_t *queue;                 /* later request frames, in order */

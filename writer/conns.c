@@ -124,8 +124,21 @@ static void take_frames(struct wconn *c)
             ev_io_stop(wr->loop, &c->rd);   /* resumed after the commit */
             return;
         }
+        struct batch_entry *e = &wr->batch[wr->batch_len];
+        const char *payload;
+        uint32_t payload_len;
+        int rc = isl_frame_peek(&c->in, &payload, &payload_len);
+        if (rc == 1 && writer_commit_text(payload, payload_len, e)) {
+            /* A move's commit, the common case: no JSON tree. */
+            isl_buf_consume(&c->in, 4 + (size_t)payload_len);
+            e->conn = c;
+            c->inflight++;
+            wr->batch_len++;
+            continue;
+        }
         json_t *frame;
-        int rc = isl_frame_take(&c->in, &frame);
+        if (rc == 1)
+            rc = isl_frame_take(&c->in, &frame);
         if (rc == 0)
             break;
         if (rc < 0) {
@@ -137,7 +150,6 @@ static void take_frames(struct wconn *c)
             fence(c);
             continue;
         }
-        struct batch_entry *e = &wr->batch[wr->batch_len];
         char err[128];
         if (isl_write_from_frame(frame, &e->write, &e->seq, &e->owned, err, sizeof err) < 0) {
             json_decref(frame);

@@ -34,6 +34,11 @@ struct writer {
     unsigned long long batches, writes;
 };
 
+/* commit_text.c: a commit frame in the committer's exact layout, decoded
+ * into *e (strings in e->owned, e->frame NULL): 1; 0 when the payload is
+ * anything else (decode it with jansson then). */
+int writer_commit_text(const char *payload, size_t len, struct batch_entry *e);
+
 /* conns.c */
 void writer_conns_start(struct writer *wr);
 /* Commit what is gathered (and any backlog), answer each write. */

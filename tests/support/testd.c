@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,6 +64,9 @@ void testd_start(struct testd *d, const char *config_lines)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         setpgid(0, 0);
+        /* A test that fails an assertion exits at once: take the daemon
+         * (and, through their own death signal, its children) with it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int log = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         int null = open("/dev/null", O_RDWR);
         dup2(null, 0);

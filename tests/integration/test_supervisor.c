@@ -280,7 +280,7 @@ static int count_fds(pid_t pid)
     return n;
 }
 
-START_TEST(thousand_kills_leave_no_zombie_and_no_fd)
+START_TEST(two_thousand_kills_leave_no_zombie_and_no_fd)
 {
     struct testd d = {0};
     long pids[3];
@@ -289,7 +289,7 @@ START_TEST(thousand_kills_leave_no_zombie_and_no_fd)
     new_games(&d, 2, pids);
     int fds_before = count_fds(d.pid);
     long pid = pids[0];
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < 2000; i++) {
         crash(&d, "g1", i % 3 == 0 ? "SEGV" : "KILL");
         pid = testd_wait_new_pid(&d, "g1", pid, 10000);
         ck_assert_int_gt(pid, 0);
@@ -368,7 +368,7 @@ static Suite *supervisor_suite(void)
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");
     tcase_set_timeout(soak, 300);
-    tcase_add_test(soak, thousand_kills_leave_no_zombie_and_no_fd);
+    tcase_add_test(soak, two_thousand_kills_leave_no_zombie_and_no_fd);
     suite_add_tcase(s, soak);
     return s;
 }

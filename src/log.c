@@ -20,6 +20,9 @@ void isl_log_init(const char *program, int max_prio)
     snprintf(program_name, sizeof program_name, "%s", program ? program : "islands");
     max_priority = max_prio;
     timestamps = getenv("JOURNAL_STREAM") == NULL;
+    /* gmtime_r loads the time zone file on its first call: do it now, not
+     * in the middle of the first request a warm spare serves. */
+    tzset();
 }
 
 void isl_log_set_level(int max_prio)

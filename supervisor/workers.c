@@ -10,6 +10,7 @@
 #include "islands/log.h"
 
 #define MAX_SPARES 64
+#define REFILL_DELAY_S 0.01
 
 static struct ev_loop *loop;
 static struct proc *spares[MAX_SPARES];
@@ -157,7 +158,9 @@ struct proc *workers_start(const char *game, const struct proc_ops *ops, void *o
             return NULL;
     }
     adopt(p, game);
-    schedule_refill(0.);
+    /* Spawning blocks islandsd until the exec (about a millisecond here):
+     * refill just after the game we started has had its first answers. */
+    schedule_refill(REFILL_DELAY_S);
     return p;
 }
 

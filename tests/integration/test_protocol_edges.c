@@ -5,19 +5,6 @@
 #include "check_main.h"
 #include "protocol_harness.h"
 
-static struct testd daemon_under_test;
-
-static void start_plain(void)
-{
-    memset(&daemon_under_test, 0, sizeof daemon_under_test);
-    testd_start(&daemon_under_test, NULL);
-}
-
-static void stop_daemon(void)
-{
-    testd_stop(&daemon_under_test);
-    testd_cleanup(&daemon_under_test);
-}
 
 static json_t *guesses_of(json_t *state, const char *player, const char *kind)
 {
@@ -26,7 +13,7 @@ static json_t *guesses_of(json_t *state, const char *player, const char *kind)
 
 START_TEST(repeated_guess_gives_the_same_answer_and_uses_the_turn)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     char tok1[33], tok2[33];
     testd_setup_game(d, "g", tok1, tok2);
     for (int round = 0; round < 2; round++) {
@@ -79,7 +66,7 @@ static json_t *set_islands(struct testd *d, int player, const char *token)
 
 START_TEST(set_islands_repeats_until_the_other_sets_and_player1_starts)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     json_t *r = testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", "t", "name", "Ann");
     char tok1[33], tok2[33];
     snprintf(tok1, sizeof tok1, "%s", json_string_value(json_object_get(r, "token")));
@@ -118,7 +105,7 @@ END_TEST
 
 START_TEST(id_is_echoed_unchanged_or_left_out)
 {
-    struct raw *c = raw_open(&daemon_under_test);
+    struct raw *c = raw_open(&testd_fixture);
     static const char *const ids[] = {"\"abc\"", "\"\"", "\"\\u00e9\\n\"", "0", "-7",
                                       "12345678901", "2.5"};
     char line[256];
@@ -144,7 +131,7 @@ END_TEST
 
 START_TEST(crlf_empty_lines_and_half_close_are_framed_as_specified)
 {
-    struct raw *c = raw_open(&daemon_under_test);
+    struct raw *c = raw_open(&testd_fixture);
     raw_sends(c, "\n\r\n{\"id\":1,\"op\":\"ping\"}\r\n\n{\"id\":2,\"op\":\"ping\"}\n");
     json_t *r = raw_recv(c);
     ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 1);
@@ -166,7 +153,7 @@ START_TEST(crlf_empty_lines_and_half_close_are_framed_as_specified)
     }
     ck_assert(raw_closed(c, 5000));
     raw_close(c);
-    expect_error_free(testd_call(&daemon_under_test, "{s:s, s:s}", "op", "state", "game", "tail"),
+    expect_error_free(testd_call(&testd_fixture, "{s:s, s:s}", "op", "state", "game", "tail"),
                       "no_such_game", "unterminated request");
 }
 END_TEST
@@ -176,7 +163,7 @@ static Suite *protocol_edges_suite(void)
     Suite *s = suite_create("protocol_edges");
     TCase *tc = tcase_create("edges");
     tcase_set_timeout(tc, 30);
-    tcase_add_checked_fixture(tc, start_plain, stop_daemon);
+    tcase_add_checked_fixture(tc, testd_fixture_start, testd_fixture_stop);
     tcase_add_test(tc, repeated_guess_gives_the_same_answer_and_uses_the_turn);
     tcase_add_test(tc, set_islands_repeats_until_the_other_sets_and_player1_starts);
     tcase_add_test(tc, id_is_echoed_unchanged_or_left_out);

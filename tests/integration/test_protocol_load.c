@@ -10,19 +10,6 @@
 #define PIPE_GAMES 4
 #define CLIENTS 200
 
-static struct testd daemon_under_test;
-
-static void start_plain(void)
-{
-    memset(&daemon_under_test, 0, sizeof daemon_under_test);
-    testd_start(&daemon_under_test, NULL);
-}
-
-static void stop_daemon(void)
-{
-    testd_stop(&daemon_under_test);
-    testd_cleanup(&daemon_under_test);
-}
 
 static void append(char **buf, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -63,7 +50,7 @@ static void read_pipelined(struct raw *c, int count, json_t *first[PIPE_GAMES][2
 
 START_TEST(pipelined_requests_for_several_games_keep_per_game_order)
 {
-    struct raw *c = raw_open(&daemon_under_test);
+    struct raw *c = raw_open(&testd_fixture);
     char *buf = NULL;
     size_t len = 0;
     for (int g = 0; g < PIPE_GAMES; g++) {
@@ -116,7 +103,7 @@ START_TEST(pipelined_requests_for_several_games_keep_per_game_order)
     for (int g = 0; g < PIPE_GAMES; g++) {
         char name[8];
         snprintf(name, sizeof name, "p%d", g);
-        json_t *s = testd_call(&daemon_under_test, "{s:s, s:s}", "op", "state", "game", name);
+        json_t *s = testd_call(&testd_fixture, "{s:s, s:s}", "op", "state", "game", name);
         ck_assert_str_eq(rules_state(s), "game_over");
         json_decref(s);
     }
@@ -200,7 +187,7 @@ END_TEST
 
 START_TEST(bad_input_barrage_leaves_games_byte_for_byte_unchanged)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     char tok1[33], tok2[33];
     testd_setup_game(d, "keep1", tok1, tok2);
     play_moves(d, "keep1", tok1, tok2, 0, 5);
@@ -263,7 +250,7 @@ static Suite *protocol_load_suite(void)
     Suite *s = suite_create("protocol_load");
     TCase *tc = tcase_create("load");
     tcase_set_timeout(tc, 60);
-    tcase_add_checked_fixture(tc, start_plain, stop_daemon);
+    tcase_add_checked_fixture(tc, testd_fixture_start, testd_fixture_stop);
     tcase_add_test(tc, pipelined_requests_for_several_games_keep_per_game_order);
     tcase_add_test(tc, bad_input_barrage_leaves_games_byte_for_byte_unchanged);
     suite_add_tcase(s, tc);

@@ -6,19 +6,6 @@
 #include "check_main.h"
 #include "protocol_peer.h"
 
-static struct testd daemon_under_test;
-
-static void start_plain(void)
-{
-    memset(&daemon_under_test, 0, sizeof daemon_under_test);
-    testd_start(&daemon_under_test, NULL);
-}
-
-static void stop_daemon(void)
-{
-    testd_stop(&daemon_under_test);
-    testd_cleanup(&daemon_under_test);
-}
 
 /* The token of a new_game / add_player response, checked and copied. */
 static void take_token(json_t *r, const char *player, char *token)
@@ -33,7 +20,7 @@ static void take_token(json_t *r, const char *player, char *token)
 
 START_TEST(game_ops_return_their_success_fields)
 {
-    struct raw *c = raw_open(&daemon_under_test);
+    struct raw *c = raw_open(&testd_fixture);
     char tok1[33], tok2[33], line[512];
     json_t *r = raw_call(c, "{\"id\":1,\"op\":\"new_game\",\"game\":\"g\",\"name\":\"Ann\"}");
     ck_assert_str_eq(json_string_value(json_object_get(r, "game")), "g");
@@ -91,7 +78,7 @@ END_TEST
 
 START_TEST(a_full_game_ends_in_a_win_and_game_over)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     char tok1[33], tok2[33];
     testd_setup_game(d, "w", tok1, tok2);
     play_moves(d, "w", tok1, tok2, 0, 18);
@@ -119,7 +106,7 @@ static void check_boards(json_t *state, int board1, int board2)
 
 START_TEST(state_views_hide_boards_by_caller)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     char tok1[33], tok2[33], line[256];
     testd_setup_game(d, "v", tok1, tok2);
     check_boards(testd_call(d, "{s:s, s:s}", "op", "state", "game", "v"), 1, 1);
@@ -141,7 +128,7 @@ END_TEST
 
 START_TEST(state_before_second_player_has_null_player2)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     expect_ok_free(testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", "one", "name", "Ann"),
                    "new_game");
     json_t *s = testd_call(d, "{s:s, s:s}", "op", "state", "game", "one");
@@ -155,7 +142,7 @@ END_TEST
 
 START_TEST(end_game_stops_worker_removes_record_and_frees_name)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     char tok1[33], tok2[33];
     testd_setup_game(d, "e", tok1, tok2);
     long pid = testd_worker_pid(d, "e");
@@ -191,7 +178,7 @@ END_TEST
 
 START_TEST(non_admin_needs_a_token_to_end_a_game)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     expect_ok_free(testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", "n", "name", "Ann"),
                    "new_game");
     struct raw *nobody = raw_open_as_nobody(d);
@@ -205,7 +192,7 @@ END_TEST
 
 START_TEST(ping_list_status_answer_with_their_fields)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     char tok1[33], tok2[33];
     testd_setup_game(d, "a", tok1, tok2);
     expect_ok_free(testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", "b", "name", "Ann"),
@@ -243,7 +230,7 @@ END_TEST
 
 START_TEST(admin_ops_are_forbidden_to_other_users_but_ping)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     expect_ok_free(testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", "x", "name", "Ann"),
                    "new_game");
     struct raw *nobody = raw_open_as_nobody(d);
@@ -260,7 +247,7 @@ END_TEST
 
 START_TEST(crash_is_forbidden_unless_enabled)
 {
-    struct testd *d = &daemon_under_test;
+    struct testd *d = &testd_fixture;
     expect_ok_free(testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", "x", "name", "Ann"),
                    "new_game");
     expect_error_free(testd_call(d, "{s:s, s:s, s:s}", "op", "crash", "game", "x", "signal",
@@ -296,7 +283,7 @@ static Suite *protocol_ops_suite(void)
     Suite *s = suite_create("protocol_ops");
     TCase *tc = tcase_create("ops");
     tcase_set_timeout(tc, 30);
-    tcase_add_checked_fixture(tc, start_plain, stop_daemon);
+    tcase_add_checked_fixture(tc, testd_fixture_start, testd_fixture_stop);
     tcase_add_test(tc, game_ops_return_their_success_fields);
     tcase_add_test(tc, a_full_game_ends_in_a_win_and_game_over);
     tcase_add_test(tc, state_views_hide_boards_by_caller);

@@ -152,6 +152,20 @@ json_t *testd_call(struct testd *d, const char *fmt, ...)
     return response;
 }
 
+struct testd testd_fixture;
+
+void testd_fixture_start(void)
+{
+    memset(&testd_fixture, 0, sizeof testd_fixture);
+    testd_start(&testd_fixture, NULL);
+}
+
+void testd_fixture_stop(void)
+{
+    testd_stop(&testd_fixture);
+    testd_cleanup(&testd_fixture);
+}
+
 bool testd_ok(const json_t *response)
 {
     return json_is_true(json_object_get(response, "ok"));

@@ -41,6 +41,12 @@ json_t *testd_call(struct testd *d, const char *fmt, ...);
 /* The same on a fresh connection (for tests that break their own). */
 struct isl_client *testd_connect(struct testd *d);
 
+/* A daemon with the default configuration for each test of a TCase:
+ * tcase_add_checked_fixture(tc, testd_fixture_start, testd_fixture_stop). */
+extern struct testd testd_fixture;
+void testd_fixture_start(void);
+void testd_fixture_stop(void);
+
 /* Helpers over responses. */
 bool testd_ok(const json_t *response);
 const char *testd_error(const json_t *response);   /* error code or "" */

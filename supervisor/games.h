@@ -33,7 +33,8 @@ struct game {
     unsigned restarts;
     uint64_t last_activity_ms;
     struct proc *worker;
-    bool worker_ready;
+    bool worker_ready;         /* it said `ready`: its game is loaded */
+    bool accepting;            /* requests may be sent (false once it is dying) */
     uint32_t seq;
     struct pending *head, *tail;
     unsigned queued;

@@ -192,7 +192,7 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
                 daemon_state.config.request_timeout_ms);
         struct pending *p = g->in_flight;
         g->in_flight = NULL;
-        g->worker_ready = false;
+        g->accepting = false;
         if (g->worker)
             proc_signal(g->worker, SIGKILL);
         reply_unknown_outcome(p);
@@ -287,7 +287,7 @@ static void crash_worker(struct game *g, struct pending *p)
         json_decref(msg);
     }
     /* Later requests wait for the restart instead of racing the death. */
-    g->worker_ready = false;
+    g->accepting = false;
     json_t *r = isl_response_ok();
     json_object_set_new(r, "pid", json_integer(pid));
     reply(p, r);
@@ -328,7 +328,7 @@ static void pump(struct game *g)
         } else if (!g->exists && op == ISL_OP_NEW_GAME &&
                    games_stored >= daemon_state.config.max_games) {
             reply_error(pop_head(g), ISL_E_BUSY, "too many games (max_games)");
-        } else if (!g->worker || !g->worker_ready) {
+        } else if (!g->worker || !g->accepting || (op == ISL_OP_CRASH && !g->worker_ready)) {
             if (!activate(g))
                 reply_error(pop_head(g), ISL_E_BUSY, "too many live games (max_children)");
             else
@@ -441,7 +441,7 @@ static void on_response(struct game *g, json_t *msg)
     reply(p, json_incref(resp));
     if (ended) {
         isl_log(ISL_LOG_INFO, "event=game_ended game=%s reason=end_game", g->name);
-        g->worker_ready = false;
+        g->accepting = false;
         games_sup_stop(g);
     }
     pump(g);
@@ -494,9 +494,23 @@ static void worker_exit(struct proc *w, int status)
 {
     struct game *g = w->owner;
     log_exit(g, w, status);
+    bool was_ready = g->worker_ready;
     g->worker = NULL;
     g->worker_ready = false;
+    g->accepting = false;
     bool ended = WIFEXITED(status) && WEXITSTATUS(status) == ISL_EXIT_GAME_ENDED;
+    if (g->in_flight && !was_ready) {
+        /* Sent along with `adopt`, but a worker handles requests only after
+         * it said `ready`: this one was never applied. It goes back to the
+         * head of the queue for the next worker. */
+        struct pending *p = g->in_flight;
+        g->in_flight = NULL;
+        p->next = g->head;
+        g->head = p;
+        if (!g->tail)
+            g->tail = p;
+        g->queued++;
+    }
     if (g->in_flight) {
         struct pending *p = g->in_flight;
         g->in_flight = NULL;
@@ -529,6 +543,7 @@ static void start_now(struct game *g)
     }
     g->worker = w;
     g->worker_ready = false;
+    g->accepting = true;   /* requests may follow `adopt` at once */
     isl_log(ISL_LOG_INFO, "event=worker_start game=%s pid=%ld restarts=%u", g->name,
             (long)w->pid, g->restarts);
 }
@@ -554,7 +569,7 @@ void router_start_worker(struct game *g, unsigned delay_ms)
 enum terminate_result router_terminate_worker(struct game *g)
 {
     if (g->worker) {
-        g->worker_ready = false;
+        g->accepting = false;
         proc_terminate(g->worker, daemon_state.config.shutdown_ms);
         return TERMINATE_WAIT;
     }

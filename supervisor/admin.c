@@ -15,6 +15,9 @@ static json_t *game_entry(const struct game *g)
     json_t *e = json_pack("{s:s, s:i}", "game", g->name, "restarts", (int)g->restarts);
     json_object_set_new(e, "state", g->rules[0] ? json_string(g->rules) : json_null());
     json_object_set_new(e, "pid", g->worker ? json_integer(g->worker->pid) : json_null());
+    /* An extension: the supervisor's start order, as OTP's which_children. */
+    uint64_t order = games_sup_start_order(g);
+    json_object_set_new(e, "start_order", order ? json_integer((json_int_t)order) : json_null());
     if (g->failed)
         json_object_set_new(e, "failed", json_true());
     return e;

@@ -167,3 +167,9 @@ unsigned games_sup_children(void)
 {
     return (unsigned)isl_sup_count(core);
 }
+
+uint64_t games_sup_start_order(const struct game *g)
+{
+    const struct isl_child *child = g->in_core ? isl_sup_find(core, g->name) : NULL;
+    return child ? child->start_order + 1 : 0;
+}

@@ -7,6 +7,7 @@
 #define ISLANDS_GAMES_SUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "games.h"
 #include "islands/config.h"
@@ -26,6 +27,9 @@ void games_sup_shutdown(int exit_status);
 
 unsigned games_sup_total_restarts(void);
 unsigned games_sup_children(void);
+/* g's position in the supervisor's start order (larger = started later;
+ * what rest_for_one goes by), or 0 when it is not a child. */
+uint64_t games_sup_start_order(const struct game *g);
 
 /* Provided by the router, called by the executor. */
 void router_start_worker(struct game *g, unsigned delay_ms);

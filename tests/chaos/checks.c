@@ -197,11 +197,33 @@ void check_processes(struct chaos_run *run)
 
 /* ---------------------------------------------------------------- strategy */
 
-/* Must the strategy restart `game` when `target` dies? -1: cannot tell
- * (its start order is not known). */
-static int strategy_restarts(struct chaos_run *run, struct driver *d, const char *target,
-                             const char *game)
+/* The daemon's start order of a listed game (`start_order` in `list`),
+ * or -1 when it is not a child. */
+static long listed_start_order(const json_t *games, const char *name)
 {
+    size_t i;
+    json_t *g;
+    json_array_foreach(games, i, g) {
+        const char *listed = json_string_value(json_object_get(g, "game"));
+        json_t *order = json_object_get(g, "start_order");
+        if (listed && strcmp(listed, name) == 0 && json_is_integer(order))
+            return (long)json_integer_value(order);
+    }
+    return -1;
+}
+
+/* Must the strategy restart `game` when `target` dies? -1: cannot tell
+ * (its start order is not known). Under rest_for_one the daemon's own
+ * start order decides when it lists one: games re-activated after a normal
+ * exit go last, which the harness cannot always see. */
+static int strategy_restarts(struct chaos_run *run, struct driver *d, const char *target,
+                             const char *game, const json_t *before)
+{
+    if (run->strategy == ISL_REST_FOR_ONE && strcmp(game, target) != 0) {
+        long t = listed_start_order(before, target), g = listed_start_order(before, game);
+        if (t >= 0 && g >= 0)
+            return g > t;
+    }
     if (strcmp(game, target) == 0)
         return 1;
     switch (run->strategy) {
@@ -232,7 +254,7 @@ void check_restarts(struct chaos_run *run, struct driver *d, const char *fault,
         long was = name ? listed_pid(before, name) : -1, now = listed_pid(after, name);
         if (!s || was <= 0 || now < 0)
             continue;   /* not ours, not live, or gone */
-        int want = restarted ? strategy_restarts(run, d, target, name) : 0;
+        int want = restarted ? strategy_restarts(run, d, target, name, before) : 0;
         if (want < 0) {
             debug("%s: start order unknown, not checked", name);
             continue;

@@ -39,19 +39,6 @@ static long writer_start(struct child *c, const char *const extra[], const char 
     }
 }
 
-static int writer_connect(void)
-{
-    struct sockaddr_un addr;
-    socklen_t len;
-    int dirfd;
-    ck_assert_int_eq(isl_writer_addr(store_dir, &addr, &len, &dirfd), 0);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, len), 0);
-    if (dirfd >= 0)
-        close(dirfd);
-    return fd;
-}
-
 static void send_commit(int fd, long long seq, const char *game, const char *doc)
 {
     send_frame_or_fail(fd, json_pack("{s:s, s:I, s:s, s:s, s:s}", "t", "commit", "seq",

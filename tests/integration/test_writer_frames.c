@@ -18,19 +18,6 @@ static void start_writer(struct child *c)
     json_decref(f);
 }
 
-static int connect_writer(void)
-{
-    struct sockaddr_un addr;
-    socklen_t len;
-    int dirfd;
-    ck_assert_int_eq(isl_writer_addr(store_dir, &addr, &len, &dirfd), 0);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, len), 0);
-    if (dirfd >= 0)
-        close(dirfd);
-    return fd;
-}
-
 static void send_raw(int fd, const char *payload)
 {
     struct isl_buf out;
@@ -71,7 +58,7 @@ START_TEST(every_layout_stores_the_same_bytes)
 {
     struct child c;
     start_writer(&c);
-    int fd = connect_writer();
+    int fd = writer_connect();
     static const char doc[] = "{\"n\":\"a\\\"b\\\\c\x01\x1f\"}";
     /* The committer's layout, with every escape it writes. */
     send_raw(fd, "{\"t\":\"commit\",\"seq\":7,\"game\":\"g.1\",\"doc\":"
@@ -111,11 +98,11 @@ START_TEST(bad_values_in_the_fast_layout_are_refused)
     struct child c;
     start_writer(&c);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        int fd = connect_writer();
+        int fd = writer_connect();
         send_raw(fd, bad[i]);
         expect_dropped(fd);
     }
-    int fd = connect_writer();   /* the writer itself carries on */
+    int fd = writer_connect();   /* the writer itself carries on */
     send_raw(fd, "{\"t\":\"commit\",\"seq\":2,\"game\":\"g\",\"doc\":\"{}\",\"rules\":\"initialized\"}");
     expect_committed(fd, 2);
     close(fd);

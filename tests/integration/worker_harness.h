@@ -2,8 +2,13 @@
 #ifndef ISLANDS_WORKER_HARNESS_H
 #define ISLANDS_WORKER_HARNESS_H
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include "child_harness.h"
 #include "islands/store.h"
+#include "islands/worker_proto.h"
 
 static char store_dir[64];
 
@@ -79,6 +84,20 @@ HARNESS_UNUSED static char *test_store_get(struct isl_store *s, const char *game
     if (len)
         *len = l;
     return rc == ISL_STORE_OK ? doc : NULL;
+}
+
+/* A connection to the writer listening on store_dir, as a worker makes. */
+HARNESS_UNUSED static int writer_connect(void)
+{
+    struct sockaddr_un addr;
+    socklen_t len;
+    int dirfd;
+    ck_assert_int_eq(isl_writer_addr(store_dir, &addr, &len, &dirfd), 0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, len), 0);
+    if (dirfd >= 0)
+        close(dirfd);
+    return fd;
 }
 
 #endif

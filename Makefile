@@ -64,6 +64,10 @@ TEST_PROGRAMS := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(sort 
 .PHONY: all deps run check check-unit check-integration clean
 all: $(PROGRAMS)
 
+# Keep the test objects that pattern rules build on the way, so that a
+# second `make check` relinks nothing it does not have to.
+.SECONDARY:
+
 # ---------------------------------------------------------------- deps
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): scripts/ensure-deps.sh

@@ -20,6 +20,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "islands: installing missing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# One install at a time: 'make -j' may reach two dependency steps at once,
+# and apt refuses a second apt running beside the first. The timeout waits
+# for any other apt (unattended upgrades) instead of failing.
+exec 9>/run/lock/islands-ensure-deps.lock 2>/dev/null || exec 9>/tmp/islands-ensure-deps.lock
+flock 9
+apt_wait="-o DPkg::Lock::Timeout=300"
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >&2
+apt-get $apt_wait update -qq
+# shellcheck disable=SC2086
+apt-get $apt_wait install -y -qq --no-install-recommends $missing >&2

@@ -381,6 +381,8 @@ int isl_store_commit(struct isl_store *s, const struct isl_store_write *writes, 
     rc = mdb_txn_commit(txn);   /* frees txn whatever the outcome */
     if (rc != 0)
         return fail(rc, "commit", err, errlen);
+    /* Committed but not yet answered: a kill here must not lose the move. */
+    isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMITTED_SLEEP_MS", "committed");
     return ISL_STORE_OK;
 }
 

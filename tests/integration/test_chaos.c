@@ -71,6 +71,22 @@ static void run_chaos(struct chaos_result *r, const char *const args[])
     r->report = last_report(r->output);
 }
 
+/* A failed run's own words, for whoever reads the test log (CI included). */
+static void show_output(const struct chaos_result *r)
+{
+    FILE *f = fopen(r->output, "r");
+    if (!f)
+        return;
+    fprintf(stderr, "---- islands-chaos output (%s), without the daemon's info lines:\n",
+            r->output);
+    static char line[1 << 16];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "<6>", 3) != 0 && strncmp(line, "<7>", 3) != 0)
+            fputs(line, stderr);
+    fprintf(stderr, "---- end of islands-chaos output\n");
+    fclose(f);
+}
+
 static json_int_t field(const struct chaos_result *r, const char *key)
 {
     json_t *v = json_object_get(r->report, key);
@@ -83,6 +99,8 @@ static void expect_clean(const char *const args[])
 {
     struct chaos_result r;
     run_chaos(&r, args);
+    if (r.report == NULL || r.exit_status != 0)
+        show_output(&r);
     ck_assert_msg(r.report != NULL, "no JSON report (output in %s)", r.output);
     ck_assert_msg(r.exit_status == 0, "islands-chaos exited %d (output in %s)", r.exit_status,
                   r.output);

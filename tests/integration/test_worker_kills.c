@@ -13,10 +13,11 @@
 #define KILLS 1000
 
 static const char *const FAULT_ENV[] = { "ISLANDS_FAULT_INJECTION=1",
-                                         "ISLANDS_FAULT_COMMIT_SLEEP_MS=1", NULL };
+                                         "ISLANDS_FAULT_COMMIT_SLEEP_MS=1",
+                                         "ISLANDS_FAULT_COMMITTED_SLEEP_MS=1", NULL };
 static const char *const ARGS[] = { "--direct-commit", "--crash-injection", NULL };
 
-/* Kill the worker with a guess in flight, at one of three kinds of moment. */
+/* Kill the worker with a guess in flight, at one of four kinds of moment. */
 static void kill_in_flight(struct child *c, const struct script_game *g, int guess,
                            long long *seq)
 {
@@ -24,11 +25,14 @@ static void kill_in_flight(struct child *c, const struct script_game *g, int gue
     send_frame_or_fail(c->chan, json_pack("{s:s, s:I, s:o}", "t", "req", "seq",
                                           (json_int_t)(*seq)++, "req",
                                           script_guess_req(g, guess)));
-    switch (rand() % 3) {
+    switch (rand() % 4) {
     case 0:
         break;                                      /* at once */
     case 1:
         child_err_wait(c, "point=commit", 2000);    /* holding the write lock */
+        break;
+    case 2:
+        child_err_wait(c, "point=committed", 2000); /* stored, not answered */
         break;
     default:
         usleep((useconds_t)(rand() % 1500));        /* anywhere */
@@ -42,7 +46,7 @@ START_TEST(reload_after_kill_is_the_acknowledged_state)
     srand(seed);
     struct script_game g = { .game = "k" };
     bool exists = false, in_flight = false;
-    int guesses = 0, kills = 0, in_flight_landed = 0;
+    int guesses = 0, kills = 0, in_flight_landed = 0, in_flight_dropped = 0;
     while (kills < KILLS) {
         struct child c;
         char rules[32];
@@ -68,6 +72,7 @@ START_TEST(reload_after_kill_is_the_acknowledged_state)
             } else {
                 ck_assert_msg(json_equal(got, acked), "seed %u: state lost at kill %d",
                               seed, kills);
+                in_flight_dropped += in_flight;
             }
             json_decref(got);
             json_decref(acked);
@@ -88,6 +93,7 @@ START_TEST(reload_after_kill_is_the_acknowledged_state)
     }
     /* Both outcomes of the move in flight happen; neither is lost. */
     ck_assert_int_gt(in_flight_landed, 0);
+    ck_assert_int_gt(in_flight_dropped, 0);
 }
 END_TEST
 

@@ -1,5 +1,6 @@
 /* The games index of islandsd: every stored or live game, its request
- * queue, its worker. Owned by router.c; read by admin.c and idle sweeps. */
+ * queue, its worker. Kept by games.c, driven by the router; read by
+ * admin.c and the idle sweeps. */
 #ifndef ISLANDS_GAMES_H
 #define ISLANDS_GAMES_H
 
@@ -46,8 +47,18 @@ struct game {
 extern struct strmap games_index;
 extern unsigned games_stored;
 
+void games_init(struct ev_loop *loop);
 struct game *game_find(const char *name);
+/* A new entry, its timers not yet initialised (NULL when out of memory). */
+struct game *games_add(const char *name);
+/* Record what the store holds for g: its rules state, or NULL for none. */
+void game_set_stored(struct game *g, const char *rules);
+/* Free g before the loop next waits, if nothing refers to it by then:
+ * callbacks up the stack may still hold it now. */
+void game_maybe_free(struct game *g);
 /* Every game, in no particular order. */
 void games_each(void (*fn)(struct game *g, void *arg), void *arg);
+/* The games for which want() is true (all if NULL); free() the array. */
+struct game **games_collect(bool (*want)(const struct game *g), size_t *count);
 
 #endif

@@ -12,15 +12,11 @@
 void router_init(struct ev_loop *loop);
 /* Find or create the index entry of a game (NULL when out of memory). */
 struct game *game_get(const char *name);
-/* Record what the store holds for g: its rules state, or NULL for none. */
-void game_set_stored(struct game *g, const char *rules);
 /* A request of islandsd itself (idle timeout): its answer is dropped. */
 void router_submit_internal(struct game *g, const struct isl_request *req);
 /* Deliver what waited (the writer became ready). */
 void router_pump_all(void);
 /* Answer every waiting request with game_unavailable (shutdown). */
 void router_abort_queues(const char *why);
-/* The games for which want() is true (all if NULL); free() the array. */
-struct game **games_collect(bool (*want)(const struct game *g), size_t *count);
 
 #endif

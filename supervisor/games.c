@@ -1,0 +1,141 @@
+/* The games index of islandsd: every stored or live game by name, the
+ * count of stored ones, and the deferred freeing of games nothing refers
+ * to any more. */
+#include "games.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+struct strmap games_index;
+unsigned games_stored;
+
+struct game *game_find(const char *name)
+{
+    return strmap_get(&games_index, name);
+}
+
+struct game *games_add(const char *name)
+{
+    struct game *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    strncpy(g->name, name, ISL_GAME_NAME_MAX);
+    g->last_activity_ms = monotonic_ms();
+    if (strmap_put(&games_index, g->name, g) != 0) {
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static bool unreferenced(const struct game *g)
+{
+    return !(g->exists || g->failed || g->in_core || g->worker || g->head || g->in_flight);
+}
+
+/* Games that may have become unreferenced. They are freed from an
+ * ev_prepare watcher, outside every callback that may still hold them
+ * (the supervisor's actions reach games deep inside other handlers). */
+static struct game **free_candidates;
+static size_t free_count, free_cap;
+static ev_prepare free_watcher;
+
+void game_maybe_free(struct game *g)
+{
+    if (g->free_pending || !unreferenced(g))
+        return;
+    if (free_count == free_cap) {
+        size_t cap = free_cap ? free_cap * 2 : 64;
+        struct game **items = realloc(free_candidates, cap * sizeof *items);
+        if (!items)
+            return;   /* kept: a small leak beats a dangling pointer */
+        free_candidates = items;
+        free_cap = cap;
+    }
+    g->free_pending = true;
+    free_candidates[free_count++] = g;
+}
+
+static void on_prepare_free(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    for (size_t i = 0; i < free_count; i++) {
+        struct game *g = free_candidates[i];
+        g->free_pending = false;
+        if (!unreferenced(g))
+            continue;
+        ev_timer_stop(loop, &g->deadline);
+        ev_timer_stop(loop, &g->start_timer);
+        strmap_remove(&games_index, g->name);
+        free(g);
+    }
+    free_count = 0;
+}
+
+struct each_ctx {
+    void (*fn)(struct game *, void *);
+    void *arg;
+};
+
+static void each_entry(const char *key, void *value, void *arg)
+{
+    (void)key;
+    struct each_ctx *ctx = arg;
+    ctx->fn(value, ctx->arg);
+}
+
+void games_each(void (*fn)(struct game *, void *), void *arg)
+{
+    struct each_ctx ctx = {fn, arg};
+    strmap_each(&games_index, each_entry, &ctx);
+}
+
+void game_set_stored(struct game *g, const char *rules)
+{
+    bool exists = rules != NULL;
+    if (exists != g->exists)
+        games_stored += exists ? 1 : (unsigned)-1;
+    g->exists = exists;
+    snprintf(g->rules, sizeof g->rules, "%s", rules ? rules : "");
+}
+
+struct collect_ctx {
+    bool (*want)(const struct game *g);
+    struct game **items;
+    size_t count, cap;
+};
+
+static void collect_one(struct game *g, void *arg)
+{
+    struct collect_ctx *ctx = arg;
+    if (ctx->want && !ctx->want(g))
+        return;
+    if (ctx->count == ctx->cap) {
+        size_t cap = ctx->cap ? ctx->cap * 2 : 64;
+        struct game **items = realloc(ctx->items, cap * sizeof *items);
+        if (!items)
+            return;
+        ctx->items = items;
+        ctx->cap = cap;
+    }
+    ctx->items[ctx->count++] = g;
+}
+
+struct game **games_collect(bool (*want)(const struct game *g), size_t *count)
+{
+    struct collect_ctx ctx = {.want = want};
+    games_each(collect_one, &ctx);
+    *count = ctx.count;
+    return ctx.items;
+}
+
+void games_init(struct ev_loop *loop)
+{
+    strmap_init(&games_index);
+    ev_prepare_init(&free_watcher, on_prepare_free);
+    ev_prepare_start(loop, &free_watcher);
+}

@@ -1,0 +1,220 @@
+/* The router's side of the workers: what a worker says (ready, answers),
+ * how it exits, and the starts and stops the games supervisor orders. */
+#include "router.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "daemon.h"
+#include "games_sup.h"
+#include "islands/exit_status.h"
+#include "islands/log.h"
+#include "router_internal.h"
+#include "workers.h"
+
+static const char *rules_of(json_t *msg, bool *ok)
+{
+    json_t *rules = json_object_get(msg, "rules");
+    enum isl_rules_state state;
+    *ok = true;
+    if (json_is_null(rules))
+        return NULL;
+    const char *name = json_string_value(rules);
+    if (!name || isl_rules_state_from_name(name, &state) != 0)
+        *ok = false;
+    return name;
+}
+
+static void on_ready(struct game *g, json_t *msg)
+{
+    bool ok;
+    const char *rules = rules_of(msg, &ok);
+    const char *name = json_string_value(json_object_get(msg, "game"));
+    if (!ok || !name || strcmp(name, g->name) != 0 || g->worker_ready) {
+        proc_kill_broken(g->worker, "bad_ready");
+        return;
+    }
+    game_set_stored(g, rules);
+    g->worker_ready = true;
+    isl_log(ISL_LOG_INFO, "event=worker_ready game=%s pid=%ld rules=%s", g->name,
+            (long)g->worker->pid, rules ? rules : "none");
+    games_sup_ready(g);
+    router_pump(g);
+}
+
+static void on_response(struct game *g, json_t *msg)
+{
+    bool ok;
+    const char *rules = rules_of(msg, &ok);
+    json_t *seq = json_object_get(msg, "seq");
+    json_t *resp = json_object_get(msg, "resp");
+    if (!ok || !g->in_flight || !json_is_integer(seq) ||
+        json_integer_value(seq) != (json_int_t)g->seq || !json_is_object(resp) ||
+        !json_is_boolean(json_object_get(resp, "ok"))) {
+        proc_kill_broken(g->worker, "bad_response");
+        return;
+    }
+    game_set_stored(g, rules);
+    struct pending *p = g->in_flight;
+    g->in_flight = NULL;
+    bool ended = p->req.op == ISL_OP_END_GAME && json_is_true(json_object_get(resp, "ok"));
+    json_object_del(resp, "id");   /* the id is the client's, set by conn_reply */
+    router_reply(p, json_incref(resp));
+    if (ended) {
+        isl_log(ISL_LOG_INFO, "event=game_ended game=%s reason=end_game", g->name);
+        g->accepting = false;
+        games_sup_stop(g);
+    }
+    router_pump(g);
+}
+
+static void worker_message(struct proc *w, json_t *msg)
+{
+    struct game *g = w->owner;
+    const char *t = json_string_value(json_object_get(msg, "t"));
+    if (!t)
+        proc_kill_broken(w, "message_without_type");
+    else if (strcmp(t, "spare") == 0)
+        ;   /* sent before it read our adopt: nothing to do */
+    else if (strcmp(t, "ready") == 0)
+        on_ready(g, msg);
+    else if (strcmp(t, "resp") == 0)
+        on_response(g, msg);
+    else
+        proc_kill_broken(w, "unknown_message");
+}
+
+static void log_exit(const struct game *g, const struct proc *w, int status)
+{
+    int prio = ISL_LOG_WARNING;
+    char how[80];
+    if (WIFEXITED(status)) {
+        int code = WEXITSTATUS(status);
+        if (code == ISL_EXIT_NORMAL || code == ISL_EXIT_GAME_ENDED || w->terminating)
+            prio = ISL_LOG_INFO;
+        if (code == ISL_EXIT_CORRUPT)
+            prio = ISL_LOG_ERR;
+        snprintf(how, sizeof how, "exit_status=%d%s", code,
+                 code == ISL_EXIT_CORRUPT ? " reason=corrupt_state" :
+                 code == ISL_EXIT_GAME_ENDED ? " reason=shutdown" :
+                 code == ISL_EXIT_EXEC_FAILED ? " reason=exec_failed" : "");
+    } else if (WIFSIGNALED(status)) {
+        const char *sig = sigabbrev_np(WTERMSIG(status));
+        snprintf(how, sizeof how, "signal=%s core_dumped=%s", sig ? sig : "?",
+                 WCOREDUMP(status) ? "yes" : "no");
+        if (w->terminating && WTERMSIG(status) == SIGTERM)
+            prio = ISL_LOG_INFO;
+    } else {
+        snprintf(how, sizeof how, "status=%d", status);
+    }
+    isl_log(prio, "event=worker_exit game=%s pid=%ld %s restarts=%u", g->name, (long)w->pid,
+            how, g->restarts);
+}
+
+static void worker_exit(struct proc *w, int status)
+{
+    struct game *g = w->owner;
+    log_exit(g, w, status);
+    bool was_ready = g->worker_ready;
+    g->worker = NULL;
+    g->worker_ready = false;
+    g->accepting = false;
+    bool ended = WIFEXITED(status) && WEXITSTATUS(status) == ISL_EXIT_GAME_ENDED;
+    if (g->in_flight && !was_ready) {
+        /* Sent along with `adopt`, but a worker handles requests only after
+         * it said `ready`: this one was never applied. It goes back to the
+         * head of the queue for the next worker. */
+        struct pending *p = g->in_flight;
+        g->in_flight = NULL;
+        p->next = g->head;
+        g->head = p;
+        if (!g->tail)
+            g->tail = p;
+        g->queued++;
+    }
+    if (g->in_flight) {
+        struct pending *p = g->in_flight;
+        g->in_flight = NULL;
+        if (ended)
+            router_reply_error(p, ISL_E_NO_SUCH_GAME, "the game ended (idle timeout)");
+        else
+            router_reply_unknown_outcome(p);
+    }
+    if (ended)
+        game_set_stored(g, NULL);
+    games_sup_exited(g, status);
+    router_pump(g);
+    game_maybe_free(g);
+}
+
+static const struct proc_ops worker_ops = {worker_message, worker_exit};
+
+/* ---------------------------------------------------------------- executor callbacks */
+
+static void start_now(struct game *g)
+{
+    if (g->started_in_core)
+        g->restarts++;
+    g->started_in_core = true;
+    struct proc *w = workers_start(g->name, &worker_ops, g);
+    if (!w) {
+        games_sup_exited(g, -1);
+        router_pump(g);
+        return;
+    }
+    g->worker = w;
+    g->worker_ready = false;
+    g->accepting = true;   /* requests may follow `adopt` at once */
+    isl_log(ISL_LOG_INFO, "event=worker_start game=%s pid=%ld restarts=%u", g->name,
+            (long)w->pid, g->restarts);
+}
+
+void router_on_start_timer(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)l;
+    (void)revents;
+    start_now(w->data);
+}
+
+void router_start_worker(struct game *g, unsigned delay_ms)
+{
+    if (delay_ms == 0) {
+        start_now(g);
+        return;
+    }
+    isl_log(ISL_LOG_INFO, "event=restart_delayed game=%s delay_ms=%u", g->name, delay_ms);
+    ev_timer_set(&g->start_timer, delay_ms / 1000.0, 0.);
+    ev_timer_start(router_loop, &g->start_timer);
+}
+
+enum terminate_result router_terminate_worker(struct game *g)
+{
+    if (g->worker) {
+        g->accepting = false;
+        proc_terminate(g->worker, daemon_state.config.shutdown_ms);
+        return TERMINATE_WAIT;
+    }
+    if (ev_is_active(&g->start_timer)) {
+        ev_timer_stop(router_loop, &g->start_timer);
+        return TERMINATE_CANCELLED_START;
+    }
+    return TERMINATE_NOTHING;
+}
+
+void router_child_removed(struct game *g)
+{
+    g->started_in_core = false;
+    router_pump(g);
+    game_maybe_free(g);
+}
+
+void router_child_failed(struct game *g)
+{
+    g->failed = true;
+    isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=worker_cannot_start "
+            "note=left_alone_other_games_unaffected", g->name);
+    router_fail_queue(g, ISL_E_GAME_UNAVAILABLE, "the game cannot be started (see the daemon's log)");
+    router_arm_deadline(g);
+}

@@ -13,6 +13,9 @@ SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Every process runs several times slower under the sanitizers: give each
+# Check test proportionally longer before it counts as hung.
+CHECK_TIMEOUT_ENV := CK_TIMEOUT_MULTIPLIER=3
 else
 BUILD ?= build
 SAN_FLAGS :=
@@ -112,12 +115,13 @@ run: $(PROGRAMS)
 TEST_ENV = ISLANDS_BUILD=$(CURDIR)/$(BUILD) ISLANDSD=$(CURDIR)/$(ISLANDSD) \
   ISLANDS_WORKER=$(CURDIR)/$(WORKER) ISLANDS_WRITER=$(CURDIR)/$(WRITER) \
   ISLANDS_CLIENT=$(CURDIR)/$(CLIENT) ISLANDS_SRC=$(CURDIR) \
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  $(CHECK_TIMEOUT_ENV)
 
 check: check-unit check-integration
 
 check-unit: $(UNIT_TESTS)
-	@sh scripts/run-tests.sh "unit" $(UNIT_TESTS)
+	@$(CHECK_TIMEOUT_ENV) sh scripts/run-tests.sh "unit" $(UNIT_TESTS)
 
 check-integration: $(PROGRAMS) $(TEST_PROGRAMS) $(INTEGRATION_TESTS) | test-deps
 	@$(TEST_ENV) sh scripts/run-tests.sh "integration" $(INTEGRATION_TESTS)

@@ -47,8 +47,19 @@ void phase_config(struct chaos_run *run, unsigned intensity, unsigned period_s,
 int phase_start_daemon(struct chaos_run *run, unsigned hibernate_s, const char *extra,
                        unsigned commit_sleep_ms)
 {
+    return phase_start_daemon_after(run, hibernate_s, extra, commit_sleep_ms, NULL);
+}
+
+int phase_start_daemon_after(struct chaos_run *run, unsigned hibernate_s, const char *extra,
+                             unsigned commit_sleep_ms,
+                             int (*prepare_store)(struct chaos_run *run))
+{
     if (daemon_prepare(&run->daemon, run->opt->islandsd) != 0)
         return -1;
+    if (prepare_store && prepare_store(run) != 0) {
+        daemon_remove_dir(&run->daemon);
+        return -1;
+    }
     phase_config(run, NO_GIVE_UP_INTENSITY, 1, hibernate_s, extra);
     run->daemon.commit_sleep_ms = commit_sleep_ms;
     run->daemon.ack_before_commit = run->opt->break_ack_before_commit &&

@@ -17,6 +17,11 @@ void phase_config(struct chaos_run *run, unsigned intensity, unsigned period_s,
 /* Start our daemon for a phase (a fresh directory); -1 on failure. */
 int phase_start_daemon(struct chaos_run *run, unsigned hibernate_s, const char *extra,
                        unsigned commit_sleep_ms);
+/* The same, with prepare_store(run) run on the new, empty store directory
+ * (run->daemon.store) before islandsd starts. */
+int phase_start_daemon_after(struct chaos_run *run, unsigned hibernate_s, const char *extra,
+                             unsigned commit_sleep_ms,
+                             int (*prepare_store)(struct chaos_run *run));
 /* Stop it with SIGTERM: exit 0 and nothing left of its group. */
 void phase_stop_daemon(struct chaos_run *run);
 

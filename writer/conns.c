@@ -1,7 +1,12 @@
 /* Worker connections on writer.sock and group commit: every complete frame
  * read during one loop iteration joins the batch; a low-priority ev_check
  * watcher then commits the whole batch in one transaction and answers each
- * write. Under light load that is one write, committed at once. */
+ * write. Under light load that is one write, committed at once.
+ *
+ * Fences and frees happen only from that watcher, never inside a walk of
+ * the connections: a fence reads every other connection, which may hold
+ * another fence or be dropped, so fences are queued and run one after
+ * another, and a dropped connection is freed only once nothing walks. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -23,21 +28,26 @@ struct wconn {
     unsigned inflight;             /* writes of it in the batch */
     bool closing;                  /* broken: closed once inflight is 0 */
     bool backlog;                  /* frames wait in `in` for the next batch */
+    bool fence_wanted;             /* sent `fence`; reading paused until answered */
     struct wconn *next;
 };
 
-static void conn_free(struct wconn *c)
+/* Free the dropped connections that no batch entry points to any more. */
+static void free_closed(struct writer *wr)
 {
-    struct wconn **pp = &c->wr->conns;
-    while (*pp != c)
-        pp = &(*pp)->next;
-    *pp = c->next;
-    ev_io_stop(c->wr->loop, &c->rd);
-    ev_io_stop(c->wr->loop, &c->wr_io);
-    close(c->fd);
-    isl_buf_free(&c->in);
-    isl_buf_free(&c->out);
-    free(c);
+    for (struct wconn **pp = &wr->conns; *pp && wr->closed > 0;) {
+        struct wconn *c = *pp;
+        if (!c->closing || c->inflight > 0) {
+            pp = &c->next;
+            continue;
+        }
+        *pp = c->next;
+        wr->closed--;
+        close(c->fd);
+        isl_buf_free(&c->in);
+        isl_buf_free(&c->out);
+        free(c);
+    }
 }
 
 static void conn_drop(struct wconn *c, const char *why)
@@ -47,10 +57,13 @@ static void conn_drop(struct wconn *c, const char *why)
     if (strcmp(why, "closed") != 0)
         isl_log(ISL_LOG_WARNING, "event=worker_connection_dropped reason=\"%s\"", why);
     c->closing = true;
+    c->wr->closed++;
+    if (c->fence_wanted) {
+        c->fence_wanted = false;
+        c->wr->fences_wanted--;
+    }
     ev_io_stop(c->wr->loop, &c->rd);
     ev_io_stop(c->wr->loop, &c->wr_io);
-    if (c->inflight == 0)
-        conn_free(c);
 }
 
 static void conn_flush(struct wconn *c)
@@ -82,35 +95,47 @@ static void fence(struct wconn *asker)
     bool again;
     do {
         again = false;
-        for (struct wconn *c = wr->conns, *next; c; c = next) {
-            next = c->next;   /* a dropped connection may be freed at once */
+        for (struct wconn *c = wr->conns; c; c = c->next) {
             if (c == asker)
                 continue;
-            bool dropped = false;
-            while (!c->closing && !c->backlog) {
+            while (!c->closing && !c->backlog && !c->fence_wanted) {
                 ssize_t n = isl_buf_read_fd(&c->in, c->fd, 65536);
                 if (n > 0) {
                     take_frames(c);
                     continue;
                 }
-                if (n == 0 || n == -2 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-                    dropped = true;
+                if (n == 0 || n == -2 || (errno != EAGAIN && errno != EWOULDBLOCK))
                     conn_drop(c, n == 0 ? "closed" : "read failed");
-                }
                 break;
             }
-            if (!dropped && !c->closing && c->backlog)
+            if (!c->closing && c->backlog)
                 again = true;   /* the batch is full: commit, then read on */
         }
-        /* Commits (and may free closed connections) outside the walk. */
         writer_commit_pending(wr);
     } while (again);
     json_t *a = json_pack("{s:s}", "t", "fenced");
     if (!a || isl_frame_put(&asker->out, a) != 0)
         conn_drop(asker, "cannot queue an answer");
     json_decref(a);
-    if (!asker->closing)
-        conn_flush(asker);
+    if (asker->closing)
+        return;
+    conn_flush(asker);
+    take_frames(asker);   /* what it sent after the fence, and reading again */
+}
+
+/* Answer every queued fence, one at a time (a fence may queue another). */
+static void run_fences(struct writer *wr)
+{
+    while (wr->fences_wanted > 0) {
+        struct wconn *c = wr->conns;
+        while (c && !c->fence_wanted)
+            c = c->next;
+        if (!c)
+            return;   /* cannot happen: the count says one waits */
+        c->fence_wanted = false;
+        wr->fences_wanted--;
+        fence(c);
+    }
 }
 
 /* Move complete frames into the batch while there is room. */
@@ -146,9 +171,12 @@ static void take_frames(struct wconn *c)
             return;
         }
         if (is_fence(frame)) {
+            /* Answered from on_check; the worker sends nothing more until then. */
             json_decref(frame);
-            fence(c);
-            continue;
+            c->fence_wanted = true;
+            wr->fences_wanted++;
+            ev_io_stop(wr->loop, &c->rd);
+            return;
         }
         char err[128];
         if (isl_write_from_frame(frame, &e->write, &e->seq, &e->owned, err, sizeof err) < 0) {
@@ -206,8 +234,6 @@ static void answer(struct batch_entry *e, int rc, const char *error)
         if (!a || isl_frame_put(&c->out, a) != 0)
             conn_drop(c, "cannot queue an answer");
         json_decref(a);
-    } else if (c->inflight == 0) {
-        conn_free(c);
     }
     json_decref(e->frame);
     free(e->owned);
@@ -229,11 +255,9 @@ static void commit_batch(struct writer *wr)
     for (size_t i = 0; i < n; i++)
         answer(&wr->batch[i], rc, err);
     wr->batch_len = 0;
-    for (struct wconn *c = wr->conns, *next; c; c = next) {
-        next = c->next;
+    for (struct wconn *c = wr->conns; c; c = c->next)
         if (!c->closing && c->out.len > 0)
             conn_flush(c);
-    }
     if (rc == ISL_STORE_CORRUPT) {
         /* Every game is affected: stop, and let the supervisor decide. */
         isl_log(ISL_LOG_ERR, "event=store_corrupted incident=all_games");
@@ -246,11 +270,9 @@ void writer_commit_pending(struct writer *wr)
 {
     while (wr->batch_len > 0) {
         commit_batch(wr);
-        for (struct wconn *c = wr->conns, *next; c; c = next) {
-            next = c->next;
+        for (struct wconn *c = wr->conns; c; c = c->next)
             if (c->backlog)
                 take_frames(c);
-        }
     }
 }
 
@@ -258,7 +280,10 @@ static void on_check(struct ev_loop *loop, ev_check *chk, int revents)
 {
     (void)loop;
     (void)revents;
-    writer_commit_pending(chk->data);
+    struct writer *wr = chk->data;
+    writer_commit_pending(wr);
+    run_fences(wr);
+    free_closed(wr);
 }
 
 static void on_accept(struct ev_loop *loop, ev_io *io, int revents)

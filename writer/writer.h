@@ -31,6 +31,8 @@ struct writer {
     struct batch_entry batch[WRITER_BATCH_MAX];
     size_t batch_len;
     struct wconn *conns;
+    unsigned fences_wanted;        /* connections waiting for a fence */
+    unsigned closed;               /* connections dropped, not yet freed */
     unsigned long long batches, writes;
 };
 

@@ -180,6 +180,49 @@ START_TEST(every_ack_follows_the_commit)
 }
 END_TEST
 
+/* Several new workers ask for a fence at once while their predecessors'
+ * connections close with a last commit still unread: each fence is
+ * answered only once those commits are stored, and the writer lives on
+ * (a fence reads other connections, which may hold a fence or be gone). */
+START_TEST(simultaneous_fences_while_predecessors_close)
+{
+    enum { ROUNDS = 60, PAIRS = 4 };
+    struct child c;
+    ck_assert_int_eq(writer_start(&c, NULL, NULL, STDERR_NULL, NULL, NULL), 0);
+    struct isl_store *s = test_store_open(0);
+    char game[32], doc[64];
+    for (int r = 0; r < ROUNDS; r++) {
+        int dead[PAIRS], fresh[PAIRS];
+        for (int i = 0; i < PAIRS; i++) {
+            dead[i] = writer_connect();
+            fresh[i] = writer_connect();
+        }
+        for (int i = 0; i < PAIRS; i++) {
+            snprintf(game, sizeof game, "f%d", i);
+            snprintf(doc, sizeof doc, "{\"round\":%d}", r);
+            send_commit(dead[i], r, game, doc);
+            close(dead[i]);
+        }
+        for (int i = 0; i < PAIRS; i++)
+            send_frame_or_fail(fresh[i], json_pack("{s:s}", "t", "fence"));
+        for (int i = 0; i < PAIRS; i++) {
+            json_t *f = recv_frame(fresh[i]);
+            ck_assert_str_eq(frame_type(f), "fenced");
+            json_decref(f);
+        }
+        for (int i = 0; i < PAIRS; i++) {
+            snprintf(game, sizeof game, "f%d", i);
+            snprintf(doc, sizeof doc, "{\"round\":%d}", r);
+            assert_stored(s, game, doc);
+            close(fresh[i]);
+        }
+    }
+    isl_store_close(s);
+    kill(c.pid, SIGTERM);
+    ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_NORMAL);
+}
+END_TEST
+
 /* While the writer sleeps inside one commit, two writes arrive; together
  * they overflow the map, so their shared transaction fails them both. */
 START_TEST(a_failed_batch_fails_every_write)
@@ -327,6 +370,7 @@ static Suite *writer_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, index_in_chunks);
     tcase_add_test(tc, every_ack_follows_the_commit);
+    tcase_add_test(tc, simultaneous_fences_while_predecessors_close);
     tcase_add_test(tc, a_failed_batch_fails_every_write);
     tcase_add_test(tc, writer_killed_mid_commit_leaves_the_store_consistent);
     tcase_add_test(tc, workers_commit_through_the_writer);

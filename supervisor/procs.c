@@ -93,11 +93,15 @@ static void close_channel(struct proc *p)
     p->fd = -1;
 }
 
-/* Read what the channel holds and deliver complete frames. */
-static void pump_input(struct proc *p)
+/* Read what the channel holds and deliver complete frames. A short read
+ * means the socket is empty for now: the loop wakes us for more, so only
+ * a dead child's channel (read_dry) is read on until EAGAIN. */
+static void pump_input(struct proc *p, bool read_dry)
 {
     for (;;) {
         ssize_t n = isl_buf_read_fd(&p->in, p->fd, READ_CHUNK);
+        if (n > 0 && (size_t)n < READ_CHUNK && !read_dry)
+            break;
         if (n == -2) {
             proc_kill_broken(p, "frame_too_large");
             close_channel(p);
@@ -126,7 +130,7 @@ static void on_readable(struct ev_loop *l, ev_io *w, int revents)
 {
     (void)l;
     (void)revents;
-    pump_input(w->data);
+    pump_input(w->data, false);
 }
 
 static void flush_output(struct proc *p)
@@ -183,7 +187,7 @@ static void on_child(struct ev_loop *l, ev_child *w, int revents)
     }
     p->reaped = true;
     if (p->fd >= 0)
-        pump_input(p);   /* frames sent just before dying still count */
+        pump_input(p, true);   /* frames sent just before dying still count */
     close_channel(p);
     ev_timer_stop(loop, &p->kill_timer);
     if (p->pidfd >= 0)

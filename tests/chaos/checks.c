@@ -279,3 +279,39 @@ void check_restarts(struct chaos_run *run, struct driver *d, const char *fault,
         violation(run, "%s fault on %s under %s: status restarts went up by %ld, expected %d",
                   fault, target, strategy, delta, restarted ? 1 : 0);
 }
+
+/* ---------------------------------------------------------------- log */
+
+static bool sanitizer_report(const char *line)
+{
+    return strstr(line, "ERROR: AddressSanitizer") || strstr(line, "ERROR: LeakSanitizer") ||
+           strstr(line, "runtime error:");
+}
+
+static bool unexpected_writer_exit(const char *line)
+{
+    return strstr(line, "event=writer_exit") && !strstr(line, "signal=TERM") &&
+           !strstr(line, "exit_status=0");
+}
+
+void check_daemon_log(struct chaos_run *run, bool writer_faults)
+{
+    FILE *f = fopen(run->daemon.log, "r");
+    if (!f)
+        return;
+    static char line[4096];
+    bool sanitizer = false, writer = false;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!sanitizer && sanitizer_report(line)) {
+            sanitizer = true;
+            violation(run, "a sanitizer reported an error in islandsd's group: %s (see %s)",
+                      line, run->daemon.log);
+        }
+        if (!writer && !writer_faults && unexpected_writer_exit(line)) {
+            writer = true;
+            violation(run, "islands-writer died with no fault aimed at it: %s", line);
+        }
+    }
+    fclose(f);
+}

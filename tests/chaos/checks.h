@@ -23,6 +23,11 @@ void check_slot(struct chaos_run *run, struct slot *s);
  * its child, for longer than a moment. */
 void check_processes(struct chaos_run *run);
 
+/* The daemon's log, once its phase is over: no sanitizer report from any
+ * process of the group, and (unless the phase kills writers on purpose)
+ * no death of islands-writer other than islandsd's own SIGTERM. */
+void check_daemon_log(struct chaos_run *run, bool writer_faults);
+
 /* The pid of game in a games array: > 0, 0 for null, -1 if not listed. */
 long listed_pid(const json_t *games, const char *game);
 long listed_restarts(const json_t *games, const char *game);

@@ -78,6 +78,7 @@ void phase_stop_daemon(struct chaos_run *run)
 {
     pid_t pid = run->daemon.pid;
     admin_disconnect(run);
+    check_daemon_log(run, strcmp(run->phase, "commit") == 0);
     if (pid) {
         int status = daemon_stop(&run->daemon);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)

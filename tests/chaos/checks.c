@@ -288,9 +288,11 @@ static bool sanitizer_report(const char *line)
            strstr(line, "runtime error:");
 }
 
+/* islandsd's line about its writer's death (the writer logs its own
+ * orderly exit as event=writer_exit status=0 batches=...). */
 static bool unexpected_writer_exit(const char *line)
 {
-    return strstr(line, "event=writer_exit") && !strstr(line, "signal=TERM") &&
+    return strstr(line, "event=writer_exit pid=") && !strstr(line, "signal=TERM") &&
            !strstr(line, "exit_status=0");
 }
 

@@ -9,6 +9,7 @@
  * another, and a dropped connection is freed only once nothing walks. */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -222,19 +223,29 @@ static void on_writable(struct ev_loop *loop, ev_io *io, int revents)
     conn_flush(io->data);
 }
 
+static void queue_answer(struct wconn *c, long long seq, int rc, const char *error)
+{
+    if (rc == ISL_STORE_OK) {
+        /* Once per move: written as text, no JSON tree. */
+        char text[64];
+        int n = snprintf(text, sizeof text, "{\"t\":\"committed\",\"seq\":%lld}", seq);
+        if (isl_frame_put_raw(&c->out, text, (uint32_t)n) != 0)
+            conn_drop(c, "cannot queue an answer");
+        return;
+    }
+    json_t *a = json_pack("{s:s, s:I, s:s}", "t", "failed", "seq", (json_int_t)seq, "error",
+                          error);
+    if (!a || isl_frame_put(&c->out, a) != 0)
+        conn_drop(c, "cannot queue an answer");
+    json_decref(a);
+}
+
 static void answer(struct batch_entry *e, int rc, const char *error)
 {
     struct wconn *c = e->conn;
     c->inflight--;
-    if (!c->closing) {
-        json_t *a = rc == ISL_STORE_OK
-                        ? json_pack("{s:s, s:I}", "t", "committed", "seq", (json_int_t)e->seq)
-                        : json_pack("{s:s, s:I, s:s}", "t", "failed", "seq", (json_int_t)e->seq,
-                                    "error", error);
-        if (!a || isl_frame_put(&c->out, a) != 0)
-            conn_drop(c, "cannot queue an answer");
-        json_decref(a);
-    }
+    if (!c->closing)
+        queue_answer(c, e->seq, rc, error);
     json_decref(e->frame);
     free(e->owned);
 }

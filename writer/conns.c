@@ -27,7 +27,7 @@ struct wconn {
     ev_io rd, wr_io;
     struct isl_buf in, out;
     unsigned inflight;             /* writes of it in the batch */
-    bool closing;                  /* broken: closed once inflight is 0 */
+    bool closing;                  /* dropped: freed once inflight is 0 */
     bool backlog;                  /* frames wait in `in` for the next batch */
     bool fence_wanted;             /* sent `fence`; reading paused until answered */
     struct wconn *next;
@@ -293,7 +293,10 @@ static void on_check(struct ev_loop *loop, ev_check *chk, int revents)
     (void)revents;
     struct writer *wr = chk->data;
     writer_commit_pending(wr);
-    run_fences(wr);
+    if (wr->fences_wanted > 0) {
+        run_fences(wr);
+        writer_commit_pending(wr);   /* anything an asker sent behind its fence */
+    }
     free_closed(wr);
 }
 

@@ -299,7 +299,8 @@ void isl_committer_free(struct isl_committer *c)
     free(c);
 }
 
-int isl_committer_fence(struct isl_committer *c, int timeout_ms, char *err, size_t errlen)
+int isl_committer_fence(struct isl_committer *c, const json_t *after, int timeout_ms,
+                        char *err, size_t errlen)
 {
     if (c->store)
         return 0;
@@ -308,6 +309,10 @@ int isl_committer_fence(struct isl_committer *c, int timeout_ms, char *err, size
         return -1;
     }
     json_t *fence = json_pack("{s:s}", "t", "fence"), *reply = NULL;
+    if (fence && after && json_object_set(fence, "after", (json_t *)after) != 0) {
+        json_decref(fence);
+        fence = NULL;
+    }
     int rc = fence ? isl_frame_send(c->fd, fence) : -1;
     json_decref(fence);
     if (rc == 0)

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -166,6 +167,22 @@ int isl_writer_addr(const char *store_dir, struct sockaddr_un *addr, socklen_t *
     }
     *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
     return 0;
+}
+
+bool isl_fence_after_valid(const json_t *after)
+{
+    if (after == NULL)
+        return true;
+    if (!json_is_array(after) || json_array_size(after) > ISL_FENCE_AFTER_MAX)
+        return false;
+    size_t i;
+    json_t *pid;
+    json_array_foreach(after, i, pid) {
+        if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
+            json_integer_value(pid) > INT_MAX)
+            return false;
+    }
+    return true;
 }
 
 int isl_set_nonblock(int fd)

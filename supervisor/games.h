@@ -12,6 +12,7 @@
 #include "frontdoor.h"
 #include "islands/request.h"
 #include "islands/strmap.h"
+#include "islands/worker_proto.h"
 #include "procs.h"
 
 struct pending {
@@ -35,6 +36,11 @@ struct game {
     uint64_t last_activity_ms;
     struct proc *worker;
     bool worker_ready;         /* it said `ready`: its game is loaded */
+    /* Workers of this game that exited since one was last ready: the next
+     * one's fence names them (docs/INTERNAL-PROTOCOL.md). */
+    pid_t dead_workers[ISL_FENCE_AFTER_MAX];
+    unsigned dead_count;
+    bool dead_overflow;        /* more than fit: the fence reads everything */
     bool accepting;            /* requests may be sent (false once it is dying) */
     uint32_t seq;
     struct pending *head, *tail;

@@ -38,6 +38,8 @@ static void on_ready(struct game *g, json_t *msg)
     }
     game_set_stored(g, rules);
     g->worker_ready = true;
+    g->dead_count = 0;   /* its fence covered every worker before it */
+    g->dead_overflow = false;
     isl_log(ISL_LOG_INFO, "event=worker_ready game=%s pid=%ld rules=%s", g->name,
             (long)g->worker->pid, rules ? rules : "none");
     games_sup_ready(g);
@@ -118,6 +120,10 @@ static void worker_exit(struct proc *w, int status)
     struct game *g = w->owner;
     log_exit(g, w, status);
     bool was_ready = g->worker_ready;
+    if (g->dead_count < ISL_FENCE_AFTER_MAX)
+        g->dead_workers[g->dead_count++] = w->pid;
+    else
+        g->dead_overflow = true;
     g->worker = NULL;
     g->worker_ready = false;
     g->accepting = false;
@@ -158,7 +164,14 @@ static void start_now(struct game *g)
     if (g->started_in_core)
         g->restarts++;
     g->started_in_core = true;
-    struct proc *w = workers_start(g->name, &worker_ops, g);
+    json_t *after = NULL;   /* the fence reads every connection */
+    if (!g->dead_overflow) {
+        after = json_array();
+        for (unsigned i = 0; after && i < g->dead_count; i++)
+            json_array_append_new(after, json_integer(g->dead_workers[i]));
+    }
+    struct proc *w = workers_start(g->name, after, &worker_ops, g);
+    json_decref(after);
     if (!w) {
         games_sup_exited(g, -1);
         router_pump(g);

@@ -132,14 +132,17 @@ void workers_init(struct ev_loop *l)
     ev_init(&refill_timer, on_refill);
 }
 
-static void adopt(struct proc *p, const char *game)
+static void adopt(struct proc *p, const char *game, json_t *after)
 {
     json_t *msg = json_pack("{s:s, s:s}", "t", "adopt", "game", game);
+    if (msg && after)
+        json_object_set(msg, "after", after);
     proc_send(p, msg);
     json_decref(msg);
 }
 
-struct proc *workers_start(const char *game, const struct proc_ops *ops, void *owner)
+struct proc *workers_start(const char *game, json_t *after, const struct proc_ops *ops,
+                           void *owner)
 {
     int pick = -1;
     for (unsigned i = 0; i < spare_total; i++)
@@ -157,7 +160,7 @@ struct proc *workers_start(const char *game, const struct proc_ops *ops, void *o
         if (!p)
             return NULL;
     }
-    adopt(p, game);
+    adopt(p, game, after);
     /* Spawning blocks islandsd until the exec (about a millisecond here):
      * refill just after the game we started has had its first answers. */
     schedule_refill(REFILL_DELAY_S);

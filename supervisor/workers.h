@@ -4,11 +4,16 @@
 #ifndef ISLANDS_WORKERS_H
 #define ISLANDS_WORKERS_H
 
+#include <jansson.h>
+
 #include "procs.h"
 
 void workers_init(struct ev_loop *loop);
-/* A worker for game, already told to adopt it; NULL if none could start. */
-struct proc *workers_start(const char *game, const struct proc_ops *ops, void *owner);
+/* A worker for game, already told to adopt it after a fence on the dead
+ * workers `after` (borrowed; NULL: on every process); NULL if none could
+ * start. */
+struct proc *workers_start(const char *game, json_t *after, const struct proc_ops *ops,
+                           void *owner);
 /* Keep config.spare_workers spares ready (call when the writer is ready). */
 void workers_refill_spares(void);
 /* Stop every spare (writer restart, shutdown). */

@@ -130,7 +130,7 @@ static void on_quarantined(void *arg, int rc, const char *error)
 
 /* Load the adopted game's record; a record that fails to decode is copied
  * to quarantine (never overwritten or deleted) and we exit 65. */
-static void adopt(struct worker *w, const char *name)
+static void adopt(struct worker *w, const char *name, const json_t *after)
 {
     snprintf(w->name, sizeof w->name, "%s", name);
     w->adopted = true;
@@ -138,7 +138,7 @@ static void adopt(struct worker *w, const char *name)
     size_t len = 0;
     /* A predecessor killed mid-commit may still have a write at the writer:
      * let it land (or not) before we read, or we would serve an old state. */
-    if (isl_committer_fence(w->committer, FENCE_TIMEOUT_MS, err, sizeof err) != 0) {
+    if (isl_committer_fence(w->committer, after, FENCE_TIMEOUT_MS, err, sizeof err) != 0) {
         isl_log(ISL_LOG_ERR, "event=fence_failed game=%s error=\"%s\"", name, err);
         worker_exit(w, ISL_EXIT_STORE);
     }
@@ -189,9 +189,12 @@ static void handle_frame(struct worker *w, json_t *frame)
         const char *game = json_string_value(json_object_get(frame, "game"));
         if (w->adopted)
             protocol_error(w, "adopt: a game was adopted already");
+        json_t *after = json_object_get(frame, "after");
         if (!game || !isl_game_name_valid(game, strlen(game)))
             protocol_error(w, "adopt: game missing or not a game name");
-        adopt(w, game);
+        if (!isl_fence_after_valid(after))
+            protocol_error(w, "adopt: after is not a short list of pids");
+        adopt(w, game, after);
     } else if (strcmp(t, "req") == 0) {
         if (!w->adopted)
             protocol_error(w, "req: no game adopted yet");
@@ -359,7 +362,7 @@ int main(int argc, char **argv)
     ev_signal_start(w.loop, &w.sigterm);
 
     if (a.game)
-        adopt(&w, a.game);
+        adopt(&w, a.game, NULL);   /* no list: the fence reads every connection */
     else
         send_frame(&w, json_pack("{s:s}", "t", "spare"));
     ev_run(w.loop, 0);

@@ -30,6 +30,10 @@ struct wconn {
     bool closing;                  /* dropped: freed once inflight is 0 */
     bool backlog;                  /* frames wait in `in` for the next batch */
     bool fence_wanted;             /* sent `fence`; reading paused until answered */
+    bool fence_all;                /* ... naming no dead workers: read every connection */
+    pid_t fence_after[ISL_FENCE_AFTER_MAX];   /* ... else only theirs */
+    size_t fence_after_count;
+    pid_t peer;                    /* the connected process (SO_PEERCRED) */
     struct wconn *next;
 };
 
@@ -79,6 +83,7 @@ static void conn_flush(struct wconn *c)
 }
 
 static void take_frames(struct wconn *c);
+static void accept_pending(struct writer *wr);
 
 static bool is_fence(const json_t *frame)
 {
@@ -86,18 +91,48 @@ static bool is_fence(const json_t *frame)
     return t && strcmp(t, "fence") == 0;
 }
 
-/* A new worker is about to load its game. Its predecessor is dead (the
- * supervisor starts a game only after reaping the last worker), so all it
- * ever sent is in our sockets now: read everything there, commit it, and
- * only then answer `fenced`. */
+/* Queue c's fence (answered from on_check): which connections it reads. */
+static bool want_fence(struct wconn *c, const json_t *frame)
+{
+    const json_t *after = json_object_get(frame, "after");
+    if (!isl_fence_after_valid(after))
+        return false;
+    c->fence_all = after == NULL;
+    c->fence_after_count = json_array_size(after);
+    for (size_t i = 0; i < c->fence_after_count; i++)
+        c->fence_after[i] = (pid_t)json_integer_value(json_array_get(after, i));
+    c->fence_wanted = true;
+    c->wr->fences_wanted++;
+    return true;
+}
+
+/* Could c hold something the fence of asker must see committed first? */
+static bool fence_covers(const struct wconn *asker, const struct wconn *c)
+{
+    if (asker->fence_all)
+        return true;
+    for (size_t i = 0; i < asker->fence_after_count; i++)
+        if (asker->fence_after[i] == c->peer)
+            return true;
+    return false;
+}
+
+/* A new worker is about to load its game. Its predecessors are dead (the
+ * supervisor starts a game only after reaping the last worker), so all
+ * they ever sent is in our sockets now: read their connections dry (all
+ * connections when the fence names no pids), commit, and only then
+ * answer `fenced`. Reading until EAGAIN is enough: a dead process sends
+ * nothing more, and a live one that reuses a named pid is only read. */
 static void fence(struct wconn *asker)
 {
     struct writer *wr = asker->wr;
+    /* A dead worker's connection may not have been accepted yet. */
+    accept_pending(wr);
     bool again;
     do {
         again = false;
         for (struct wconn *c = wr->conns; c; c = c->next) {
-            if (c == asker)
+            if (c == asker || !fence_covers(asker, c))
                 continue;
             while (!c->closing && !c->backlog && !c->fence_wanted) {
                 ssize_t n = isl_buf_read_fd(&c->in, c->fd, 65536);
@@ -173,9 +208,12 @@ static void take_frames(struct wconn *c)
         }
         if (is_fence(frame)) {
             /* Answered from on_check; the worker sends nothing more until then. */
+            bool queued = want_fence(c, frame);
             json_decref(frame);
-            c->fence_wanted = true;
-            wr->fences_wanted++;
+            if (!queued) {
+                conn_drop(c, "fence: after is not a short list of pids");
+                return;
+            }
             ev_io_stop(wr->loop, &c->rd);
             return;
         }
@@ -300,10 +338,9 @@ static void on_check(struct ev_loop *loop, ev_check *chk, int revents)
     free_closed(wr);
 }
 
-static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
+/* Take every connection waiting in the listen queue. */
+static void accept_pending(struct writer *wr)
 {
-    (void)revents;
-    struct writer *wr = io->data;
     for (;;) {
         int fd = accept4(wr->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
@@ -326,6 +363,7 @@ static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
         }
         c->wr = wr;
         c->fd = fd;
+        c->peer = cred.pid;
         isl_buf_init(&c->in, ISL_FRAME_MAX + 8);
         isl_buf_init(&c->out, 0);
         ev_io_init(&c->rd, on_readable, fd, EV_READ);
@@ -333,8 +371,15 @@ static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
         c->rd.data = c->wr_io.data = c;
         c->next = wr->conns;
         wr->conns = c;
-        ev_io_start(loop, &c->rd);
+        ev_io_start(wr->loop, &c->rd);
     }
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    accept_pending(io->data);
 }
 
 void writer_conns_start(struct writer *wr)

@@ -7,6 +7,7 @@
 #define ISLANDS_COMMITTER_H
 
 #include <ev.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -36,10 +37,12 @@ void isl_committer_submit(struct isl_committer *c, const struct isl_store_write 
 
 /* Before loading a game (group mode, nothing pending): wait until the
  * writer has read and committed everything that dead processes sent it,
- * so the load sees the last commit of a worker killed mid-commit. Direct
- * mode returns 0 at once (its commits finished when their process died).
- * 0, or -1 with a message in err. */
-int isl_committer_fence(struct isl_committer *c, int timeout_ms, char *err, size_t errlen);
+ * so the load sees the last commit of a worker killed mid-commit. `after`
+ * (borrowed; see isl_fence_after_valid) names the game's dead workers,
+ * NULL for all processes. Direct mode returns 0 at once (its commits
+ * finished when their process died). 0, or -1 with a message in err. */
+int isl_committer_fence(struct isl_committer *c, const json_t *after, int timeout_ms,
+                        char *err, size_t errlen);
 /* Commits submitted and not yet called back. */
 size_t isl_committer_pending(const struct isl_committer *c);
 

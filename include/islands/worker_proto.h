@@ -46,6 +46,16 @@ json_t *isl_write_to_frame(const struct isl_store_write *w, long long seq);
 int isl_write_from_frame(const json_t *frame, struct isl_store_write *w, long long *seq,
                          char **owned, char *err, size_t errlen);
 
+/* A fence names the dead workers of the game (the pids that islandsd saw
+ * exit since the game's last worker was ready) so that the writer reads
+ * only their connections, not every live one. More than this many, or no
+ * list at all, and it reads every connection. */
+#define ISL_FENCE_AFTER_MAX 16
+
+/* The "after" member of an adopt or fence frame: absent (NULL), or an
+ * array of at most ISL_FENCE_AFTER_MAX pids (integers 1 to INT_MAX). */
+bool isl_fence_after_valid(const json_t *after);
+
 /* Set O_NONBLOCK on fd. 0, or -1. */
 int isl_set_nonblock(int fd);
 

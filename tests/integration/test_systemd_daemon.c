@@ -93,7 +93,12 @@ static int connect_unix(const char *path)
  * within timeout_s. On failure, why is in reason. */
 static bool ping(const char *path, int timeout_s, char *reason, size_t size)
 {
+    /* A socket file exists from bind() on, but is refused until listen(). */
     int fd = connect_unix(path);
+    for (int tries = 0; fd < 0 && errno == ECONNREFUSED && tries < 200; tries++) {
+        usleep(10000);
+        fd = connect_unix(path);
+    }
     if (fd < 0) {
         snprintf(reason, size, "connect %s: %s", path, strerror(errno));
         return false;

@@ -223,6 +223,50 @@ START_TEST(simultaneous_fences_while_predecessors_close)
 }
 END_TEST
 
+/* A fence that names a dead process reads that process's connection: the
+ * commit it left unread is stored before `fenced`. A fence whose list is
+ * not a short list of pids drops its connection. */
+START_TEST(a_fence_names_the_dead_workers_it_waits_for)
+{
+    struct child c;
+    ck_assert_int_eq(writer_start(&c, NULL, NULL, STDERR_NULL, NULL, NULL), 0);
+    struct isl_store *s = test_store_open(0);
+    for (int r = 0; r < 20; r++) {
+        char doc[64];
+        snprintf(doc, sizeof doc, "{\"round\":%d}", r);
+        pid_t dead = fork();
+        ck_assert_int_ge(dead, 0);
+        if (dead == 0) {   /* a worker's last commit, then gone */
+            int fd = writer_connect();
+            send_commit(fd, 1, "named", doc);
+            _exit(0);
+        }
+        ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+        int fresh = writer_connect();
+        send_frame_or_fail(fresh, json_pack("{s:s, s:[i]}", "t", "fence", "after", (int)dead));
+        json_t *f = recv_frame(fresh);
+        ck_assert_str_eq(frame_type(f), "fenced");
+        json_decref(f);
+        assert_stored(s, "named", doc);
+        close(fresh);
+    }
+    static const char *const bad[] = {"\"x\"", "[0]", "[1.5]", "[\"1\"]",
+                                      "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int fd = writer_connect();
+        char text[128];
+        snprintf(text, sizeof text, "{\"t\":\"fence\",\"after\":%s}", bad[i]);
+        send_frame_or_fail(fd, json_loads(text, 0, NULL));
+        json_t *none;
+        ck_assert_msg(isl_frame_recv(fd, &none, 5000) != 0, "fence after %s answered", bad[i]);
+        close(fd);
+    }
+    isl_store_close(s);
+    kill(c.pid, SIGTERM);
+    ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_NORMAL);
+}
+END_TEST
+
 /* While the writer sleeps inside one commit, two writes arrive; together
  * they overflow the map, so their shared transaction fails them both. */
 START_TEST(a_failed_batch_fails_every_write)
@@ -371,6 +415,7 @@ static Suite *writer_suite(void)
     tcase_add_test(tc, index_in_chunks);
     tcase_add_test(tc, every_ack_follows_the_commit);
     tcase_add_test(tc, simultaneous_fences_while_predecessors_close);
+    tcase_add_test(tc, a_fence_names_the_dead_workers_it_waits_for);
     tcase_add_test(tc, a_failed_batch_fails_every_write);
     tcase_add_test(tc, writer_killed_mid_commit_leaves_the_store_consistent);
     tcase_add_test(tc, workers_commit_through_the_writer);

@@ -63,6 +63,10 @@ static void conn_drop(struct wconn *c, const char *why)
         isl_log(ISL_LOG_WARNING, "event=worker_connection_dropped reason=\"%s\"", why);
     c->closing = true;
     c->wr->closed++;
+    if (c->backlog) {
+        c->backlog = false;
+        c->wr->backlogged--;
+    }
     if (c->fence_wanted) {
         c->fence_wanted = false;
         c->wr->fences_wanted--;
@@ -178,10 +182,14 @@ static void run_fences(struct writer *wr)
 static void take_frames(struct wconn *c)
 {
     struct writer *wr = c->wr;
-    c->backlog = false;
+    if (c->backlog) {
+        c->backlog = false;
+        wr->backlogged--;
+    }
     while (!c->closing) {
         if (wr->batch_len == WRITER_BATCH_MAX) {
             c->backlog = true;
+            wr->backlogged++;
             ev_io_stop(wr->loop, &c->rd);   /* resumed after the commit */
             return;
         }
@@ -303,10 +311,14 @@ static void commit_batch(struct writer *wr)
         isl_log(ISL_LOG_ERR, "event=batch_failed writes=%zu error=\"%s\"", n, err);
     for (size_t i = 0; i < n; i++)
         answer(&wr->batch[i], rc, err);
-    wr->batch_len = 0;
-    for (struct wconn *c = wr->conns; c; c = c->next)
+    /* The connections answered, not all: a walk of every connection per
+     * batch would cost more the more workers live. */
+    for (size_t i = 0; i < n; i++) {
+        struct wconn *c = wr->batch[i].conn;   /* freed only by free_closed */
         if (!c->closing && c->out.len > 0)
             conn_flush(c);
+    }
+    wr->batch_len = 0;
     if (rc == ISL_STORE_CORRUPT) {
         /* Every game is affected: stop, and let the supervisor decide. */
         isl_log(ISL_LOG_ERR, "event=store_corrupted incident=all_games");
@@ -319,7 +331,7 @@ void writer_commit_pending(struct writer *wr)
 {
     while (wr->batch_len > 0) {
         commit_batch(wr);
-        for (struct wconn *c = wr->conns; c; c = c->next)
+        for (struct wconn *c = wr->conns; c && wr->backlogged > 0; c = c->next)
             if (c->backlog)
                 take_frames(c);
     }

@@ -32,6 +32,7 @@ struct writer {
     size_t batch_len;
     struct wconn *conns;
     unsigned fences_wanted;        /* connections waiting for a fence */
+    unsigned backlogged;           /* connections whose frames wait for room */
     unsigned closed;               /* connections dropped, not yet freed */
     unsigned long long batches, writes;
 };

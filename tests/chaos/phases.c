@@ -21,9 +21,18 @@
 
 /* ---------------------------------------------------------------- daemons */
 
+/* With the commit hook on, every commit holds the writer for
+ * commit_sleep_ms: a request may queue behind a commit per game and a
+ * fence per restarted worker, which is slowness we asked for, not a hung
+ * worker to kill. */
+#define COMMITS_QUEUED_MAX 20
+
 void phase_config(struct chaos_run *run, unsigned intensity, unsigned period_s,
-                  unsigned hibernate_s, const char *extra)
+                  unsigned hibernate_s, unsigned commit_sleep_ms, const char *extra)
 {
+    unsigned request_timeout_ms = run->opt->request_timeout_ms;
+    if (request_timeout_ms < commit_sleep_ms * COMMITS_QUEUED_MAX)
+        request_timeout_ms = commit_sleep_ms * COMMITS_QUEUED_MAX;
     snprintf(run->daemon.config_text, sizeof run->daemon.config_text,
              "# written by islands-chaos\n"
              "log_level = info\n"
@@ -38,8 +47,8 @@ void phase_config(struct chaos_run *run, unsigned intensity, unsigned period_s,
              "hibernate_after = %u\n"
              "crash_injection = true\n"
              "%s",
-             isl_strategy_name(run->strategy), intensity, period_s,
-             run->opt->request_timeout_ms, hibernate_s, extra);
+             isl_strategy_name(run->strategy), intensity, period_s, request_timeout_ms,
+             hibernate_s, extra);
     run->intensity = intensity;
     run->period_s = period_s;
 }
@@ -60,7 +69,7 @@ int phase_start_daemon_after(struct chaos_run *run, unsigned hibernate_s, const 
         daemon_remove_dir(&run->daemon);
         return -1;
     }
-    phase_config(run, NO_GIVE_UP_INTENSITY, 1, hibernate_s, extra);
+    phase_config(run, NO_GIVE_UP_INTENSITY, 1, hibernate_s, commit_sleep_ms, extra);
     run->daemon.commit_sleep_ms = commit_sleep_ms;
     run->daemon.ack_before_commit = run->opt->break_ack_before_commit &&
                                     strcmp(run->phase, "main") == 0;

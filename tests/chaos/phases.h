@@ -11,9 +11,11 @@
 #define NO_GIVE_UP_INTENSITY 1000000
 
 /* The islands.conf of our daemons (hibernate_s 0: workers never
- * hibernate); extra lines must not repeat a key set here. */
+ * hibernate; commit_sleep_ms: the commit fault hook's sleep, which the
+ * request timeout must outlast); extra lines must not repeat a key set
+ * here. */
 void phase_config(struct chaos_run *run, unsigned intensity, unsigned period_s,
-                  unsigned hibernate_s, const char *extra);
+                  unsigned hibernate_s, unsigned commit_sleep_ms, const char *extra);
 /* Start our daemon for a phase (a fresh directory); -1 on failure. */
 int phase_start_daemon(struct chaos_run *run, unsigned hibernate_s, const char *extra,
                        unsigned commit_sleep_ms);

@@ -249,7 +249,7 @@ int phase_storm(struct chaos_run *run)
     run->phase = "storm";
     if (daemon_prepare(&run->daemon, run->opt->islandsd) != 0)
         return -1;
-    phase_config(run, STORM_INTENSITY, STORM_PERIOD_S, 0, "");
+    phase_config(run, STORM_INTENSITY, STORM_PERIOD_S, 0, 0, "");
     snprintf(run->socket, sizeof run->socket, "%s", run->daemon.socket);
     admin_disconnect(run);
     if (daemon_start(&run->daemon) != 0) {
@@ -277,7 +277,7 @@ int phase_storm(struct chaos_run *run)
     storm_crash(run, &slots[1], true);
     expect_give_up(run, pid);
     /* Every stored game comes back. */
-    phase_config(run, NO_GIVE_UP_INTENSITY, 1, 0, "");
+    phase_config(run, NO_GIVE_UP_INTENSITY, 1, 0, 0, "");
     int rc = 0;
     if (daemon_start(&run->daemon) != 0) {
         violation(run, "islandsd did not start again after giving up");

@@ -61,6 +61,13 @@ static int recv_answer(int fd, long long seq, char *error, size_t errlen)
     return ok;
 }
 
+/* SIGTERM: the writer exits normally. */
+static void writer_stop(struct child *c)
+{
+    kill(c->pid, SIGTERM);
+    ck_assert_int_eq(exit_code(child_wait(c)), ISL_EXIT_NORMAL);
+}
+
 static void assert_stored(struct isl_store *s, const char *game, const char *doc)
 {
     char *got = test_store_get(s, game, NULL);
@@ -175,8 +182,7 @@ START_TEST(every_ack_follows_the_commit)
     for (int i = 0; i < CONNS; i++)
         close(fd[i]);
     isl_store_close(s);
-    kill(c.pid, SIGTERM);
-    ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_NORMAL);
+    writer_stop(&c);
 }
 END_TEST
 
@@ -190,17 +196,18 @@ START_TEST(simultaneous_fences_while_predecessors_close)
     struct child c;
     ck_assert_int_eq(writer_start(&c, NULL, NULL, STDERR_NULL, NULL, NULL), 0);
     struct isl_store *s = test_store_open(0);
-    char game[32], doc[64];
+    char game[PAIRS][32], doc[64];
+    for (int i = 0; i < PAIRS; i++)
+        snprintf(game[i], sizeof game[i], "f%d", i);
     for (int r = 0; r < ROUNDS; r++) {
         int dead[PAIRS], fresh[PAIRS];
+        snprintf(doc, sizeof doc, "{\"round\":%d}", r);
         for (int i = 0; i < PAIRS; i++) {
             dead[i] = writer_connect();
             fresh[i] = writer_connect();
         }
         for (int i = 0; i < PAIRS; i++) {
-            snprintf(game, sizeof game, "f%d", i);
-            snprintf(doc, sizeof doc, "{\"round\":%d}", r);
-            send_commit(dead[i], r, game, doc);
+            send_commit(dead[i], r, game[i], doc);
             close(dead[i]);
         }
         for (int i = 0; i < PAIRS; i++)
@@ -211,15 +218,12 @@ START_TEST(simultaneous_fences_while_predecessors_close)
             json_decref(f);
         }
         for (int i = 0; i < PAIRS; i++) {
-            snprintf(game, sizeof game, "f%d", i);
-            snprintf(doc, sizeof doc, "{\"round\":%d}", r);
-            assert_stored(s, game, doc);
+            assert_stored(s, game[i], doc);
             close(fresh[i]);
         }
     }
     isl_store_close(s);
-    kill(c.pid, SIGTERM);
-    ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_NORMAL);
+    writer_stop(&c);
 }
 END_TEST
 
@@ -262,8 +266,7 @@ START_TEST(a_fence_names_the_dead_workers_it_waits_for)
         close(fd);
     }
     isl_store_close(s);
-    kill(c.pid, SIGTERM);
-    ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_NORMAL);
+    writer_stop(&c);
 }
 END_TEST
 

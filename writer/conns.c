@@ -4,7 +4,7 @@
  * write. Under light load that is one write, committed at once.
  *
  * Fences and frees happen only from that watcher, never inside a walk of
- * the connections: a fence reads every other connection, which may hold
+ * the connections: a fence reads other connections, which may hold
  * another fence or be dropped, so fences are queued and run one after
  * another, and a dropped connection is freed only once nothing walks. */
 #include <errno.h>
@@ -218,11 +218,10 @@ static void take_frames(struct wconn *c)
             /* Answered from on_check; the worker sends nothing more until then. */
             bool queued = want_fence(c, frame);
             json_decref(frame);
-            if (!queued) {
+            if (queued)
+                ev_io_stop(wr->loop, &c->rd);
+            else
                 conn_drop(c, "fence: after is not a short list of pids");
-                return;
-            }
-            ev_io_stop(wr->loop, &c->rd);
             return;
         }
         char err[128];

@@ -2,10 +2,12 @@
 #include "islands/committer.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 
 struct pending {
     long long seq;
+    bool relayed;                  /* success goes to the supervisor, not to us */
     isl_commit_done done;
     void *arg;
     struct pending *next;
@@ -105,7 +108,7 @@ static int handle_answer(struct isl_committer *c, json_t *frame)
         pp = &(*pp)->next;
     }
     struct pending *p = *pp;
-    if (!p)
+    if (!p || (ok && p->relayed))
         return -1;
     *pp = p->next;
     if (c->tail == p)
@@ -221,7 +224,8 @@ static void append_quoted(struct isl_buf *out, int *failed, const char *s, size_
  * document is escaped once, straight into the output buffer. Anything
  * that might not be plain ASCII (a quarantined record) takes the jansson
  * path, which checks UTF-8 and picks doc_hex. */
-static int queue_write(struct isl_buf *out, const struct isl_store_write *w, long long seq)
+static int queue_write(struct isl_buf *out, const struct isl_store_write *w, long long seq,
+                       const char *answer)
 {
     bool fast = (w->kind == ISL_WRITE_DELETE ||
                  (w->kind == ISL_WRITE_PUT && w->doc && w->rules &&
@@ -229,6 +233,8 @@ static int queue_write(struct isl_buf *out, const struct isl_store_write *w, lon
                 ascii_only(w->game, strlen(w->game));
     if (!fast) {
         json_t *frame = isl_write_to_frame(w, seq);
+        if (frame && answer && json_object_set_new(frame, "answer", json_loads(answer, 0, NULL)))
+            json_decref(frame), frame = NULL;
         int rc = frame ? isl_frame_put(out, frame) : -1;
         json_decref(frame);
         return rc;
@@ -240,37 +246,37 @@ static int queue_write(struct isl_buf *out, const struct isl_store_write *w, lon
     append_str(out, &failed, head);
     append_quoted(out, &failed, w->game, strlen(w->game));
     if (w->kind == ISL_WRITE_DELETE) {
-        append_str(out, &failed, ",\"delete\":true}");
+        append_str(out, &failed, ",\"delete\":true");
     } else {
         append_str(out, &failed, ",\"doc\":");
         append_quoted(out, &failed, w->doc, w->doc_len);
         append_str(out, &failed, ",\"rules\":");
         append_quoted(out, &failed, w->rules, strlen(w->rules));
-        append_str(out, &failed, "}");
     }
+    if (answer) {
+        /* Last, so the writer can take the rest of the frame as it is. */
+        append_str(out, &failed, ",\"answer\":");
+        append_str(out, &failed, answer);
+    }
+    append_str(out, &failed, "}");
     return isl_frame_end(out, start, failed);
 }
 
-void isl_committer_submit(struct isl_committer *c, const struct isl_store_write *w,
-                          isl_commit_done done, void *arg)
+static void submit(struct isl_committer *c, const struct isl_store_write *w, const char *answer,
+                   isl_commit_done done, void *arg)
 {
-    char err[256];
-    if (c->store) {
-        int rc = isl_store_commit(c->store, w, 1, err, sizeof err);
-        done(arg, rc, rc == ISL_STORE_OK ? NULL : err);
-        return;
-    }
     if (c->broken) {
         done(arg, ISL_STORE_FAILED, LOST);
         return;
     }
     struct pending *p = malloc(sizeof *p);
-    if (!p || queue_write(&c->out, w, c->next_seq) != 0) {
+    if (!p || queue_write(&c->out, w, c->next_seq, answer) != 0) {
         free(p);
         done(arg, ISL_STORE_FAILED, "store error (cannot encode the commit)");
         return;
     }
-    *p = (struct pending){ .seq = c->next_seq++, .done = done, .arg = arg };
+    *p = (struct pending){ .seq = c->next_seq++, .relayed = answer != NULL, .done = done,
+                           .arg = arg };
     if (c->tail)
         c->tail->next = p;
     else
@@ -278,6 +284,45 @@ void isl_committer_submit(struct isl_committer *c, const struct isl_store_write 
     c->tail = p;
     c->npending++;
     flush_out(c);
+}
+
+void isl_committer_submit(struct isl_committer *c, const struct isl_store_write *w,
+                          isl_commit_done done, void *arg)
+{
+    if (c->store) {
+        char err[256];
+        int rc = isl_store_commit(c->store, w, 1, err, sizeof err);
+        done(arg, rc, rc == ISL_STORE_OK ? NULL : err);
+        return;
+    }
+    submit(c, w, NULL, done, arg);
+}
+
+void isl_committer_submit_relayed(struct isl_committer *c, const struct isl_store_write *w,
+                                  const char *answer, isl_commit_done done, void *arg)
+{
+    if (c->store) {
+        done(arg, ISL_STORE_FAILED, "store error (relayed commits need the store writer)");
+        return;
+    }
+    submit(c, w, answer, done, arg);
+}
+
+void isl_committer_settle(struct isl_committer *c)
+{
+    struct pending **pp = &c->head, *prev = NULL;
+    while (*pp) {
+        struct pending *p = *pp;
+        if (!p->relayed) {
+            prev = p;
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        c->npending--;
+        free(p);
+    }
+    c->tail = prev;
 }
 
 void isl_committer_free(struct isl_committer *c)
@@ -299,6 +344,85 @@ void isl_committer_free(struct isl_committer *c)
     free(c);
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One blocking step of fence_wait: write what is queued, read what came. */
+static int exchange(struct isl_committer *c, long long deadline)
+{
+    long long left = deadline - now_ms();
+    if (left <= 0) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    struct pollfd p = { .fd = c->fd, .events = POLLIN | (c->out.len > 0 ? POLLOUT : 0) };
+    int n = poll(&p, 1, (int)left);
+    if (n < 0)
+        return errno == EINTR ? 0 : -1;
+    if ((p.revents & POLLOUT) && isl_buf_write_fd(&c->out, c->fd) < 0)
+        return -1;
+    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+        ssize_t got = isl_buf_read_fd(&c->in, c->fd, 65536);
+        if (got == 0)
+            errno = ECONNRESET;
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            return -1;
+    }
+    return 0;
+}
+
+/* Send a fence naming `after` (NULL: every connection) behind whatever
+ * was sent before, and wait for `fenced`. Answers that come first are
+ * handled as usual, so their callbacks may run from here. */
+static int fence_wait(struct isl_committer *c, const json_t *after, int timeout_ms,
+                      char *err, size_t errlen)
+{
+    json_t *fence = json_pack("{s:s}", "t", "fence");
+    if (fence && after && json_object_set(fence, "after", (json_t *)after) != 0) {
+        json_decref(fence);
+        fence = NULL;
+    }
+    int rc = fence ? isl_frame_put(&c->out, fence) : -1;
+    json_decref(fence);
+    if (rc != 0) {
+        snprintf(err, errlen, "fence: cannot encode it");
+        return -1;
+    }
+    long long deadline = now_ms() + timeout_ms;
+    bool fenced = false;
+    while (!fenced && !c->broken) {
+        json_t *frame;
+        while (!fenced && !c->broken && (rc = isl_frame_take(&c->in, &frame)) == 1) {
+            const char *t = json_string_value(json_object_get(frame, "t"));
+            if (t && strcmp(t, "fenced") == 0)
+                fenced = true;
+            else if (handle_answer(c, frame) != 0)
+                rc = -1;
+            json_decref(frame);
+            if (rc < 0)
+                break;
+        }
+        if (rc < 0) {
+            snprintf(err, errlen, "fence: bad frame from the writer");
+            break_connection(c, "bad frame from the writer");
+        } else if (!fenced && !c->broken && exchange(c, deadline) < 0) {
+            snprintf(err, errlen, "fence: %s", strerror(errno));
+            break_connection(c, err);
+        }
+    }
+    if (!fenced)
+        return -1;
+    /* Frames read behind `fenced` are the reader's, as if just arrived. */
+    if (c->in.len > 0)
+        ev_feed_event(c->loop, &c->reader, EV_READ);
+    flush_out(c);
+    return 0;
+}
+
 int isl_committer_fence(struct isl_committer *c, const json_t *after, int timeout_ms,
                         char *err, size_t errlen)
 {
@@ -308,21 +432,22 @@ int isl_committer_fence(struct isl_committer *c, const json_t *after, int timeou
         snprintf(err, errlen, "fence: writer connection not idle");
         return -1;
     }
-    json_t *fence = json_pack("{s:s}", "t", "fence"), *reply = NULL;
-    if (fence && after && json_object_set(fence, "after", (json_t *)after) != 0) {
-        json_decref(fence);
-        fence = NULL;
-    }
-    int rc = fence ? isl_frame_send(c->fd, fence) : -1;
-    json_decref(fence);
-    if (rc == 0)
-        rc = isl_frame_recv(c->fd, &reply, timeout_ms);
-    const char *t = reply ? json_string_value(json_object_get(reply, "t")) : NULL;
-    if (rc != 0 || !t || strcmp(t, "fenced") != 0) {
-        snprintf(err, errlen, "fence: %s", rc != 0 ? strerror(errno) : "unexpected answer");
-        json_decref(reply);
+    return fence_wait(c, after, timeout_ms, err, errlen);
+}
+
+int isl_committer_sync(struct isl_committer *c, int timeout_ms, char *err, size_t errlen)
+{
+    if (c->store)
+        return 0;
+    if (c->broken) {
+        snprintf(err, errlen, "%s", LOST);
         return -1;
     }
-    json_decref(reply);
-    return 0;
+    /* A fence naming nobody: the writer reads no other connection. */
+    json_t *nobody = json_array();
+    int rc = nobody ? fence_wait(c, nobody, timeout_ms, err, errlen) : -1;
+    json_decref(nobody);
+    if (rc == 0)
+        isl_committer_settle(c);
+    return rc;
 }

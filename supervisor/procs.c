@@ -296,6 +296,12 @@ void proc_send(struct proc *p, const json_t *msg)
         flush_output(p);
 }
 
+void proc_read_dry(struct proc *p)
+{
+    if (p->fd >= 0)
+        pump_input(p, true);
+}
+
 void proc_signal(struct proc *p, int sig)
 {
     if (p->reaped)

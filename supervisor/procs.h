@@ -50,6 +50,8 @@ struct proc *proc_spawn(const char *label, const char *path, char *const argv[],
  * its cap) is killed as broken. */
 void proc_send(struct proc *p, const json_t *msg);
 void proc_signal(struct proc *p, int sig);
+/* Deliver every complete frame the channel holds now (read until EAGAIN). */
+void proc_read_dry(struct proc *p);
 /* SIGTERM, then SIGKILL after shutdown_ms; shutdown_ms < 0 = brutal_kill. */
 void proc_terminate(struct proc *p, int shutdown_ms);
 /* The child broke the internal protocol: log why and SIGKILL it. */

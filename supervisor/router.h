@@ -4,6 +4,7 @@
 #define ISLANDS_ROUTER_H
 
 #include <ev.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,6 +15,9 @@ void router_init(struct ev_loop *loop);
 struct game *game_get(const char *name);
 /* A request of islandsd itself (idle timeout): its answer is dropped. */
 void router_submit_internal(struct game *g, const struct isl_request *req);
+/* An answer the writer relayed for worker pid of game (borrowed): taken
+ * as if that worker had sent it, if it is still the game's worker. */
+void router_relayed(long pid, const char *game, json_t *answer);
 /* Deliver what waited (the writer became ready). */
 void router_pump_all(void);
 /* Answer every waiting request with game_unavailable (shutdown). */

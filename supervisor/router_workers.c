@@ -12,6 +12,7 @@
 #include "islands/exit_status.h"
 #include "islands/log.h"
 #include "router_internal.h"
+#include "writer_link.h"
 #include "workers.h"
 
 static const char *rules_of(json_t *msg, bool *ok)
@@ -88,6 +89,28 @@ static void worker_message(struct proc *w, json_t *msg)
         proc_kill_broken(w, "unknown_message");
 }
 
+void router_relayed(long pid, const char *game, json_t *answer)
+{
+    struct game *g = game_find(game);
+    bool its_worker = g && g->worker && (long)g->worker->pid == pid;
+    if (its_worker && !g->worker_ready)
+        /* It said `ready` before it committed, on its own channel, which
+         * the loop may not have read yet: hear that first. */
+        proc_read_dry(g->worker);
+    if (!its_worker || !g->worker || !g->worker_ready) {
+        /* Its worker died and its request was answered already. */
+        isl_log(ISL_LOG_INFO, "event=relay_dropped game=%s pid=%ld reason=not_its_worker", game,
+                pid);
+        return;
+    }
+    const char *t = json_string_value(json_object_get(answer, "t"));
+    if (!t || strcmp(t, "resp") != 0) {
+        proc_kill_broken(g->worker, "bad_relayed_message");
+        return;
+    }
+    on_response(g, answer);
+}
+
 static void log_exit(const struct game *g, const struct proc *w, int status)
 {
     int prio = ISL_LOG_WARNING;
@@ -119,6 +142,12 @@ static void worker_exit(struct proc *w, int status)
 {
     struct game *g = w->owner;
     log_exit(g, w, status);
+    if (g->in_flight && g->worker_ready) {
+        /* Its answer may be on its way through the writer, sent before it
+         * died: take it (nothing more goes to this worker meanwhile). */
+        g->accepting = false;
+        writer_read_relays();
+    }
     bool was_ready = g->worker_ready;
     if (g->dead_count < ISL_FENCE_AFTER_MAX)
         g->dead_workers[g->dead_count++] = w->pid;

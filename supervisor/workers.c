@@ -38,6 +38,8 @@ static struct proc *spawn_worker(const char *label, const struct proc_ops *ops, 
     argv[n++] = "--max-readers";
     argv[n++] = readers;
     argv[n++] = c->group_commit ? "--group-commit" : "--direct-commit";
+    if (c->group_commit)
+        argv[n++] = "--relay";   /* the writer answers for it once committed */
     argv[n++] = "--game-timeout";
     argv[n++] = timeout;
     if (c->crash_injection)

@@ -49,6 +49,17 @@ static void writer_message(struct proc *p, json_t *msg)
             if (g)
                 game_set_stored(g, rules);
         }
+    } else if (t && strcmp(t, "relay") == 0) {
+        /* A worker's answer, sent with its commit and passed on once the
+         * commit is stored (docs/INTERNAL-PROTOCOL.md). */
+        json_t *pid = json_object_get(msg, "pid"), *answer = json_object_get(msg, "answer");
+        const char *game = json_string_value(json_object_get(msg, "game"));
+        if (!json_is_integer(pid) || !game || !isl_game_name_valid(game, strlen(game)) ||
+            !json_is_object(answer)) {
+            proc_kill_broken(p, "bad_relay");
+            return;
+        }
+        router_relayed((long)json_integer_value(pid), game, answer);
     } else if (t && strcmp(t, "ready") == 0) {
         daemon_state.writer_ready = true;
         struct isl_sup_event ev = {.kind = ISL_EV_READY, .id = WRITER_ID};
@@ -203,4 +214,10 @@ void writer_stop(void (*done)(void))
 long writer_pid(void)
 {
     return writer ? (long)writer->pid : -1;
+}
+
+void writer_read_relays(void)
+{
+    if (writer)
+        proc_read_dry(writer);
 }

@@ -13,5 +13,8 @@ void writer_start(void);
 /* Shutdown: stop the writer last, then call done. */
 void writer_stop(void (*done)(void));
 long writer_pid(void);
+/* Take in the answers the writer has relayed so far (a worker died: its
+ * last answer may be among them). */
+void writer_read_relays(void);
 
 #endif

@@ -23,7 +23,7 @@ static void usage(const char *msg)
     fprintf(stderr,
             "usage: islands-worker --store DIR [--sync full|nometa|none] [--map-size BYTES]\n"
             "         [--max-readers N] [--group-commit | --direct-commit]\n"
-            "         [--game-timeout SECONDS] [--crash-injection] [--game NAME]\n");
+            "         [--relay] [--game-timeout SECONDS] [--crash-injection] [--game NAME]\n");
     exit(ISL_EXIT_USAGE);
 }
 
@@ -82,6 +82,10 @@ static void start_request(struct worker *w, json_t *frame)
         protocol_error(w, msg);
     if (!isl_op_is_game_op(req.op) || strcmp(req.game, w->name) != 0)
         protocol_error(w, "req: not a game op for this worker's game");
+    /* The supervisor sends a request only once the last one was answered:
+     * a relayed commit still unsettled succeeded. */
+    if (w->unsettled)
+        worker_settle(w);
     w->busy = true;
     w->seq = json_integer_value(seq);
     ev_timer_stop(w->loop, &w->idle);
@@ -102,20 +106,57 @@ static void drain_queue(struct worker *w)
     w->draining = false;
 }
 
-void worker_answer(struct worker *w, json_t *response)
+json_t *worker_resp_frame(long long seq, json_t *response, json_t *rules)
 {
-    json_t *frame = json_pack("{s:s, s:I, s:o, s:o}", "t", "resp", "seq", (json_int_t)w->seq,
-                              "resp", response, "rules", rules_value(w));
-    send_frame(w, frame);
+    return json_pack("{s:s, s:I, s:o, s:o}", "t", "resp", "seq", (json_int_t)seq, "resp",
+                     response, "rules", rules);
+}
+
+void worker_settle(struct worker *w)
+{
+    w->game = w->next;
+    w->loaded = true;
+    w->unsettled = false;
+    isl_committer_settle(w->committer);
+}
+
+#define SYNC_TIMEOUT_MS 10000
+
+/* Learn how an unsettled commit ended, before acting on our game alone
+ * (an exit, the idle timeout): a failure is answered on the way. */
+static void settle_by_sync(struct worker *w)
+{
+    if (!w->unsettled)
+        return;
+    char err[256];
+    if (isl_committer_sync(w->committer, SYNC_TIMEOUT_MS, err, sizeof err) != 0) {
+        isl_log(ISL_LOG_ERR, "event=sync_failed game=%s error=\"%s\"", w->name, err);
+        worker_exit(w, ISL_EXIT_STORE);
+    }
+    if (w->unsettled)
+        worker_settle(w);
+}
+
+void worker_handed_off(struct worker *w)
+{
     w->busy = false;
-    if (w->exit_after >= 0)
-        worker_exit(w, w->exit_after);
     if (isl_committer_broken(w->committer))
         worker_exit(w, ISL_EXIT_STORE);
-    if (w->stopping)
+    if (w->stopping) {
+        /* Exit once the answer is out, so the supervisor sees it first. */
+        settle_by_sync(w);
         worker_exit(w, ISL_EXIT_NORMAL);
+    }
     arm_idle(w);
     drain_queue(w);
+}
+
+void worker_answer(struct worker *w, json_t *response)
+{
+    send_frame(w, worker_resp_frame(w->seq, response, rules_value(w)));
+    if (w->exit_after >= 0)
+        worker_exit(w, w->exit_after);
+    worker_handed_off(w);
 }
 
 static void on_quarantined(void *arg, int rc, const char *error)
@@ -242,8 +283,10 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
     (void)revents;
     struct worker *w = sig->data;
     w->stopping = true;
-    if (!w->busy)
+    if (!w->busy) {
+        settle_by_sync(w);
         worker_exit(w, ISL_EXIT_NORMAL);
+    }
 }
 
 static void on_timeout_deleted(void *arg, int rc, const char *error)
@@ -264,6 +307,9 @@ static void on_idle_timeout(struct ev_loop *loop, ev_timer *t, int revents)
     ev_timer_stop(loop, t);
     if (w->busy)
         return;
+    settle_by_sync(w);
+    if (w->busy)
+        return;   /* a failure answered on the way started a queued request */
     w->busy = true;   /* requests arriving now wait; we exit once deleted */
     struct isl_store_write del = { .kind = ISL_WRITE_DELETE, .game = w->name };
     if (w->loaded)
@@ -301,6 +347,8 @@ static void parse_args(int argc, char **argv, struct worker *w, struct args *a)
             a->group = true;
         else if (strcmp(opt, "--direct-commit") == 0)
             a->group = false;
+        else if (strcmp(opt, "--relay") == 0)
+            w->relay = true;
         else if (strcmp(opt, "--crash-injection") == 0)
             w->crash_injection = true;
         else if (strcmp(opt, "--game-timeout") == 0 && i + 1 < argc) {
@@ -321,6 +369,8 @@ static void parse_args(int argc, char **argv, struct worker *w, struct args *a)
     }
     if (!a->store.path)
         usage("--store DIR is required");
+    if (w->relay && !a->group)
+        usage("--relay needs --group-commit: the writer relays the answers");
     a->store.read_only = a->group;
     a->store.crash_injection = w->crash_injection;
 }

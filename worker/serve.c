@@ -52,6 +52,43 @@ static bool ack_before_commit_fault(const struct worker *w)
            strcmp(hook, "1") == 0;
 }
 
+/* A relayed commit failed: nothing changed, so the answer is ours to give. */
+static void on_relay_failed(void *arg, int rc, const char *error)
+{
+    (void)rc;
+    struct worker *w = arg;
+    w->unsettled = false;
+    if (isl_committer_broken(w->committer)) {
+        /* Sent, then the writer was lost: stored or not, nobody can say.
+         * Exiting unanswered lets the supervisor tell the client so. */
+        isl_log(ISL_LOG_ERR, "event=commit_outcome_unknown game=%s error=\"%s\"", w->name, error);
+        worker_exit(w, ISL_EXIT_STORE);
+    }
+    isl_log(ISL_LOG_ERR, "event=commit_failed game=%s error=\"%s\"", w->name, error);
+    w->busy = true;
+    w->seq = w->unsettled_seq;
+    answer_error(w, ISL_E_STORE_ERROR, error);
+}
+
+/* The writer answers the supervisor for us once w->next is stored. */
+static void commit_relayed(struct worker *w, json_t *answer, const struct isl_store_write *write)
+{
+    json_t *frame = worker_resp_frame(w->seq, answer,
+                                      json_string(isl_rules_state_name(w->next.state)));
+    char *text = frame ? json_dumps(frame, JSON_COMPACT) : NULL;
+    json_decref(frame);
+    if (!text) {
+        answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
+        return;
+    }
+    w->unsettled = true;
+    w->unsettled_seq = w->seq;
+    isl_committer_submit_relayed(w->committer, write, text, on_relay_failed, w);
+    free(text);
+    if (w->unsettled)
+        worker_handed_off(w);
+}
+
 /* Store w->next (or delete the record), then answer `answer`. */
 static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
 {
@@ -72,14 +109,20 @@ static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
         write.doc_len = w->doc.len;
         write.rules = isl_rules_state_name(w->next.state);
     }
-    w->answer = answer;
     if (ack_before_commit_fault(w)) {
+        w->answer = answer;
         /* A deliberately broken worker, to prove the chaos harness notices:
          * it answers as if committed, then dies before committing. */
         w->exit_after = ISL_EXIT_CRASH;
         on_committed(w, ISL_STORE_OK, NULL);
         return;
     }
+    /* An answer after which we exit waits for `committed` here. */
+    if (w->relay && !deletes && w->exit_after < 0) {
+        commit_relayed(w, answer, &write);
+        return;
+    }
+    w->answer = answer;
     isl_committer_submit(w->committer, &write, on_committed, w);
 }
 

@@ -34,6 +34,12 @@ struct worker {
     /* the request in hand */
     bool busy;
     long long seq;
+    /* --relay: a successful commit's answer goes to the supervisor through
+     * the writer. Until we learn it succeeded (the next request is the
+     * proof) the commit is unsettled and `next` holds its game. */
+    bool relay;
+    bool unsettled;
+    long long unsettled_seq;
     struct isl_game next;          /* the changed copy, adopted once committed */
     bool next_deletes;             /* the commit deletes the record */
     struct isl_buf doc;            /* next's stored text, kept between moves */
@@ -46,9 +52,15 @@ struct worker {
 /* serve.c: handle one request; answers now or after its commit. */
 void serve_request(struct worker *w, const struct isl_request *req);
 
-/* main.c: send the answer to the request in hand (response stolen) and
- * move on: exit if asked to, else serve the next queued frame. */
+/* main.c: the frame answering request seq (response and rules stolen). */
+json_t *worker_resp_frame(long long seq, json_t *response, json_t *rules);
+/* Send the answer to the request in hand (response stolen) and move on:
+ * exit if asked to, else serve the next queued frame. */
 void worker_answer(struct worker *w, json_t *response);
+/* The request in hand was handed to the writer with its answer: move on. */
+void worker_handed_off(struct worker *w);
+/* The unsettled commit succeeded: its game is ours. */
+void worker_settle(struct worker *w);
 /* Flush everything queued to the supervisor, then _exit(status). */
 void worker_exit(struct worker *w, int status) __attribute__((noreturn));
 

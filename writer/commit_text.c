@@ -97,7 +97,7 @@ int writer_commit_text(const char *payload, size_t len, struct batch_entry *e)
     struct isl_store_write w = { .game = d };
     enum isl_rules_state state;
     bool ok = string_body(&c, &d);
-    if (ok && literal(&c, ",\"delete\":true}")) {
+    if (ok && literal(&c, ",\"delete\":true")) {
         w.kind = ISL_WRITE_DELETE;
     } else if (ok && literal(&c, ",\"doc\":\"")) {
         w.kind = ISL_WRITE_PUT;
@@ -105,15 +105,24 @@ int writer_commit_text(const char *payload, size_t len, struct batch_entry *e)
         ok = string_body(&c, &d);
         w.doc_len = ok ? (size_t)(d - w.doc - 1) : 0;
         w.rules = d;
-        ok = ok && literal(&c, ",\"rules\":\"") && string_body(&c, &d) && literal(&c, "}") &&
+        ok = ok && literal(&c, ",\"rules\":\"") && string_body(&c, &d) &&
              isl_rules_state_from_name(w.rules, &state) == 0;
     } else {
         ok = false;
     }
-    if (!ok || c.p != c.end || !isl_game_name_valid(w.game, strlen(w.game))) {
+    char *answer = NULL;
+    if (ok && literal(&c, ",\"answer\":")) {
+        /* The rest up to the frame's closing brace is the answer object. */
+        ok = c.end - c.p >= 2 && writer_answer_copy(c.p, (size_t)(c.end - c.p - 1), &answer) == 0;
+        if (ok)
+            c.p = c.end - 1;
+    }
+    if (!ok || !literal(&c, "}") || c.p != c.end || !isl_game_name_valid(w.game, strlen(w.game))) {
         free(owned);
+        free(answer);
         return 0;
     }
+    e->answer = answer;
     e->write = w;
     e->seq = seq;
     e->owned = owned;

@@ -224,9 +224,13 @@ static void take_frames(struct wconn *c)
                 conn_drop(c, "fence: after is not a short list of pids");
             return;
         }
-        char err[128];
-        if (isl_write_from_frame(frame, &e->write, &e->seq, &e->owned, err, sizeof err) < 0) {
+        char err[128] = "";
+        if (isl_write_from_frame(frame, &e->write, &e->seq, &e->owned, err, sizeof err) < 0 ||
+            writer_answer_from_frame(frame, &e->write, &e->answer) < 0) {
+            if (!err[0])
+                snprintf(err, sizeof err, "answer: not an object, or not with a commit");
             json_decref(frame);
+            free(e->owned);
             conn_drop(c, err);
             return;
         }
@@ -289,10 +293,15 @@ static void answer(struct batch_entry *e, int rc, const char *error)
 {
     struct wconn *c = e->conn;
     c->inflight--;
-    if (!c->closing)
+    /* A relayed answer goes out even if its worker is gone: the supervisor
+     * may not have seen the death yet, and this answer is certain. */
+    if (rc == ISL_STORE_OK && e->answer)
+        writer_relay(c->wr, c->peer, e->write.game, e->answer);
+    else if (!c->closing)
         queue_answer(c, e->seq, rc, error);
     json_decref(e->frame);
     free(e->owned);
+    free(e->answer);
 }
 
 /* One transaction for the whole batch; a failure fails every write in it. */
@@ -310,6 +319,7 @@ static void commit_batch(struct writer *wr)
         isl_log(ISL_LOG_ERR, "event=batch_failed writes=%zu error=\"%s\"", n, err);
     for (size_t i = 0; i < n; i++)
         answer(&wr->batch[i], rc, err);
+    writer_relay_flush(wr);
     /* The connections answered, not all: a walk of every connection per
      * batch would cost more the more workers live. */
     for (size_t i = 0; i < n; i++) {
@@ -403,10 +413,12 @@ void writer_conns_start(struct writer *wr)
     ev_set_priority(&wr->commit_check, EV_MINPRI);
     wr->commit_check.data = wr;
     ev_check_start(wr->loop, &wr->commit_check);
+    writer_relay_start(wr);
 }
 
 void writer_flush_all(struct writer *wr)
 {
+    writer_relay_flush_all(wr);
     for (struct wconn *c = wr->conns; c; c = c->next) {
         while (!c->closing && c->out.len > 0) {
             int rc = isl_buf_write_fd(&c->out, c->fd);

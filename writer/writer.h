@@ -5,6 +5,7 @@
 #include <ev.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "islands/buf.h"
 #include "islands/store.h"
@@ -20,6 +21,7 @@ struct batch_entry {
     struct isl_store_write write;  /* strings borrowed from frame / owned */
     json_t *frame;
     char *owned;
+    char *answer;                  /* relayed to the supervisor once committed, or NULL */
 };
 
 struct writer {
@@ -35,12 +37,27 @@ struct writer {
     unsigned backlogged;           /* connections whose frames wait for room */
     unsigned closed;               /* connections dropped, not yet freed */
     unsigned long long batches, writes;
+    struct isl_buf sup_out;        /* relayed answers for the supervisor (fd 3) */
+    ev_io sup_io;
 };
 
 /* commit_text.c: a commit frame in the committer's exact layout, decoded
  * into *e (strings in e->owned, e->frame NULL): 1; 0 when the payload is
  * anything else (decode it with jansson then). */
 int writer_commit_text(const char *payload, size_t len, struct batch_entry *e);
+
+/* relay.c: answers a worker sent with its commit, handed to the
+ * supervisor once committed (docs/INTERNAL-PROTOCOL.md). The answer is a
+ * JSON object's text: copy (0) if it is one, else -1. */
+int writer_answer_copy(const char *text, size_t len, char **out);
+/* A jansson-decoded commit frame's `answer`: 0 and *out (NULL when there
+ * is none), or -1 if it is not an object or w is not a commit. */
+int writer_answer_from_frame(const json_t *frame, const struct isl_store_write *w, char **out);
+void writer_relay(struct writer *wr, pid_t pid, const char *game, const char *answer);
+void writer_relay_start(struct writer *wr);
+void writer_relay_flush(struct writer *wr);
+/* Blocking briefly, before exit. */
+void writer_relay_flush_all(struct writer *wr);
 
 /* conns.c */
 void writer_conns_start(struct writer *wr);

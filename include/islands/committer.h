@@ -35,6 +35,25 @@ bool isl_committer_broken(const struct isl_committer *c);
 void isl_committer_submit(struct isl_committer *c, const struct isl_store_write *w,
                           isl_commit_done done, void *arg);
 
+/* Group mode only: store w, and once it is committed the writer hands
+ * `answer` (the text of a JSON object: the frame the caller would send its
+ * supervisor) to the supervisor itself, sparing the caller a wake-up per
+ * commit. Only a failure comes back: done(arg, failure, error), where a
+ * broken connection (isl_committer_broken) means the outcome is unknown.
+ * The commit stays unsettled until the caller learns it succeeded:
+ * isl_committer_settle() when it has proof (its supervisor moved on), or
+ * isl_committer_sync(). */
+void isl_committer_submit_relayed(struct isl_committer *c, const struct isl_store_write *w,
+                                  const char *answer, isl_commit_done done, void *arg);
+
+/* The caller knows its relayed commits succeeded: forget them. */
+void isl_committer_settle(struct isl_committer *c);
+
+/* Block until the writer has committed everything sent so far: failures
+ * are called back on the way, and relayed commits left are settled (they
+ * succeeded). 0, or -1 with a message in err (the outcome is unknown). */
+int isl_committer_sync(struct isl_committer *c, int timeout_ms, char *err, size_t errlen);
+
 /* Before loading a game (group mode, nothing pending): wait until the
  * writer has read and committed everything that dead processes sent it,
  * so the load sees the last commit of a worker killed mid-commit. `after`

@@ -1,5 +1,6 @@
 /* What outlives a request: games across a clean restart and a SIGKILL of
- * islandsd, the idle game timeout, and hibernation of idle workers. */
+ * islandsd, the idle game timeout, hibernation of idle workers, and a
+ * move in its commit when islandsd is stopped. */
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -136,6 +137,36 @@ START_TEST(hibernated_game_keeps_its_state_and_answers)
 }
 END_TEST
 
+/* islandsd stopped while a move waits in a slow commit: its worker waits
+ * for the commit before exiting, so the client hears the real answer,
+ * not "outcome unknown", and the move is there after a restart. */
+START_TEST(a_clean_stop_answers_the_move_in_its_commit)
+{
+    setenv("ISLANDS_FAULT_INJECTION", "1", 1);
+    setenv("ISLANDS_FAULT_COMMIT_SLEEP_MS", "300", 1);
+    struct testd d = {0};
+    testd_start(&d, "crash_injection = true");
+    struct raw *c = raw_open(&d);
+    raw_expect_ok(c, "{\"id\":1,\"op\":\"new_game\",\"game\":\"s\",\"name\":\"A\"}");
+    raw_sends(c, "{\"id\":2,\"op\":\"add_player\",\"game\":\"s\",\"name\":\"B\"}\n");
+    ms_sleep(100);   /* the writer sleeps inside its commit */
+    ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
+    json_t *r = raw_recv(c);
+    ck_assert_msg(testd_ok(r), "add_player: %s", testd_error(r));
+    json_decref(r);
+    raw_close(c);
+    int status = testd_wait_exit(&d, 10000);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d", status);
+    unsetenv("ISLANDS_FAULT_COMMIT_SLEEP_MS");
+    testd_start(&d, NULL);
+    json_t *st = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "s");
+    ck_assert_str_eq(rules_state(st), "players_set");
+    json_decref(st);
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
 static Suite *protocol_durability_suite(void)
 {
     Suite *s = suite_create("protocol_durability");
@@ -145,6 +176,7 @@ static Suite *protocol_durability_suite(void)
     tcase_add_test(tc, every_acknowledged_move_survives_kill_9);
     tcase_add_test(tc, idle_game_times_out_and_frees_its_name);
     tcase_add_test(tc, hibernated_game_keeps_its_state_and_answers);
+    tcase_add_test(tc, a_clean_stop_answers_the_move_in_its_commit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -57,7 +57,7 @@ void daemon_settings_default(struct daemon_settings *s)
 {
     *s = (struct daemon_settings){
         .sync = "full", .group_commit = true, .max_children = 20000,
-        .spare_workers = 2, .hibernate_after = 0, .crash_injection = false,
+        .spare_workers = 4, .hibernate_after = 0, .crash_injection = false,
     };
 }
 

@@ -105,7 +105,7 @@ void isl_config_defaults(struct isl_config *c)
     c->restart_delay_max_ms = 5000;
     c->max_start_failures = 3;
     c->max_children = 10000;
-    c->spare_workers = 2;
+    c->spare_workers = 4;
     c->activation = ISL_ACTIVATION_LAZY;
     c->max_clients = 1024;
     c->max_request = 65536;

@@ -62,6 +62,10 @@ static void on_response(struct game *g, json_t *msg)
     game_set_stored(g, rules);
     struct pending *p = g->in_flight;
     g->in_flight = NULL;
+    if (g->first_answer_pending) {
+        g->first_answer_pending = false;
+        workers_first_answer();
+    }
     bool ended = p->req.op == ISL_OP_END_GAME && json_is_true(json_object_get(resp, "ok"));
     json_object_del(resp, "id");   /* the id is the client's, set by conn_reply */
     router_reply(p, json_incref(resp));
@@ -208,6 +212,7 @@ static void start_now(struct game *g)
     }
     g->worker = w;
     g->worker_ready = false;
+    g->first_answer_pending = true;
     g->accepting = true;   /* requests may follow `adopt` at once */
     isl_log(ISL_LOG_INFO, "event=worker_start game=%s pid=%ld restarts=%u", g->name,
             (long)w->pid, g->restarts);

@@ -13,6 +13,7 @@
 #define REFILL_DELAY_S 0.01
 
 static struct ev_loop *loop;
+static bool refill_waits_for_answer;   /* the timer is only the fallback */
 static struct proc *spares[MAX_SPARES];
 static bool spare_ready[MAX_SPARES];
 static unsigned spare_total;
@@ -79,6 +80,7 @@ static void schedule_refill(double after_s)
 {
     if (ev_is_active(&refill_timer))
         return;
+    refill_waits_for_answer = false;
     ev_timer_set(&refill_timer, after_s, 0.);
     ev_timer_start(loop, &refill_timer);
 }
@@ -164,9 +166,25 @@ struct proc *workers_start(const char *game, json_t *after, const struct proc_op
     }
     adopt(p, game, after);
     /* Spawning blocks islandsd until the exec (about a millisecond here):
-     * refill just after the game we started has had its first answers. */
-    schedule_refill(REFILL_DELAY_S);
+     * refill once the game we started has had its first answer (see
+     * workers_first_answer), or after REFILL_DELAY_S if none comes. */
+    if (!ev_is_active(&refill_timer)) {
+        schedule_refill(REFILL_DELAY_S);
+        refill_waits_for_answer = true;
+    }
     return p;
+}
+
+void workers_first_answer(void)
+{
+    if (!refill_waits_for_answer || !ev_is_active(&refill_timer))
+        return;
+    /* Not from inside the caller: other answers read with this one go
+     * out first; a zero timer runs after this iteration's io. */
+    refill_waits_for_answer = false;
+    ev_timer_stop(loop, &refill_timer);
+    ev_timer_set(&refill_timer, 0., 0.);
+    ev_timer_start(loop, &refill_timer);
 }
 
 void workers_stop_spares(void)

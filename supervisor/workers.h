@@ -14,6 +14,9 @@ void workers_init(struct ev_loop *loop);
  * start. */
 struct proc *workers_start(const char *game, json_t *after, const struct proc_ops *ops,
                            void *owner);
+/* A game whose worker workers_start gave has had its first answer: the
+ * spare pool may refill now (spawning blocks islandsd briefly). */
+void workers_first_answer(void);
 /* Keep config.spare_workers spares ready (call when the writer is ready). */
 void workers_refill_spares(void);
 /* Stop every spare (writer restart, shutdown). */

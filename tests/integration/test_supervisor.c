@@ -290,7 +290,7 @@ START_TEST(two_thousand_kills_leave_no_zombie_and_no_fd)
     struct testd d = {0};
     long pids[3];
     testd_start(&d, "strategy = one_for_one\ncrash_injection = true\n"
-                    "intensity = 100000\nperiod = 1\n");
+                    "intensity = 100000\nperiod = 1\nspare_workers = 2\n");
     new_games(&d, 2, pids);
     wait_for_spares(&d, 2);
     usleep(50000);   /* a spare counted by status may not have said `spare` yet */

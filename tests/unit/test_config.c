@@ -91,7 +91,7 @@ START_TEST(defaults)
     ck_assert_uint_eq(c.restart_delay_max_ms, 5000);
     ck_assert_uint_eq(c.max_start_failures, 3);
     ck_assert_uint_eq(c.max_children, 10000);
-    ck_assert_uint_eq(c.spare_workers, 2);
+    ck_assert_uint_eq(c.spare_workers, 4);
     ck_assert_int_eq(c.activation, ISL_ACTIVATION_LAZY);
     ck_assert_uint_eq(c.max_clients, 1024);
     ck_assert_uint_eq(c.max_request, 65536);

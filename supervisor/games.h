@@ -37,6 +37,7 @@ struct game {
     struct proc *worker;
     bool worker_ready;         /* it said `ready`: its game is loaded */
     bool first_answer_pending; /* its worker has not answered yet (spare refill waits) */
+    bool worker_owes_answer;   /* a request was sent to it and not answered by it */
     /* Workers of this game that exited since one was last ready: the next
      * one's fence names them (docs/INTERNAL-PROTOCOL.md). */
     pid_t dead_workers[ISL_FENCE_AFTER_MAX];

@@ -204,6 +204,7 @@ static void send_to_worker(struct game *g, struct pending *p)
     json_t *req = isl_request_encode(&p->req);
     json_t *msg = json_pack("{s:s, s:I, s:o}", "t", "req", "seq", (json_int_t)++g->seq, "req", req);
     g->in_flight = p;
+    g->worker_owes_answer = true;
     p->deadline_ms = monotonic_ms() + daemon_state.config.request_timeout_ms;
     proc_send(g->worker, msg);
     json_decref(msg);

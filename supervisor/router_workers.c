@@ -62,6 +62,7 @@ static void on_response(struct game *g, json_t *msg)
     game_set_stored(g, rules);
     struct pending *p = g->in_flight;
     g->in_flight = NULL;
+    g->worker_owes_answer = false;
     if (g->first_answer_pending) {
         g->first_answer_pending = false;
         workers_first_answer();
@@ -142,6 +143,18 @@ static void log_exit(const struct game *g, const struct proc *w, int status)
             how, g->restarts);
 }
 
+/* Can nothing the dead worker sent be waiting at the writer? Only if it was
+ * ready (no quarantine in hand), answered every request it was sent (an
+ * answer comes after its commit) and cannot have started its own idle-
+ * timeout delete: its timer runs game_timeout from its last answer, which
+ * came after g's last activity. Then the next worker's fence can skip it. */
+static bool left_no_write(const struct game *g, bool was_ready)
+{
+    uint64_t timeout_ms = (uint64_t)daemon_state.config.game_timeout_s * 1000;
+    return was_ready && !g->worker_owes_answer &&
+           monotonic_ms() < g->last_activity_ms + timeout_ms;
+}
+
 static void worker_exit(struct proc *w, int status)
 {
     struct game *g = w->owner;
@@ -153,10 +166,12 @@ static void worker_exit(struct proc *w, int status)
         writer_read_relays();
     }
     bool was_ready = g->worker_ready;
-    if (g->dead_count < ISL_FENCE_AFTER_MAX)
-        g->dead_workers[g->dead_count++] = w->pid;
-    else
-        g->dead_overflow = true;
+    if (!left_no_write(g, was_ready)) {
+        if (g->dead_count < ISL_FENCE_AFTER_MAX)
+            g->dead_workers[g->dead_count++] = w->pid;
+        else
+            g->dead_overflow = true;
+    }
     g->worker = NULL;
     g->worker_ready = false;
     g->accepting = false;
@@ -213,6 +228,7 @@ static void start_now(struct game *g)
     g->worker = w;
     g->worker_ready = false;
     g->first_answer_pending = true;
+    g->worker_owes_answer = false;
     g->accepting = true;   /* requests may follow `adopt` at once */
     isl_log(ISL_LOG_INFO, "event=worker_start game=%s pid=%ld restarts=%u", g->name,
             (long)w->pid, g->restarts);

@@ -178,8 +178,11 @@ static void adopt(struct worker *w, const char *name, const json_t *after)
     char err[512], *doc = NULL;
     size_t len = 0;
     /* A predecessor killed mid-commit may still have a write at the writer:
-     * let it land (or not) before we read, or we would serve an old state. */
-    if (isl_committer_fence(w->committer, after, FENCE_TIMEOUT_MS, err, sizeof err) != 0) {
+     * let it land (or not) before we read, or we would serve an old state.
+     * An empty list: none can have one (docs/INTERNAL-PROTOCOL.md). */
+    bool none_pending = after && json_array_size(after) == 0;
+    if (!none_pending &&
+        isl_committer_fence(w->committer, after, FENCE_TIMEOUT_MS, err, sizeof err) != 0) {
         isl_log(ISL_LOG_ERR, "event=fence_failed game=%s error=\"%s\"", name, err);
         worker_exit(w, ISL_EXIT_STORE);
     }

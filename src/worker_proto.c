@@ -47,9 +47,19 @@ static void close_fds_from(int lowest)
         close_fds_from(lowest);   /* there were more than fit */
 }
 
+/* islandsd's log_level, passed in ISLANDS_LOG_LEVEL (a syslog priority). */
+static int inherited_log_level(void)
+{
+    const char *v = getenv(ISL_LOG_LEVEL_ENV);
+    char *end;
+    long level = v ? strtol(v, &end, 10) : -1;
+    return v && *v && !*end && level >= ISL_LOG_ERR && level <= ISL_LOG_DEBUG ? (int)level
+                                                                               : ISL_LOG_INFO;
+}
+
 void isl_child_setup(const char *program)
 {
-    isl_log_init(program, ISL_LOG_INFO);
+    isl_log_init(program, inherited_log_level());
     /* fds 0-2 first: anything opened later must never land on them. */
     for (int fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {

@@ -245,6 +245,7 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     games_sup_reconfigure(c);
     frontdoor_reconfigure(c);
     isl_log_set_level(c->log_level);
+    procs_set_child_log_level(c->log_level);
     isl_log(ISL_LOG_NOTICE, "event=reloaded config=%s", daemon_state.config_path ?
             daemon_state.config_path : "(defaults)");
 }
@@ -326,6 +327,7 @@ int main(int argc, char **argv)
     daemon_state.loop = loop;
     daemon_state.started_ms = monotonic_ms();
     procs_init(loop);
+    procs_set_child_log_level(daemon_state.config.log_level);
     router_init(loop);
     workers_init(loop);
     games_sup_init(c);

@@ -27,7 +27,8 @@ static struct ev_loop *loop;
 static ev_child child_watcher;
 static struct proc *live_procs;
 static unsigned live_count;
-static char **child_env;   /* environ minus systemd's variables, plus our pid */
+static char **child_env;   /* environ minus systemd's variables, plus our pid and log level */
+static char child_log_level[32];
 
 static int pidfd_open_compat(pid_t pid)
 {
@@ -48,7 +49,7 @@ static bool is_private_variable(const char *entry)
 {
     static const char *const names[] = {"NOTIFY_SOCKET=", "LISTEN_FDS=", "LISTEN_PID=",
                                         "LISTEN_FDNAMES=", "WATCHDOG_USEC=", "WATCHDOG_PID=",
-                                        "ISLANDS_PARENT_PID="};
+                                        "ISLANDS_PARENT_PID=", ISL_LOG_LEVEL_ENV "="};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strncmp(entry, names[i], strlen(names[i])) == 0)
             return true;
@@ -60,7 +61,7 @@ static void build_child_env(void)
     size_t n = 0;
     while (environ[n])
         n++;
-    child_env = calloc(n + 2, sizeof *child_env);
+    child_env = calloc(n + 3, sizeof *child_env);
     if (!child_env) {
         isl_log(ISL_LOG_ERR, "event=fatal reason=out_of_memory");
         exit(1);
@@ -72,7 +73,16 @@ static void build_child_env(void)
     static char parent[64];
     snprintf(parent, sizeof parent, "ISLANDS_PARENT_PID=%ld", (long)getpid());
     child_env[k++] = parent;
+    if (!child_log_level[0])
+        procs_set_child_log_level(ISL_LOG_INFO);
+    child_env[k++] = child_log_level;
     child_env[k] = NULL;
+}
+
+void procs_set_child_log_level(int max_prio)
+{
+    /* Rewritten in place: child_env points at this buffer. */
+    snprintf(child_log_level, sizeof child_log_level, "%s=%d", ISL_LOG_LEVEL_ENV, max_prio);
 }
 
 static struct proc *find_by_pid(pid_t pid)

@@ -39,6 +39,9 @@ struct proc {
 };
 
 void procs_init(struct ev_loop *loop);
+/* Children started from now on log up to this priority (islands.conf's
+ * log_level; a reload reaches the children started after it). */
+void procs_set_child_log_level(int max_prio);
 
 /* Start path with argv; the child gets fd 3 = channel, ISLANDS_PARENT_PID
  * in its environment, an empty signal mask and default dispositions.

@@ -8,6 +8,9 @@
 
 enum { ISL_LOG_ERR = 3, ISL_LOG_WARNING = 4, ISL_LOG_NOTICE = 5, ISL_LOG_INFO = 6, ISL_LOG_DEBUG = 7 };
 
+/* islandsd tells its children its log_level in this variable. */
+#define ISL_LOG_LEVEL_ENV "ISLANDS_LOG_LEVEL"
+
 /* Longest line written, newline included; longer messages are cut (at a
  * UTF-8 character boundary) and end with "...". */
 #define ISL_LOG_LINE_MAX 2048

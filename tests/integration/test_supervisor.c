@@ -212,6 +212,29 @@ START_TEST(temporary_worker_is_never_restarted)
 }
 END_TEST
 
+/* islands.conf's log_level holds for the workers and the writer too:
+ * their info lines (a worker's `adopted`) appear only at info. */
+START_TEST(log_level_reaches_the_children)
+{
+    struct testd d = {0};
+    long pids[3];
+    testd_start(&d, NULL);
+    new_games(&d, 1, pids);
+    ck_assert_int_ge(testd_log_count(&d, "islands-worker["), 1);
+    testd_stop(&d);
+    ck_assert_int_eq(truncate(d.log, 0), 0);
+    testd_start(&d, "log_level = warning\ncrash_injection = true\n");
+    crash(&d, "g1", "KILL");   /* a worker exits and another adopts g1 */
+    json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "g1");
+    ck_assert(testd_ok(r));
+    json_decref(r);
+    ck_assert_int_eq(testd_log_count(&d, "islands-worker["), 0);
+    ck_assert_int_eq(testd_log_count(&d, "islands-writer["), 0);
+    ck_assert_int_ge(testd_log_count(&d, "event=worker_exit game=g1"), 1);   /* a warning */
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 START_TEST(permanent_worker_is_restarted_after_a_normal_exit)
 {
     struct testd d = {0};
@@ -370,6 +393,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, transient_worker_exiting_normally_is_not_restarted);
     tcase_add_test(tc, temporary_worker_is_never_restarted);
     tcase_add_test(tc, permanent_worker_is_restarted_after_a_normal_exit);
+    tcase_add_test(tc, log_level_reaches_the_children);
     tcase_add_test(tc, worker_ignoring_sigterm_is_killed_after_its_timeout);
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
     tcase_add_test(tc, poison_game_is_failed_and_isolated);

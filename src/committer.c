@@ -2,14 +2,14 @@
 #include "islands/committer.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "islands/buf.h"

@@ -1,8 +1,10 @@
 /* The worker's commit path: store one write and learn when it is durable.
  * Direct mode commits in-process with the store (the callback may run
  * before submit returns); group mode sends the write to islands-writer on
- * DIR/writer.sock and calls back when `committed`/`failed` arrives.
- * Nothing about games or requests in here. */
+ * DIR/writer.sock and calls back when `committed`/`failed` arrives, or,
+ * for a relayed write, hands the writer the caller's answer for its
+ * supervisor and calls back only on `failed`. Nothing about games or
+ * requests in here: an answer is opaque text. */
 #ifndef ISLANDS_COMMITTER_H
 #define ISLANDS_COMMITTER_H
 

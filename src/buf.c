@@ -2,6 +2,7 @@
 #include "islands/buf.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,20 @@ static ssize_t write_some(int fd, const void *p, size_t n)
     if (w < 0 && errno == ENOTSOCK)
         w = write(fd, p, n);
     return w;
+}
+
+int isl_buf_write_all(struct isl_buf *b, int fd, int wait_ms)
+{
+    int rc;
+    while ((rc = isl_buf_write_fd(b, fd)) == 1) {
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int n = poll(&p, 1, wait_ms);
+        if (n == 0)
+            errno = ETIMEDOUT;
+        if (n == 0 || (n < 0 && errno != EINTR))
+            return -1;
+    }
+    return rc;
 }
 
 int isl_buf_write_fd(struct isl_buf *b, int fd)

@@ -351,21 +351,19 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One blocking step of fence_wait: write what is queued, read what came. */
-static int exchange(struct isl_committer *c, long long deadline)
+/* One blocking step of fence_wait: read what comes before deadline. */
+static int read_some(struct isl_committer *c, long long deadline)
 {
     long long left = deadline - now_ms();
     if (left <= 0) {
         errno = ETIMEDOUT;
         return -1;
     }
-    struct pollfd p = { .fd = c->fd, .events = POLLIN | (c->out.len > 0 ? POLLOUT : 0) };
+    struct pollfd p = { .fd = c->fd, .events = POLLIN };
     int n = poll(&p, 1, (int)left);
     if (n < 0)
         return errno == EINTR ? 0 : -1;
-    if ((p.revents & POLLOUT) && isl_buf_write_fd(&c->out, c->fd) < 0)
-        return -1;
-    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+    if (n > 0) {
         ssize_t got = isl_buf_read_fd(&c->in, c->fd, 65536);
         if (got == 0)
             errno = ECONNRESET;
@@ -393,6 +391,11 @@ static int fence_wait(struct isl_committer *c, const json_t *after, int timeout_
         return -1;
     }
     long long deadline = now_ms() + timeout_ms;
+    if (isl_buf_write_all(&c->out, c->fd, timeout_ms) != 0) {
+        snprintf(err, errlen, "fence: %s", strerror(errno));
+        break_connection(c, err);
+        return -1;
+    }
     bool fenced = false;
     while (!fenced && !c->broken) {
         json_t *frame;
@@ -409,14 +412,15 @@ static int fence_wait(struct isl_committer *c, const json_t *after, int timeout_
         if (rc < 0) {
             snprintf(err, errlen, "fence: bad frame from the writer");
             break_connection(c, "bad frame from the writer");
-        } else if (!fenced && !c->broken && exchange(c, deadline) < 0) {
+        } else if (!fenced && !c->broken && read_some(c, deadline) < 0) {
             snprintf(err, errlen, "fence: %s", strerror(errno));
             break_connection(c, err);
         }
     }
     if (!fenced)
         return -1;
-    /* Frames read behind `fenced` are the reader's, as if just arrived. */
+    /* Frames read behind `fenced` are the reader's, as if just arrived;
+     * commits queued meanwhile go out from the loop. */
     if (c->in.len > 0)
         ev_feed_event(c->loop, &c->reader, EV_READ);
     flush_out(c);

@@ -154,11 +154,7 @@ int isl_frame_send(int fd, const json_t *obj)
         errno = EMSGSIZE;
         return -1;
     }
-    int rc;
-    while ((rc = isl_buf_write_fd(&out, fd)) == 1) {
-        if (wait_ready(fd, POLLOUT, -1) != 0)
-            break;
-    }
+    int rc = isl_buf_write_all(&out, fd, -1);
     int saved = errno;
     isl_buf_free(&out);
     errno = saved;

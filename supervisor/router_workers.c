@@ -102,7 +102,7 @@ void router_relayed(long pid, const char *game, json_t *answer)
         /* It said `ready` before it committed, on its own channel, which
          * the loop may not have read yet: hear that first. */
         proc_read_dry(g->worker);
-    if (!its_worker || !g->worker || !g->worker_ready) {
+    if (!its_worker || !g->worker_ready) {
         /* Its worker died and its request was answered already. */
         isl_log(ISL_LOG_INFO, "event=relay_dropped game=%s pid=%ld reason=not_its_worker", game,
                 pid);

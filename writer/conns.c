@@ -8,7 +8,6 @@
  * another fence or be dropped, so fences are queued and run one after
  * another, and a dropped connection is freed only once nothing walks. */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,15 +417,8 @@ void writer_conns_start(struct writer *wr)
 
 void writer_flush_all(struct writer *wr)
 {
-    writer_relay_flush_all(wr);
-    for (struct wconn *c = wr->conns; c; c = c->next) {
-        while (!c->closing && c->out.len > 0) {
-            int rc = isl_buf_write_fd(&c->out, c->fd);
-            if (rc != 1)
-                break;
-            struct pollfd p = { .fd = c->fd, .events = POLLOUT };
-            if (poll(&p, 1, 100) <= 0)
-                break;
-        }
-    }
+    isl_buf_write_all(&wr->sup_out, ISL_CHANNEL_FD, 100);
+    for (struct wconn *c = wr->conns; c; c = c->next)
+        if (!c->closing)
+            isl_buf_write_all(&c->out, c->fd, 100);
 }

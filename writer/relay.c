@@ -6,8 +6,6 @@
  * its old game and answers store_error itself). The supervisor checks that
  * the pid is still the game's worker and validates the answer as if the
  * worker had sent it. */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,13 +78,4 @@ void writer_relay_start(struct writer *wr)
     isl_buf_init(&wr->sup_out, 0);
     ev_io_init(&wr->sup_io, on_sup_writable, ISL_CHANNEL_FD, EV_WRITE);
     wr->sup_io.data = wr;
-}
-
-void writer_relay_flush_all(struct writer *wr)
-{
-    while (wr->sup_out.len > 0 && isl_buf_write_fd(&wr->sup_out, ISL_CHANNEL_FD) == 1) {
-        struct pollfd p = { .fd = ISL_CHANNEL_FD, .events = POLLOUT };
-        if (poll(&p, 1, 100) <= 0)
-            break;
-    }
 }

@@ -56,8 +56,6 @@ int writer_answer_from_frame(const json_t *frame, const struct isl_store_write *
 void writer_relay(struct writer *wr, pid_t pid, const char *game, const char *answer);
 void writer_relay_start(struct writer *wr);
 void writer_relay_flush(struct writer *wr);
-/* Blocking briefly, before exit. */
-void writer_relay_flush_all(struct writer *wr);
 
 /* conns.c */
 void writer_conns_start(struct writer *wr);

@@ -30,5 +30,8 @@ ssize_t isl_buf_read_fd(struct isl_buf *b, int fd, size_t chunk);
 /* write() as much as the fd takes: 0 all sent, 1 some left (EAGAIN),
  * -1 error (errno). */
 int isl_buf_write_fd(struct isl_buf *b, int fd);
+/* Write all of b, waiting at most wait_ms (< 0: no limit) each time fd is
+ * full. 0, or -1 with errno (ETIMEDOUT when a wait ran out). */
+int isl_buf_write_all(struct isl_buf *b, int fd, int wait_ms);
 
 #endif

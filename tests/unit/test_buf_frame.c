@@ -118,6 +118,44 @@ START_TEST(buf_write_fd)
 }
 END_TEST
 
+/* write_all waits for room while a reader drains the other end, and
+ * gives up with ETIMEDOUT when nobody reads. */
+START_TEST(buf_write_all)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    struct isl_buf out;
+    isl_buf_init(&out, 0);
+    static char block[1 << 20];
+    memset(block, 'w', sizeof block);
+    ck_assert_int_eq(isl_buf_append(&out, block, sizeof block), 0);
+    pid_t reader = fork();
+    ck_assert_int_ge(reader, 0);
+    if (reader == 0) {
+        close(sv[0]);
+        fcntl(sv[1], F_SETFL, 0);
+        size_t total = 0;
+        ssize_t n;
+        while (total < sizeof block && (n = read(sv[1], block, sizeof block)) > 0)
+            total += (size_t)n;
+        _exit(total == sizeof block ? 0 : 1);
+    }
+    ck_assert_int_eq(isl_buf_write_all(&out, sv[0], 5000), 0);
+    ck_assert_uint_eq(out.len, 0);
+    int status;
+    ck_assert_int_eq(waitpid(reader, &status, 0), reader);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* Nobody reads now: the wait runs out. */
+    ck_assert_int_eq(isl_buf_append(&out, block, sizeof block), 0);
+    ck_assert_int_eq(isl_buf_write_all(&out, sv[0], 50), -1);
+    ck_assert_int_eq(errno, ETIMEDOUT);
+    ck_assert_uint_gt(out.len, 0);
+    close(sv[0]);
+    close(sv[1]);
+    isl_buf_free(&out);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- frames */
 
 static void put_header(struct isl_buf *b, uint32_t len)
@@ -309,6 +347,7 @@ static Suite *buf_frame_suite(void)
     tcase_add_test(buf, buf_consume_and_grow);
     tcase_add_test(buf, buf_read_fd);
     tcase_add_test(buf, buf_write_fd);
+    tcase_add_test(buf, buf_write_all);
     suite_add_tcase(s, buf);
     TCase *frame = tcase_create("frame");
     tcase_set_timeout(frame, 20);

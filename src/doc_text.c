@@ -54,22 +54,44 @@ static void put_quoted(struct text *t, const char *s)
     put(t, "\"", 1);
 }
 
+/* A coordinate, 1..10, at p; returns the end. */
+static char *coord(char *p, int v)
+{
+    if (v == 10) {
+        *p++ = '1';
+        *p++ = '0';
+    } else {
+        *p++ = (char)('0' + v);
+    }
+    return p;
+}
+
+#define SQUARES (ISL_BOARD_SIZE * ISL_BOARD_SIZE)
+
+/* [[row,col],...] in row-major order (bit order), built in one buffer and
+ * appended once: a document holds up to 14 such lists, written per move. */
 static void put_squares(struct text *t, const struct isl_squares *s)
 {
-    bool first = true;
-    put(t, "[", 1);
-    for (int row = 1; row <= ISL_BOARD_SIZE; row++)
-        for (int col = 1; col <= ISL_BOARD_SIZE; col++) {
-            if (!isl_squares_has(s, row, col))
-                continue;
-            put(t, first ? "[" : ",[", first ? 1 : 2);
-            first = false;
-            put_int(t, row);
-            put(t, ",", 1);
-            put_int(t, col);
-            put(t, "]", 1);
+    char list[SQUARES * sizeof "[10,10]," + 2], *p = list;   /* 8 bytes a square */
+    *p++ = '[';
+    for (int word = 0; word < 2; word++) {
+        uint64_t bits = s->bits[word];
+        if (word == 1)
+            bits &= (UINT64_C(1) << (SQUARES - 64)) - 1;   /* only squares exist */
+        while (bits) {
+            int i = word * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            if (p > list + 1)
+                *p++ = ',';
+            *p++ = '[';
+            p = coord(p, i / ISL_BOARD_SIZE + 1);
+            *p++ = ',';
+            p = coord(p, i % ISL_BOARD_SIZE + 1);
+            *p++ = ']';
         }
-    put(t, "]", 1);
+    }
+    *p++ = ']';
+    put(t, list, (size_t)(p - list));
 }
 
 /* Island kinds in the byte order of their names, as a sorted dump has them. */

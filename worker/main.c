@@ -416,8 +416,10 @@ int main(int argc, char **argv)
 
     if (a.game)
         adopt(&w, a.game, NULL);   /* no list: the fence reads every connection */
-    else
+    else {
+        worker_warm_up(&w);
         send_frame(&w, json_pack("{s:s}", "t", "spare"));
+    }
     ev_run(w.loop, 0);
     worker_exit(&w, ISL_EXIT_NORMAL);
 }

@@ -52,6 +52,9 @@ struct worker {
 /* serve.c: handle one request; answers now or after its commit. */
 void serve_request(struct worker *w, const struct isl_request *req);
 
+/* warm.c: touch what serving a game's first request needs (spares only). */
+void worker_warm_up(struct worker *w);
+
 /* main.c: the frame answering request seq (response and rules stolen). */
 json_t *worker_resp_frame(long long seq, json_t *response, json_t *rules);
 /* Send the answer to the request in hand (response stolen) and move on:

@@ -12,6 +12,15 @@ static int expect_exit(struct child *c)
     return exit_code(child_wait(c));
 }
 
+/* A worker without a game: it reports "spare" once it is warm. */
+static void spare_start(struct child *c)
+{
+    worker_start(c, NULL, DIRECT, NULL, STDERR_INHERIT);
+    json_t *f = recv_frame(c->chan);
+    ck_assert_str_eq(frame_type(f), "spare");
+    json_decref(f);
+}
+
 START_TEST(serves_a_game_and_ends_it)
 {
     struct child c;
@@ -92,10 +101,7 @@ START_TEST(pipelined_requests_are_answered_in_order)
 {
     struct child c;
     char rules[32];
-    worker_start(&c, NULL, DIRECT, NULL, STDERR_INHERIT);
-    json_t *f = recv_frame(c.chan);
-    ck_assert_str_eq(frame_type(f), "spare");
-    json_decref(f);
+    spare_start(&c);
     send_frame_or_fail(c.chan, json_pack("{s:s, s:s}", "t", "adopt", "game", "p1"));
     ck_assert_ptr_null(worker_ready(&c, rules));
     json_t *r = script_req("new_game", "p1");
@@ -105,7 +111,7 @@ START_TEST(pipelined_requests_are_answered_in_order)
         send_frame_or_fail(c.chan, json_pack("{s:s, s:i, s:o}", "t", "req", "seq", i, "req",
                                              script_req("state", "p1")));
     for (int i = 10; i < 20; i++) {
-        f = recv_frame(c.chan);
+        json_t *f = recv_frame(c.chan);
         ck_assert_int_eq(json_integer_value(json_object_get(f, "seq")), i);
         ck_assert(resp_ok(f));
         json_decref(f);
@@ -335,6 +341,63 @@ START_TEST(game_timeout_deletes_the_game)
 }
 END_TEST
 
+/* A spare runs its serving code once on a made-up game named "warm-up"
+ * before it reports: a stored game of that name is only read, nothing is
+ * written, and the game adopted next starts from its own record alone. */
+START_TEST(a_warmed_up_spare_changes_nothing)
+{
+    struct child c;
+    struct script_game g = { .game = "warm-up" };
+    char rules[32];
+    long long seq = 1;
+    worker_start(&c, g.game, DIRECT, NULL, STDERR_INHERIT);
+    worker_ready(&c, rules);
+    script_setup(&c, &seq, &g, 7);
+    for (int n = 0; n < 3; n++)
+        script_call_ok(&c, &seq, script_guess_req(&g, n), NULL);
+    kill(c.pid, SIGTERM);
+    ck_assert_int_eq(expect_exit(&c), ISL_EXIT_NORMAL);
+    struct isl_store *s = test_store_open(0);
+    size_t len = 0, len_after = 0;
+    char *before = test_store_get(s, g.game, &len);
+    isl_store_close(s);
+    ck_assert_ptr_nonnull(before);
+
+    spare_start(&c);
+    s = test_store_open(0);
+    char *after = test_store_get(s, g.game, &len_after);
+    ck_assert_uint_eq(len_after, len);
+    ck_assert_mem_eq(after, before, len);
+    free(after);
+    isl_store_close(s);
+
+    /* Adopted next, a game without a record is empty... */
+    send_frame_or_fail(c.chan, json_pack("{s:s, s:s}", "t", "adopt", "game", "fresh"));
+    ck_assert_ptr_null(worker_ready(&c, rules));
+    json_t *f = worker_call(&c, seq++, script_req("state", "fresh"));
+    ck_assert_str_eq(resp_error(f), "no_such_game");
+    json_decref(f);
+    kill(c.pid, SIGTERM);
+    ck_assert_int_eq(expect_exit(&c), ISL_EXIT_NORMAL);
+    s = test_store_open(0);
+    ck_assert_ptr_null(test_store_get(s, "fresh", NULL));
+    isl_store_close(s);
+
+    /* ...and the stored "warm-up" comes back exactly as it was played. */
+    spare_start(&c);
+    send_frame_or_fail(c.chan, json_pack("{s:s, s:s}", "t", "adopt", "game", g.game));
+    ck_assert_str_eq(worker_ready(&c, rules), "player2_turn");
+    json_t *admin = script_admin_state(&c, &seq, g.game);
+    json_t *expected = script_expected(&g, 3);
+    ck_assert(json_equal(admin, expected));
+    json_decref(admin);
+    json_decref(expected);
+    kill(c.pid, SIGTERM);
+    ck_assert_int_eq(expect_exit(&c), ISL_EXIT_NORMAL);
+    free(before);
+}
+END_TEST
+
 static Suite *worker_suite(void)
 {
     Suite *su = suite_create("worker");
@@ -348,6 +411,7 @@ static Suite *worker_suite(void)
     tcase_add_test(tc, map_full_answers_store_error_and_keeps_serving);
     tcase_add_test(tc, corrupt_records_are_quarantined);
     tcase_add_test(tc, game_timeout_deletes_the_game);
+    tcase_add_test(tc, a_warmed_up_spare_changes_nothing);
     suite_add_tcase(su, tc);
     return su;
 }

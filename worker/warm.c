@@ -1,0 +1,82 @@
+/* A spare's warm-up: run the code a game's first request needs once, on a
+ * made-up game, before telling the supervisor we are ready.
+ *
+ * A freshly exec'd process pays a page fault the first time it touches
+ * each page of its heap, of its code and of the store's map; on a
+ * virtualized host each costs microseconds, and a game adopted by a cold
+ * spare paid some 40 of them between `adopt` and its first answer. Paying
+ * them here, while the spare waits anyway, takes them off the path of a
+ * crashed game coming back and of a game's first request. Nothing here
+ * reaches the store's writer or the supervisor. */
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "islands/codec.h"
+#include "islands/doc_text.h"
+#include "islands/request.h"
+#include "worker.h"
+
+/* Keep the heap a loaded game grows into: free() must not hand the top
+ * back to the kernel only for the next game to fault it in again. */
+#define KEEP_HEAP_BYTES (256 * 1024)
+
+static const struct { const char *island; int row, col; } layout[] = {
+    {"atoll", 1, 1}, {"dot", 1, 4}, {"l_shape", 1, 5}, {"s_shape", 5, 1}, {"square", 5, 5},
+};
+
+/* Both players set, a few guesses each: what a game in play holds. */
+static void play_sample(struct isl_game *g)
+{
+    isl_game_new(g, "warm-up", "player one", "00000000000000000000000000000001");
+    isl_game_add_player(g, "player two", "00000000000000000000000000000002");
+    for (int p = 0; p < 2; p++) {
+        for (size_t i = 0; i < sizeof layout / sizeof layout[0]; i++)
+            isl_game_position_island(g, (enum isl_player)p, layout[i].island, layout[i].row,
+                                     layout[i].col);
+        isl_game_set_islands(g, (enum isl_player)p);
+    }
+    for (int m = 0; m < 20; m++)
+        isl_game_guess(g, (enum isl_player)(m % 2), m / 2 + 1, (m * 7) % 10 + 1, NULL);
+}
+
+/* A request frame as the supervisor sends one, parsed as serving does. */
+static void parse_sample_request(void)
+{
+    static const char frame[] =
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"warm-up\","
+        "\"player\":\"player1\",\"token\":\"00000000000000000000000000000001\","
+        "\"row\":3,\"col\":4,\"admin\":false}}";
+    json_t *f = json_loads(frame, 0, NULL);
+    struct isl_request req;
+    const char *message;
+    if (f)
+        isl_request_parse(json_object_get(f, "req"), true, &req, &message);
+    json_decref(f);
+}
+
+void worker_warm_up(struct worker *w)
+{
+    mallopt(M_TRIM_THRESHOLD, KEEP_HEAP_BYTES);
+
+    /* The store: the databases' handles, a reader slot and the top pages
+     * of the tree, by one lookup (a game of that name is read and dropped). */
+    char *doc = NULL, err[256];
+    size_t len = 0;
+    if (isl_store_load(w->store, "warm-up", &doc, &len, err, sizeof err) == ISL_STORE_OK)
+        free(doc);
+
+    static struct isl_game game, copy;
+    play_sample(&game);
+    char *text = isl_codec_dump(&game);
+    if (text && isl_codec_load(text, strlen(text), &copy, err, sizeof err) == 0) {
+        json_t *view = isl_codec_state_view(&copy, ISL_VIEW_ADMIN);
+        char *answer = view ? json_dumps(view, JSON_COMPACT) : NULL;
+        free(answer);
+        json_decref(view);
+    }
+    free(text);
+    isl_doc_text_append(&game, &w->doc);
+    isl_buf_consume(&w->doc, w->doc.len);
+    parse_sample_request();
+}

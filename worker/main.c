@@ -191,6 +191,14 @@ static void adopt(struct worker *w, const char *name, const json_t *after)
         isl_log(ISL_LOG_ERR, "event=load_failed game=%s error=\"%s\"", name, err);
         worker_exit(w, ISL_EXIT_STORE);
     }
+    if (w->read_once) {
+        /* From here on the writer does all our store work: holding LMDB
+         * open would only keep a lock on lock.mdb (every lock call on that
+         * file walks every holder's, so thousands of live games slow each
+         * worker start) and a map that makes our exit slower. */
+        isl_store_close(w->store);
+        w->store = NULL;
+    }
     if (rc == ISL_STORE_OK) {
         if (isl_codec_load(doc, len, &w->game, err, sizeof err) != 0)
             ;   /* err says why */
@@ -396,6 +404,7 @@ int main(int argc, char **argv)
         isl_log(ISL_LOG_ERR, "event=store_open_failed error=\"%s\"", err);
         return ISL_EXIT_STORE;
     }
+    w.read_once = a.group;
     w.committer = a.group ? isl_committer_group(w.loop, a.store.path, err, sizeof err)
                           : isl_committer_direct(w.loop, w.store);
     if (!w.committer) {

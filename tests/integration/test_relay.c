@@ -271,6 +271,64 @@ START_TEST(a_stopped_worker_waits_for_its_unsettled_commit)
 }
 END_TEST
 
+/* Does process pid map or hold open anything in the store directory? */
+static bool holds_the_store(pid_t pid)
+{
+    char path[64], line[512], target[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *maps = fopen(path, "r");
+    ck_assert_ptr_nonnull(maps);
+    bool held = false;
+    while (fgets(line, sizeof line, maps))
+        held |= strstr(line, store_dir) != NULL;
+    fclose(maps);
+    for (int fd = 0; fd < 64; fd++) {
+        snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, fd);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            held |= strstr(target, store_dir) != NULL;
+        }
+    }
+    return held;
+}
+
+/* In group commit a worker only reads the store when it adopts its game:
+ * then it closes LMDB (its lock on lock.mdb would slow every other
+ * worker's start) and still serves, through the writer. */
+START_TEST(a_group_worker_lets_go_of_the_store_once_loaded)
+{
+    struct child wr;
+    start_writer(&wr, NULL, NULL);
+    struct child w;
+    static const char *const relay[] = { "--group-commit", "--relay", NULL };
+    worker_start(&w, NULL, relay, NULL, STDERR_NULL);
+    json_t *f = recv_frame(w.chan);
+    ck_assert_str_eq(frame_type(f), "spare");
+    json_decref(f);
+    ck_assert(holds_the_store(w.pid));   /* a spare keeps it, to load fast */
+    send_frame_or_fail(w.chan, json_pack("{s:s, s:s, s:[]}", "t", "adopt", "game", "lg",
+                                         "after"));
+    char rules[32];
+    ck_assert_ptr_null(worker_ready(&w, rules));
+    ck_assert(!holds_the_store(w.pid));
+    json_t *r = script_req("new_game", "lg");
+    json_object_set_new(r, "name", json_string("Ann"));
+    json_decref(relayed_call(&wr, &w, 1, r));
+    f = worker_call(&w, 2, script_req("state", "lg"));
+    ck_assert(resp_ok(f));
+    json_decref(f);
+    struct isl_store *s = test_store_open(0);
+    char *doc = test_store_get(s, "lg", NULL);
+    ck_assert_ptr_nonnull(doc);
+    free(doc);
+    isl_store_close(s);
+    kill(w.pid, SIGTERM);
+    ck_assert_int_eq(exit_code(child_wait(&w)), ISL_EXIT_NORMAL);
+    stop_writer(&wr);
+}
+END_TEST
+
 static Suite *relay_suite(void)
 {
     Suite *su = suite_create("relay");
@@ -282,6 +340,7 @@ static Suite *relay_suite(void)
     tcase_add_test(tc, a_bad_answer_drops_the_connection_and_stores_nothing);
     tcase_add_test(tc, a_relaying_worker_answers_through_the_writer);
     tcase_add_test(tc, a_stopped_worker_waits_for_its_unsettled_commit);
+    tcase_add_test(tc, a_group_worker_lets_go_of_the_store_once_loaded);
     suite_add_tcase(su, tc);
     return su;
 }

@@ -169,6 +169,20 @@ static void on_quarantined(void *arg, int rc, const char *error)
 
 #define FENCE_TIMEOUT_MS 10000
 
+/* Group commit: after the adopt's load the writer does all our store work.
+ * Holding LMDB open would only keep a lock on lock.mdb (every lock call
+ * on that file walks every holder's, so thousands of live games slow each
+ * worker start) and a map that makes our exit slower. Closed once nothing
+ * else is pending, so not on the path of the game's first answer. */
+static void on_release_store(struct ev_loop *loop, ev_idle *idle, int revents)
+{
+    (void)revents;
+    struct worker *w = idle->data;
+    ev_idle_stop(loop, idle);
+    isl_store_close(w->store);
+    w->store = NULL;
+}
+
 /* Load the adopted game's record; a record that fails to decode is copied
  * to quarantine (never overwritten or deleted) and we exit 65. */
 static void adopt(struct worker *w, const char *name, const json_t *after)
@@ -191,14 +205,8 @@ static void adopt(struct worker *w, const char *name, const json_t *after)
         isl_log(ISL_LOG_ERR, "event=load_failed game=%s error=\"%s\"", name, err);
         worker_exit(w, ISL_EXIT_STORE);
     }
-    if (w->read_once) {
-        /* From here on the writer does all our store work: holding LMDB
-         * open would only keep a lock on lock.mdb (every lock call on that
-         * file walks every holder's, so thousands of live games slow each
-         * worker start) and a map that makes our exit slower. */
-        isl_store_close(w->store);
-        w->store = NULL;
-    }
+    if (w->read_once)
+        ev_idle_start(w->loop, &w->release_store);
     if (rc == ISL_STORE_OK) {
         if (isl_codec_load(doc, len, &w->game, err, sizeof err) != 0)
             ;   /* err says why */
@@ -417,6 +425,8 @@ int main(int argc, char **argv)
     ev_io_init(&w.chan_in, on_chan_readable, ISL_CHANNEL_FD, EV_READ);
     ev_io_init(&w.chan_out, on_chan_writable, ISL_CHANNEL_FD, EV_WRITE);
     ev_signal_init(&w.sigterm, on_sigterm, SIGTERM);
+    ev_idle_init(&w.release_store, on_release_store);
+    w.release_store.data = &w;
     ev_init(&w.idle, on_idle_timeout);
     w.idle.repeat = w.game_timeout_s;
     w.chan_in.data = w.chan_out.data = w.sigterm.data = w.idle.data = &w;

@@ -16,6 +16,7 @@ struct worker {
     struct ev_loop *loop;
     struct isl_store *store;       /* NULL once read_once has loaded the game */
     bool read_once;                /* group commit: the store is only read at adopt */
+    ev_idle release_store;         /* closes it once the loop has nothing to do */
     struct isl_committer *committer;
     bool crash_injection;
     double game_timeout_s;         /* 0 = never */

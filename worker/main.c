@@ -169,6 +169,20 @@ static void on_quarantined(void *arg, int rc, const char *error)
 
 #define FENCE_TIMEOUT_MS 10000
 
+/* A spare adopted at once (islandsd had a game waiting) serves at once:
+ * warming up first would only delay that game. One that waits this long
+ * is not wanted yet, and warms up (warm.c). */
+#define WARM_UP_AFTER_S 0.001
+
+static void on_warm_up(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct worker *w = timer->data;
+    if (!w->adopted)
+        worker_warm_up(w);
+}
+
 /* Group commit: after the adopt's load the writer does all our store work.
  * Holding LMDB open would only keep a lock on lock.mdb (every lock call
  * on that file walks every holder's, so thousands of live games slow each
@@ -189,6 +203,7 @@ static void adopt(struct worker *w, const char *name, const json_t *after)
 {
     snprintf(w->name, sizeof w->name, "%s", name);
     w->adopted = true;
+    ev_timer_stop(w->loop, &w->warm_up);
     char err[512], *doc = NULL;
     size_t len = 0;
     /* A predecessor killed mid-commit may still have a write at the writer:
@@ -425,6 +440,8 @@ int main(int argc, char **argv)
     ev_io_init(&w.chan_in, on_chan_readable, ISL_CHANNEL_FD, EV_READ);
     ev_io_init(&w.chan_out, on_chan_writable, ISL_CHANNEL_FD, EV_WRITE);
     ev_signal_init(&w.sigterm, on_sigterm, SIGTERM);
+    ev_timer_init(&w.warm_up, on_warm_up, WARM_UP_AFTER_S, 0);
+    w.warm_up.data = &w;
     ev_idle_init(&w.release_store, on_release_store);
     w.release_store.data = &w;
     ev_init(&w.idle, on_idle_timeout);
@@ -436,8 +453,8 @@ int main(int argc, char **argv)
     if (a.game)
         adopt(&w, a.game, NULL);   /* no list: the fence reads every connection */
     else {
-        worker_warm_up(&w);
         send_frame(&w, json_pack("{s:s}", "t", "spare"));
+        ev_timer_start(w.loop, &w.warm_up);
     }
     ev_run(w.loop, 0);
     worker_exit(&w, ISL_EXIT_NORMAL);

@@ -1,5 +1,7 @@
 /* A spare's warm-up: run the code a game's first request needs once, on a
- * made-up game, before telling the supervisor we are ready.
+ * made-up game, while it waits to be adopted (main.c starts it when no
+ * adopt came within a millisecond of `spare`: a game waiting for this
+ * spare is served first, cold).
  *
  * A freshly exec'd process pays a page fault the first time it touches
  * each page of its heap, of its code and of the store's map; on a

@@ -17,6 +17,7 @@ struct worker {
     struct isl_store *store;       /* NULL once read_once has loaded the game */
     bool read_once;                /* group commit: the store is only read at adopt */
     ev_idle release_store;         /* closes it once the loop has nothing to do */
+    ev_timer warm_up;              /* a spare not adopted at once warms up */
     struct isl_committer *committer;
     bool crash_injection;
     double game_timeout_s;         /* 0 = never */
@@ -54,7 +55,8 @@ struct worker {
 /* serve.c: handle one request; answers now or after its commit. */
 void serve_request(struct worker *w, const struct isl_request *req);
 
-/* warm.c: touch what serving a game's first request needs (spares only). */
+/* warm.c: touch what serving a game's first request needs (spares only;
+ * also keeps the heap it grows). */
 void worker_warm_up(struct worker *w);
 
 /* main.c: the frame answering request seq (response and rules stolen). */

@@ -134,6 +134,10 @@ static void pump_input(struct proc *p, bool read_dry)
         proc_kill_broken(p, "bad_frame");
         close_channel(p);
     }
+    /* An idle channel holds no memory: each kept its READ_CHUNK buffer,
+     * some 10 KiB of touched pages per live game (100 MiB at 10,000). */
+    if (p->in.len == 0)
+        isl_buf_free(&p->in);
 }
 
 static void on_readable(struct ev_loop *l, ev_io *w, int revents)
@@ -150,6 +154,8 @@ static void flush_output(struct proc *p)
         ev_io_start(loop, &p->wio);
     } else {
         ev_io_stop(loop, &p->wio);
+        if (r == 0)
+            isl_buf_free(&p->out);   /* all sent: nothing held while idle */
         if (r < 0 && errno != EPIPE)
             isl_log(ISL_LOG_WARNING, "event=channel_error child=%s pid=%ld error=\"%s\"",
                     p->label, (long)p->pid, strerror(errno));

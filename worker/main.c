@@ -178,9 +178,7 @@ static void on_warm_up(struct ev_loop *loop, ev_timer *timer, int revents)
 {
     (void)loop;
     (void)revents;
-    struct worker *w = timer->data;
-    if (!w->adopted)
-        worker_warm_up(w);
+    worker_warm_up(timer->data);   /* adopt() stops this timer */
 }
 
 /* Group commit: after the adopt's load the writer does all our store work.

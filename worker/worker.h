@@ -14,7 +14,7 @@
 
 struct worker {
     struct ev_loop *loop;
-    struct isl_store *store;       /* NULL once read_once has loaded the game */
+    struct isl_store *store;       /* read_once: NULL once idle after the load */
     bool read_once;                /* group commit: the store is only read at adopt */
     ev_idle release_store;         /* closes it once the loop has nothing to do */
     ev_timer warm_up;              /* a spare not adopted at once warms up */

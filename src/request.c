@@ -2,6 +2,7 @@
  * values", the ops tables) into struct isl_request, and back to JSON. */
 #include "islands/request.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Arguments, in the order they are checked (the first bad one is named). */
@@ -388,6 +389,26 @@ json_t *isl_request_encode(const struct isl_request *r)
 json_t *isl_response_ok(void)
 {
     return json_pack("{s:b}", "ok", 1);
+}
+
+json_t *isl_response_guess(const struct isl_guess_result *g)
+{
+    json_t *r = isl_response_ok();
+    json_object_set_new(r, "hit", json_boolean(g->hit));
+    json_object_set_new(r, "forested",
+                        g->forested_any ? json_string(isl_island_name(g->forested)) : json_null());
+    json_object_set_new(r, "win", json_boolean(g->win));
+    return r;
+}
+
+int isl_response_guess_text(const struct isl_guess_result *g, char *out, size_t size)
+{
+    /* Island names are plain identifiers: nothing to escape. */
+    const char *island = g->forested_any ? isl_island_name(g->forested) : NULL;
+    int n = snprintf(out, size, "{\"ok\":true,\"hit\":%s,\"forested\":%s%s%s,\"win\":%s}",
+                     g->hit ? "true" : "false", island ? "\"" : "", island ? island : "null",
+                     island ? "\"" : "", g->win ? "true" : "false");
+    return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
 json_t *isl_response_error(enum isl_error e, const char *message)

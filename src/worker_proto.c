@@ -21,6 +21,24 @@
 #include "islands/log.h"
 #include "islands/request.h"
 
+json_t *isl_resp_frame(long long seq, json_t *response, json_t *rules)
+{
+    return json_pack("{s:s, s:I, s:o, s:o}", "t", "resp", "seq", (json_int_t)seq, "resp",
+                     response, "rules", rules);
+}
+
+char *isl_resp_frame_text(long long seq, const char *response, const char *rules)
+{
+    static const char format[] = "{\"t\":\"resp\",\"seq\":%lld,\"resp\":%s,\"rules\":\"%s\"}";
+    size_t size = sizeof format + 24 + strlen(response) + strlen(rules);
+    char *text = malloc(size);
+    if (text && snprintf(text, size, format, seq, response, rules) >= (int)size) {
+        free(text);   /* cannot happen: size covers every part */
+        text = NULL;
+    }
+    return text;
+}
+
 /* close_range() where the kernel has it, else a /proc/self/fd scan. */
 static void close_fds_from(int lowest)
 {

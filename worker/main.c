@@ -17,6 +17,12 @@
 
 #define PROTOCOL_ERROR EXIT_FAILURE
 
+static bool env_is_one(const char *name)
+{
+    const char *v = getenv(name);
+    return v && strcmp(v, "1") == 0;
+}
+
 static void usage(const char *msg)
 {
     isl_log(ISL_LOG_ERR, "event=usage error=\"%s\"", msg);
@@ -69,6 +75,21 @@ static void protocol_error(struct worker *w, const char *what)
     worker_exit(w, PROTOCOL_ERROR);
 }
 
+/* One request, decoded: checked, then served. */
+static void start_parsed_request(struct worker *w, long long seq, const struct isl_request *req)
+{
+    if (!isl_op_is_game_op(req->op) || strcmp(req->game, w->name) != 0)
+        protocol_error(w, "req: not a game op for this worker's game");
+    /* The supervisor sends a request only once the last one was answered:
+     * a relayed commit still unsettled succeeded. */
+    if (w->unsettled)
+        worker_settle(w);
+    w->busy = true;
+    w->seq = seq;
+    ev_timer_stop(w->loop, &w->idle);
+    serve_request(w, req);
+}
+
 /* One request frame: validated like client input, then served. */
 static void start_request(struct worker *w, json_t *frame)
 {
@@ -80,16 +101,7 @@ static void start_request(struct worker *w, json_t *frame)
         protocol_error(w, "seq: missing or not an integer");
     if (!json_is_object(obj) || isl_request_parse(obj, true, &req, &msg) != ISL_OK)
         protocol_error(w, msg);
-    if (!isl_op_is_game_op(req.op) || strcmp(req.game, w->name) != 0)
-        protocol_error(w, "req: not a game op for this worker's game");
-    /* The supervisor sends a request only once the last one was answered:
-     * a relayed commit still unsettled succeeded. */
-    if (w->unsettled)
-        worker_settle(w);
-    w->busy = true;
-    w->seq = json_integer_value(seq);
-    ev_timer_stop(w->loop, &w->idle);
-    serve_request(w, &req);
+    start_parsed_request(w, json_integer_value(seq), &req);
 }
 
 static void drain_queue(struct worker *w)
@@ -104,12 +116,6 @@ static void drain_queue(struct worker *w)
         json_decref(frame);
     }
     w->draining = false;
-}
-
-json_t *worker_resp_frame(long long seq, json_t *response, json_t *rules)
-{
-    return json_pack("{s:s, s:I, s:o, s:o}", "t", "resp", "seq", (json_int_t)seq, "resp",
-                     response, "rules", rules);
 }
 
 void worker_settle(struct worker *w)
@@ -153,7 +159,7 @@ void worker_handed_off(struct worker *w)
 
 void worker_answer(struct worker *w, json_t *response)
 {
-    send_frame(w, worker_resp_frame(w->seq, response, rules_value(w)));
+    send_frame(w, isl_resp_frame(w->seq, response, rules_value(w)));
     if (w->exit_after >= 0)
         worker_exit(w, w->exit_after);
     worker_handed_off(w);
@@ -278,6 +284,24 @@ static void handle_frame(struct worker *w, json_t *frame)
     }
 }
 
+/* The move every game is made of, read without jansson when it can be
+ * served at once (nothing queued before it). False: the next frame, if
+ * any, is isl_frame_take's. */
+static bool take_guess(struct worker *w)
+{
+    const char *payload;
+    uint32_t len;
+    long long seq;
+    struct isl_request req;
+    if (!w->adopted || w->busy || w->draining || json_array_size(w->queue) > 0 ||
+        isl_frame_peek(&w->in, &payload, &len) != 1 ||
+        !isl_req_frame_text(payload, len, &seq, &req))
+        return false;
+    isl_buf_consume(&w->in, 4 + (size_t)len);
+    start_parsed_request(w, seq, &req);
+    return true;
+}
+
 static void on_chan_readable(struct ev_loop *loop, ev_io *io, int revents)
 {
     (void)loop;
@@ -288,14 +312,18 @@ static void on_chan_readable(struct ev_loop *loop, ev_io *io, int revents)
         isl_log(ISL_LOG_INFO, "event=supervisor_gone game=%s", w->name);
         worker_exit(w, ISL_EXIT_NORMAL);
     }
-    json_t *frame;
-    int rc;
-    while ((rc = isl_frame_take(&w->in, &frame)) == 1) {
+    for (;;) {
+        if (take_guess(w))
+            continue;
+        json_t *frame;
+        int rc = isl_frame_take(&w->in, &frame);
+        if (rc == 0)
+            break;
+        if (rc < 0)
+            protocol_error(w, "not a frame holding a JSON object");
         handle_frame(w, frame);
         json_decref(frame);
     }
-    if (rc < 0)
-        protocol_error(w, "not a frame holding a JSON object");
 }
 
 static void on_chan_writable(struct ev_loop *loop, ev_io *io, int revents)
@@ -405,6 +433,8 @@ static void parse_args(int argc, char **argv, struct worker *w, struct args *a)
         usage("--relay needs --group-commit: the writer relays the answers");
     a->store.read_only = a->group;
     a->store.crash_injection = w->crash_injection;
+    w->ack_before_commit = w->crash_injection && env_is_one("ISLANDS_FAULT_INJECTION") &&
+                           env_is_one("ISLANDS_FAULT_ACK_BEFORE_COMMIT");
 }
 
 int main(int argc, char **argv)

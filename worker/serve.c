@@ -8,6 +8,7 @@
 #include "islands/exit_status.h"
 #include "islands/log.h"
 #include "islands/token.h"
+#include "islands/worker_proto.h"
 #include "worker.h"
 
 static bool token_ok(const struct worker *w, const struct isl_request *r)
@@ -42,16 +43,6 @@ static void on_committed(void *arg, int rc, const char *error)
     worker_answer(w, answer);
 }
 
-/* ISLANDS_FAULT_ACK_BEFORE_COMMIT=1: only with --crash-injection and
- * ISLANDS_FAULT_INJECTION=1, never in normal operation. */
-static bool ack_before_commit_fault(const struct worker *w)
-{
-    const char *enabled = getenv("ISLANDS_FAULT_INJECTION");
-    const char *hook = getenv("ISLANDS_FAULT_ACK_BEFORE_COMMIT");
-    return w->crash_injection && enabled && strcmp(enabled, "1") == 0 && hook &&
-           strcmp(hook, "1") == 0;
-}
-
 /* A relayed commit failed: nothing changed, so the answer is ours to give. */
 static void on_relay_failed(void *arg, int rc, const char *error)
 {
@@ -70,13 +61,12 @@ static void on_relay_failed(void *arg, int rc, const char *error)
     answer_error(w, ISL_E_STORE_ERROR, error);
 }
 
-/* The writer answers the supervisor for us once w->next is stored. */
-static void commit_relayed(struct worker *w, json_t *answer, const struct isl_store_write *write)
+/* The writer answers the supervisor for us once w->next is stored.
+ * response is the response object's JSON text. */
+static void commit_relayed(struct worker *w, const char *response,
+                           const struct isl_store_write *write)
 {
-    json_t *frame = worker_resp_frame(w->seq, answer,
-                                      json_string(isl_rules_state_name(w->next.state)));
-    char *text = frame ? json_dumps(frame, JSON_COMPACT) : NULL;
-    json_decref(frame);
+    char *text = isl_resp_frame_text(w->seq, response, isl_rules_state_name(w->next.state));
     if (!text) {
         answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
         return;
@@ -89,27 +79,45 @@ static void commit_relayed(struct worker *w, json_t *answer, const struct isl_st
         worker_handed_off(w);
 }
 
+/* The write of w->next, or of its deletion; false if it could not be
+ * encoded (answered). */
+static bool prepare_write(struct worker *w, bool deletes, struct isl_store_write *write)
+{
+    *write = (struct isl_store_write){ .game = w->name };
+    w->next_deletes = deletes;
+    if (deletes) {
+        write->kind = ISL_WRITE_DELETE;
+        return true;
+    }
+    /* One buffer for the life of the worker: no allocation per move. */
+    isl_buf_consume(&w->doc, w->doc.len);
+    if (isl_doc_text_append(&w->next, &w->doc) != 0) {
+        answer_error(w, ISL_E_INTERNAL, "cannot encode the game");
+        return false;
+    }
+    write->kind = ISL_WRITE_PUT;
+    write->doc = isl_buf_head(&w->doc);
+    write->doc_len = w->doc.len;
+    write->rules = isl_rules_state_name(w->next.state);
+    return true;
+}
+
+/* Whether this commit's answer goes out through the writer; an answer
+ * after which we exit waits for `committed` here instead. */
+static bool relays(const struct worker *w, bool deletes)
+{
+    return w->relay && !deletes && w->exit_after < 0 && !w->ack_before_commit;
+}
+
 /* Store w->next (or delete the record), then answer `answer`. */
 static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
 {
-    struct isl_store_write write = { .game = w->name };
-    w->next_deletes = deletes;
-    if (deletes) {
-        write.kind = ISL_WRITE_DELETE;
-    } else {
-        /* One buffer for the life of the worker: no allocation per move. */
-        isl_buf_consume(&w->doc, w->doc.len);
-        if (isl_doc_text_append(&w->next, &w->doc) != 0) {
-            json_decref(answer);
-            answer_error(w, ISL_E_INTERNAL, "cannot encode the game");
-            return;
-        }
-        write.kind = ISL_WRITE_PUT;
-        write.doc = isl_buf_head(&w->doc);
-        write.doc_len = w->doc.len;
-        write.rules = isl_rules_state_name(w->next.state);
+    struct isl_store_write write;
+    if (!prepare_write(w, deletes, &write)) {
+        json_decref(answer);
+        return;
     }
-    if (ack_before_commit_fault(w)) {
+    if (w->ack_before_commit) {
         w->answer = answer;
         /* A deliberately broken worker, to prove the chaos harness notices:
          * it answers as if committed, then dies before committing. */
@@ -117,9 +125,14 @@ static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
         on_committed(w, ISL_STORE_OK, NULL);
         return;
     }
-    /* An answer after which we exit waits for `committed` here. */
-    if (w->relay && !deletes && w->exit_after < 0) {
-        commit_relayed(w, answer, &write);
+    if (relays(w, deletes)) {
+        char *text = json_dumps(answer, JSON_COMPACT);
+        json_decref(answer);
+        if (text)
+            commit_relayed(w, text, &write);
+        else
+            answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
+        free(text);
         return;
     }
     w->answer = answer;
@@ -173,11 +186,19 @@ static void guess(struct worker *w, const struct isl_request *r)
         answer_error(w, e, NULL);
         return;
     }
-    json_t *answer = ok_with("hit", json_boolean(g.hit));
-    json_object_set_new(answer, "forested",
-                        g.forested_any ? json_string(isl_island_name(g.forested)) : json_null());
-    json_object_set_new(answer, "win", json_boolean(g.win));
-    commit_then_answer(w, answer, false);
+    if (!relays(w, false)) {
+        commit_then_answer(w, isl_response_guess(&g), false);
+        return;
+    }
+    /* The move every game is made of: its answer written as text. */
+    struct isl_store_write write;
+    char response[128];
+    if (prepare_write(w, false, &write)) {
+        if (isl_response_guess_text(&g, response, sizeof response) < 0)
+            answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
+        else
+            commit_relayed(w, response, &write);
+    }
 }
 
 static void state(struct worker *w, const struct isl_request *r)

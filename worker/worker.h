@@ -20,6 +20,10 @@ struct worker {
     ev_timer warm_up;              /* a spare not adopted at once warms up */
     struct isl_committer *committer;
     bool crash_injection;
+    /* ISLANDS_FAULT_ACK_BEFORE_COMMIT=1 with ISLANDS_FAULT_INJECTION=1 and
+     * --crash-injection: answer as if committed, then die uncommitted (the
+     * chaos harness proves it notices). Never in normal operation. */
+    bool ack_before_commit;
     double game_timeout_s;         /* 0 = never */
 
     /* the supervisor channel (fd 3) */
@@ -59,8 +63,6 @@ void serve_request(struct worker *w, const struct isl_request *req);
  * also keeps the heap it grows). */
 void worker_warm_up(struct worker *w);
 
-/* main.c: the frame answering request seq (response and rules stolen). */
-json_t *worker_resp_frame(long long seq, json_t *response, json_t *rules);
 /* Send the answer to the request in hand (response stolen) and move on:
  * exit if asked to, else serve the next queued frame. */
 void worker_answer(struct worker *w, json_t *response);

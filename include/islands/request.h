@@ -68,5 +68,11 @@ json_t *isl_request_encode(const struct isl_request *r);
  * {"ok":false,"error":CODE,"message":TEXT}. The id is added by the caller. */
 json_t *isl_response_ok(void);
 json_t *isl_response_error(enum isl_error e, const char *message);
+/* A guess's response: {"ok":true,"hit":B,"forested":ISLAND|null,"win":B}.
+ * The _text form writes the same bytes json_dumps(..., JSON_COMPACT) gives
+ * for the object, without building it (every move answers one); it
+ * returns the length, or -1 if size is too small. */
+json_t *isl_response_guess(const struct isl_guess_result *g);
+int isl_response_guess_text(const struct isl_guess_result *g, char *out, size_t size);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "islands/request.h"
 #include "islands/store.h"
 
 #define ISL_CHANNEL_FD 3            /* the supervisor channel */
@@ -34,6 +35,21 @@ int isl_store_option(struct isl_store_options *o, int argc, char **argv, int *i,
  * *dirfd (close it after bind/connect; -1 when not needed). 0, or -1. */
 int isl_writer_addr(const char *store_dir, struct sockaddr_un *addr, socklen_t *len,
                     int *dirfd);
+
+/* The worker -> supervisor answer frame
+ * {"t":"resp","seq":N,"resp":RESPONSE,"rules":RULES} (response and rules
+ * stolen; rules is a state name or null). */
+json_t *isl_resp_frame(long long seq, json_t *response, json_t *rules);
+/* The same frame as text, from a response's JSON text (for a guess,
+ * isl_response_guess_text) and a rules state name: the bytes
+ * json_dumps(frame, JSON_COMPACT) gives, with no tree built. Malloc'd;
+ * NULL on no memory. */
+char *isl_resp_frame_text(long long seq, const char *response, const char *rules);
+
+/* req_text.c: islandsd's request frame for a guess, in its exact layout,
+ * decoded into *seq and *out as isl_request_parse(trusted) would: 1; 0
+ * for anything else (decode that with jansson). */
+int isl_req_frame_text(const char *payload, size_t len, long long *seq, struct isl_request *out);
 
 /* A store write as the worker -> writer frame: {"t":"commit",...} for a
  * put or delete, {"t":"quarantine",...} for a quarantine. A quarantined

@@ -1,10 +1,12 @@
 /* Request parsing: every op's arguments, types, names, and the encode
  * round trip. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
 #include "islands/request.h"
+#include "islands/worker_proto.h"
 
 static enum isl_error parse_text(const char *text, bool trusted,
                                  struct isl_request *r, const char **msg)
@@ -503,6 +505,161 @@ START_TEST(responses)
 }
 END_TEST
 
+/* The text forms say byte for byte what jansson would: islandsd parses
+ * both the same way, and the writer relays the frame as it is. */
+static void assert_dumps_to(json_t *value, const char *text)
+{
+    char *dumped = json_dumps(value, JSON_COMPACT);
+    ck_assert_ptr_nonnull(dumped);
+    ck_assert_str_eq(text, dumped);
+    free(dumped);
+    json_decref(value);
+}
+
+START_TEST(guess_response_text_is_what_jansson_writes)
+{
+    /* Every combination, every island forested. */
+    for (int hit = 0; hit < 2; hit++)
+        for (int win = 0; win < 2; win++)
+            for (int island = -1; island <= ISL_SQUARE; island++) {
+                struct isl_guess_result g = {.hit = hit, .win = win, .forested_any = island >= 0,
+                                             .forested = island >= 0 ? island : ISL_ATOLL};
+                char text[128];
+                int n = isl_response_guess_text(&g, text, sizeof text);
+                ck_assert_int_eq(n, (int)strlen(text));
+                assert_dumps_to(isl_response_guess(&g), text);
+            }
+    struct isl_guess_result g = {.hit = true, .forested_any = true, .forested = ISL_L_SHAPE};
+    char small[32];
+    ck_assert_int_eq(isl_response_guess_text(&g, small, sizeof small), -1);
+}
+END_TEST
+
+START_TEST(resp_frame_text_is_what_jansson_writes)
+{
+    struct isl_guess_result g = {.hit = true, .forested_any = true, .forested = ISL_DOT};
+    char response[128];
+    ck_assert_int_gt(isl_response_guess_text(&g, response, sizeof response), 0);
+    long long seqs[] = {0, 7, 123456789012LL};
+    for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
+        char *text = isl_resp_frame_text(seqs[i], response, "player2_turn");
+        ck_assert_ptr_nonnull(text);
+        assert_dumps_to(isl_resp_frame(seqs[i], isl_response_guess(&g),
+                                       json_string("player2_turn")), text);
+        free(text);
+    }
+}
+END_TEST
+
+/* islandsd's frame for r, as send_to_worker writes it. */
+static char *request_frame(const struct isl_request *r, long long seq)
+{
+    json_t *frame = json_pack("{s:s, s:I, s:o}", "t", "req", "seq", (json_int_t)seq, "req",
+                              isl_request_encode(r));
+    char *text = json_dumps(frame, JSON_COMPACT);
+    json_decref(frame);
+    ck_assert_ptr_nonnull(text);
+    return text;
+}
+
+/* What the jansson path makes of a frame. */
+static void jansson_decode(const char *text, long long *seq, struct isl_request *out)
+{
+    json_t *frame = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(frame);
+    *seq = json_integer_value(json_object_get(frame, "seq"));
+    ck_assert_int_eq(isl_request_parse(json_object_get(frame, "req"), true, out, NULL), ISL_OK);
+    json_decref(frame);
+}
+
+static unsigned next_random(unsigned *state)
+{
+    *state = *state * 1103515245u + 12345u;
+    return (*state >> 16) & 0x7fff;
+}
+
+START_TEST(request_frame_text_decodes_as_jansson_does)
+{
+    static const int coords[] = {-5000, -1001, -1000, -1, 0, 1, 5, 10, 11, 1000, 1001, 99999};
+    static const char name_chars[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+    unsigned state = 42, taken = 0, canonical_taken = 0, canonical = 0;
+    for (int i = 0; i < 4000; i++) {
+        struct isl_request r = {.op = ISL_OP_GUESS, .has_player = true, .has_token = true};
+        size_t name_len = 1 + next_random(&state) % ISL_GAME_NAME_MAX;
+        for (size_t k = 0; k < name_len; k++)
+            r.game[k] = name_chars[next_random(&state) % (sizeof name_chars - 1)];
+        r.player = next_random(&state) % 2 ? ISL_PLAYER2 : ISL_PLAYER1;
+        /* Half canonical tokens (32 hex), half anything up to past the cap:
+         * quotes, backslashes and control characters get escaped. */
+        bool hex = i % 2 == 0;
+        size_t token_len = hex ? 32 : next_random(&state) % (ISL_TOKEN_ARG_MAX + 4);
+        if (token_len > ISL_TOKEN_ARG_MAX)
+            token_len = ISL_TOKEN_ARG_MAX;   /* the struct's own cap */
+        for (size_t k = 0; k < token_len; k++)
+            r.token[k] = hex ? "0123456789abcdef"[next_random(&state) % 16]
+                             : (char)(1 + next_random(&state) % 126);
+        r.row = coords[next_random(&state) % (sizeof coords / sizeof coords[0])];
+        r.col = hex ? 1 + (int)(next_random(&state) % 10)
+                    : coords[next_random(&state) % (sizeof coords / sizeof coords[0])];
+        r.admin = next_random(&state) % 2;
+        long long seq = (long long)next_random(&state) * next_random(&state);
+        char *text = request_frame(&r, seq);
+        struct isl_request fast, slow;
+        long long fast_seq = -1, slow_seq = -2;
+        jansson_decode(text, &slow_seq, &slow);
+        int rc = isl_req_frame_text(text, strlen(text), &fast_seq, &fast);
+        if (rc == 1) {
+            ck_assert_msg(memcmp(&fast, &slow, sizeof fast) == 0, "decoded differently: %s", text);
+            ck_assert_int_eq(fast_seq, slow_seq);
+            taken++;
+        }
+        if (hex && r.row >= -1000 && r.row <= 1000) {
+            canonical++;
+            canonical_taken += rc == 1;
+        }
+        free(text);
+    }
+    /* The frames every move brings all take the fast path. */
+    ck_assert_uint_eq(canonical_taken, canonical);
+    ck_assert_uint_gt(taken, canonical);
+}
+END_TEST
+
+START_TEST(request_frame_text_leaves_the_rest_to_jansson)
+{
+    static const char *const others[] = {
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"state\",\"game\":\"g\",\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
+        "\"player1\",\"row\":1,\"col\":1,\"admin\":false}}",
+        "{\"seq\":1,\"t\":\"req\",\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
+        "\"player1\",\"token\":\"t\",\"row\":1,\"col\":1,\"admin\":false}}",
+        "{\"t\":\"req\", \"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
+        "\"player1\",\"token\":\"t\",\"row\":1,\"col\":1,\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g/h\",\"player\":"
+        "\"player1\",\"token\":\"t\",\"row\":1,\"col\":1,\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
+        "\"player3\",\"token\":\"t\",\"row\":1,\"col\":1,\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
+        "\"player1\",\"token\":\"t\",\"row\":1.0,\"col\":1,\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
+        "\"player1\",\"token\":\"t\",\"row\":1,\"col\":1,\"admin\":false}} ",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
+        "\"player1\",\"token\":\"t\",\"row\":1,\"col\":1,\"admin\":false,\"x\":1}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
+        "\"player1\",\"token\":\"t\\u00e9\",\"row\":1,\"col\":1,\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
+        "\"player1\",\"token\":\"t\",\"row\":1,\"col\":1,\"admin\":",
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        struct isl_request r;
+        long long seq;
+        ck_assert_msg(isl_req_frame_text(others[i], strlen(others[i]), &seq, &r) == 0,
+                      "took %s", others[i]);
+    }
+}
+END_TEST
+
 static Suite *request_suite(void)
 {
     Suite *s = suite_create("request");
@@ -525,6 +682,10 @@ static Suite *request_suite(void)
     tcase_add_test(tc, encode_round_trip);
     tcase_add_test(tc, predicates);
     tcase_add_test(tc, responses);
+    tcase_add_test(tc, guess_response_text_is_what_jansson_writes);
+    tcase_add_test(tc, resp_frame_text_is_what_jansson_writes);
+    tcase_add_test(tc, request_frame_text_decodes_as_jansson_does);
+    tcase_add_test(tc, request_frame_text_leaves_the_rest_to_jansson);
     suite_add_tcase(s, tc);
     return s;
 }

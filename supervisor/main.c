@@ -18,6 +18,7 @@
 #include "notify.h"
 #include "procs.h"
 #include "router.h"
+#include "spawner.h"
 #include "workers.h"
 #include "writer_link.h"
 
@@ -201,6 +202,7 @@ void daemon_finish(int status)
     frontdoor_stop_accepting();
     router_abort_queues(status ? "islandsd gave up" : "islandsd is shutting down");
     workers_stop_spares();
+    spawner_stop();
     writer_stop(writer_stopped);
 }
 
@@ -304,6 +306,8 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--spawner") == 0)
+        return spawner_main();
     ensure_std_fds();
     signal(SIGPIPE, SIG_IGN);
     parse_args(argc, argv);
@@ -328,6 +332,7 @@ int main(int argc, char **argv)
     daemon_state.started_ms = monotonic_ms();
     procs_init(loop);
     procs_set_child_log_level(daemon_state.config.log_level);
+    spawner_init(loop);
     router_init(loop);
     workers_init(loop);
     games_sup_init(c);
@@ -350,6 +355,8 @@ int main(int argc, char **argv)
             "restart=%s worker=%s", ISLANDSD_VERSION, (long)getpid(),
             isl_strategy_name(c->strategy), c->intensity, c->period_s,
             isl_restart_name(c->restart), daemon_state.worker_path);
+    if (c->spare_workers > 0)
+        spawner_start();   /* up by the time the writer is */
     writer_start();
     ev_run(loop, 0);
     notify_watchdog_stop(loop);

@@ -85,6 +85,49 @@ void procs_set_child_log_level(int max_prio)
     snprintf(child_log_level, sizeof child_log_level, "%s=%d", ISL_LOG_LEVEL_ENV, max_prio);
 }
 
+/* Through the pidfd when there is one; else by pid, which is safe as long as
+ * the child is not reaped (it stays ours until then). */
+static void signal_child(pid_t pid, int pidfd, int sig)
+{
+#ifdef SYS_pidfd_send_signal
+    if (pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+        return;
+    }
+#endif
+    kill(pid, sig);
+}
+
+char *const *procs_child_env(void)
+{
+    return child_env;
+}
+
+/* Children the spawner started are ours before we hear their pid: one may
+ * be reaped first. Its exit waits here until the spawner's answer comes. */
+#define EARLY_EXITS_MAX 32
+static struct { pid_t pid; int status; } early_exits[EARLY_EXITS_MAX];
+static unsigned early_exit_count;
+static bool expecting_unknown;
+
+void procs_expect_unknown(bool expecting)
+{
+    expecting_unknown = expecting;
+    if (!expecting)
+        early_exit_count = 0;
+}
+
+bool procs_take_early_exit(pid_t pid, int *status)
+{
+    for (unsigned i = 0; i < early_exit_count; i++)
+        if (early_exits[i].pid == pid) {
+            *status = early_exits[i].status;
+            early_exits[i] = early_exits[--early_exit_count];
+            return true;
+        }
+    return false;
+}
+
 static struct proc *find_by_pid(pid_t pid)
 {
     for (struct proc *p = live_procs; p; p = p->next)
@@ -198,6 +241,11 @@ static void on_child(struct ev_loop *l, ev_child *w, int revents)
     char how[96];
     describe_status(w->rstatus, how, sizeof how);
     if (!p) {
+        if (expecting_unknown && early_exit_count < EARLY_EXITS_MAX) {
+            early_exits[early_exit_count].pid = w->rpid;
+            early_exits[early_exit_count++].status = w->rstatus;
+            return;
+        }
         isl_log(ISL_LOG_NOTICE, "event=reaped_unknown pid=%ld %s", (long)w->rpid, how);
         return;
     }
@@ -230,73 +278,135 @@ void procs_init(struct ev_loop *l)
     ev_child_start(loop, &child_watcher);
 }
 
-struct proc *proc_spawn(const char *label, const char *path, char *const argv[],
-                        const struct proc_ops *ops, void *owner)
+/* posix_spawn path with argv, child_end as its fd 3, an empty signal mask
+ * and default dispositions. Returns the pid, or -1 with errno set. */
+static pid_t start_child(const char *path, char *const argv[], int child_end)
 {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        isl_log(ISL_LOG_ERR, "event=spawn_failed child=%s error=\"socketpair: %s\"", label,
-                strerror(errno));
-        return NULL;
-    }
-    /* dup2(3, 3) would keep close-on-exec: make sure the child's end is not 3. */
-    if (sv[1] == CHANNEL_FD) {
-        int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, CHANNEL_FD + 1);
-        close(sv[1]);
-        sv[1] = moved;
-    }
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     sigset_t empty, all;
     sigemptyset(&empty);
     sigfillset(&all);
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, sv[1], CHANNEL_FD);
+    posix_spawn_file_actions_adddup2(&actions, child_end, CHANNEL_FD);
     posix_spawnattr_init(&attr);
     posix_spawnattr_setsigmask(&attr, &empty);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int err = sv[1] < 0 ? errno : posix_spawn(&pid, path, &actions, &attr, argv, child_env);
+    int err = posix_spawn(&pid, path, &actions, &attr, argv, child_env);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
-    if (sv[1] >= 0)
-        close(sv[1]);
     if (err != 0) {
-        close(sv[0]);
-        isl_log(ISL_LOG_ERR, "event=spawn_failed child=%s path=%s error=\"%s\"", label, path,
-                strerror(err));
         errno = err;
-        return NULL;
+        return -1;
     }
+    return pid;
+}
+
+int procs_socketpair(int type, int sv[2])
+{
+    if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) != 0)
+        return -1;
+    /* dup2(3, 3) would keep close-on-exec: make sure the child's end is not 3. */
+    if (sv[1] == CHANNEL_FD) {
+        int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, CHANNEL_FD + 1);
+        close(sv[1]);
+        sv[1] = moved;
+        if (moved < 0) {
+            close(sv[0]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct proc *proc_track(const char *label, pid_t pid, int pidfd, int channel,
+                        const struct proc_ops *ops, void *owner)
+{
     struct proc *p = calloc(1, sizeof *p);
     if (!p) {
         /* Cannot track it: make sure it does not live on untracked. */
-        kill(pid, SIGKILL);
-        close(sv[0]);
+        signal_child(pid, pidfd, SIGKILL);
+        if (pidfd >= 0)
+            close(pidfd);
+        if (channel >= 0)
+            close(channel);
         errno = ENOMEM;
         return NULL;
     }
     p->pid = pid;
-    p->pidfd = pidfd_open_compat(pid);
-    p->fd = sv[0];
-    fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK);
+    p->pidfd = pidfd >= 0 ? pidfd : pidfd_open_compat(pid);
+    p->fd = channel;
     p->ops = ops;
     p->owner = owner;
     p->label = label;
     p->spawned_ms = monotonic_ms();
     isl_buf_init(&p->in, ISL_FRAME_MAX + 4);
     isl_buf_init(&p->out, CHANNEL_OUTPUT_MAX);
-    ev_io_init(&p->rio, on_readable, p->fd, EV_READ);
-    ev_io_init(&p->wio, on_writable, p->fd, EV_WRITE);
     ev_init(&p->kill_timer, on_kill_timer);
-    p->rio.data = p->wio.data = p->kill_timer.data = p;
-    ev_io_start(loop, &p->rio);
+    p->kill_timer.data = p;
+    if (channel >= 0) {
+        fcntl(channel, F_SETFL, fcntl(channel, F_GETFL) | O_NONBLOCK);
+        ev_io_init(&p->rio, on_readable, channel, EV_READ);
+        ev_io_init(&p->wio, on_writable, channel, EV_WRITE);
+        p->rio.data = p->wio.data = p;
+        ev_io_start(loop, &p->rio);
+    }
     p->next = live_procs;
     if (live_procs)
         live_procs->prev = p;
     live_procs = p;
     live_count++;
+    return p;
+}
+
+/* Spawn with a socketpair of `type`; *ours gets our end. */
+static pid_t spawn_linked(const char *label, const char *path, char *const argv[], int type,
+                          int *ours)
+{
+    int sv[2];
+    if (procs_socketpair(type, sv) != 0) {
+        isl_log(ISL_LOG_ERR, "event=spawn_failed child=%s error=\"socketpair: %s\"", label,
+                strerror(errno));
+        return -1;
+    }
+    pid_t pid = start_child(path, argv, sv[1]);
+    int err = errno;
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        isl_log(ISL_LOG_ERR, "event=spawn_failed child=%s path=%s error=\"%s\"", label, path,
+                strerror(err));
+        errno = err;
+        return -1;
+    }
+    *ours = sv[0];
+    return pid;
+}
+
+struct proc *proc_spawn(const char *label, const char *path, char *const argv[],
+                        const struct proc_ops *ops, void *owner)
+{
+    int ours;
+    pid_t pid = spawn_linked(label, path, argv, SOCK_STREAM, &ours);
+    return pid < 0 ? NULL : proc_track(label, pid, -1, ours, ops, owner);
+}
+
+struct proc *proc_spawn_helper(const char *label, const char *path, char *const argv[],
+                               const struct proc_ops *ops, int *link)
+{
+    int ours;
+    pid_t pid = spawn_linked(label, path, argv, SOCK_SEQPACKET, &ours);
+    if (pid < 0)
+        return NULL;
+    struct proc *p = proc_track(label, pid, -1, -1, ops, NULL);
+    if (!p) {
+        close(ours);
+        return NULL;
+    }
+    fcntl(ours, F_SETFL, fcntl(ours, F_GETFL) | O_NONBLOCK);
+    *link = ours;
     return p;
 }
 
@@ -320,15 +430,8 @@ void proc_read_dry(struct proc *p)
 
 void proc_signal(struct proc *p, int sig)
 {
-    if (p->reaped)
-        return;
-#ifdef SYS_pidfd_send_signal
-    if (p->pidfd >= 0) {
-        syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0);
-        return;
-    }
-#endif
-    kill(p->pid, sig);   /* not reaped yet, so the pid is still ours */
+    if (!p->reaped)
+        signal_child(p->pid, p->pidfd, sig);
 }
 
 void proc_terminate(struct proc *p, int shutdown_ms)

@@ -1,5 +1,5 @@
 /* Child processes of islandsd: spawn (posix_spawn, fd 3 = a socketpair
- * channel), frames on the channel, signals through a pidfd (never a pid
+ * channel) or track one the spawner started, frames on the channel, signals through a pidfd (never a pid
  * that was already reaped), termination with a timeout, reaping. */
 #ifndef ISLANDS_PROCS_H
 #define ISLANDS_PROCS_H
@@ -48,6 +48,25 @@ void procs_set_child_log_level(int max_prio);
  * Returns NULL (errno set, reason logged) if the program could not run. */
 struct proc *proc_spawn(const char *label, const char *path, char *const argv[],
                         const struct proc_ops *ops, void *owner);
+
+/* The same with a SOCK_SEQPACKET pair whose end islandsd reads itself
+ * (*link, non-blocking): procs only reaps and signals the child. */
+struct proc *proc_spawn_helper(const char *label, const char *path, char *const argv[],
+                               const struct proc_ops *ops, int *link);
+/* Track a child started by someone else on our behalf (the spawner):
+ * takes pidfd (-1: opened here) and channel (-1: none). NULL (child
+ * killed, fds closed) if out of memory. */
+struct proc *proc_track(const char *label, pid_t pid, int pidfd, int channel,
+                        const struct proc_ops *ops, void *owner);
+/* socketpair(AF_UNIX, type | SOCK_CLOEXEC) whose sv[1] (the child's) is not fd 3. */
+int procs_socketpair(int type, int sv[2]);
+/* The environment every child gets. */
+char *const *procs_child_env(void);
+/* While the spawner has starts in flight, an unknown child's exit is kept
+ * (a few of them) for procs_take_early_exit instead of being logged;
+ * false drops what was kept. */
+void procs_expect_unknown(bool expecting);
+bool procs_take_early_exit(pid_t pid, int *status);
 
 /* Queue a frame; a child that cannot take it (channel broken, output over
  * its cap) is killed as broken. */

@@ -209,6 +209,11 @@ static const struct proc_ops worker_ops = {worker_message, worker_exit};
 
 static void start_now(struct game *g)
 {
+    if (!workers_can_start_now()) {
+        ev_timer_set(&g->start_timer, 0., 0.);   /* the next turn of the loop */
+        ev_timer_start(router_loop, &g->start_timer);
+        return;
+    }
     if (g->started_in_core)
         g->restarts++;
     g->started_in_core = true;

@@ -8,9 +8,12 @@
 
 #include "daemon.h"
 #include "islands/log.h"
+#include "spawner.h"
 
 #define MAX_SPARES 64
 #define REFILL_DELAY_S 0.01
+#define REFILL_AFTER_ANSWER_S 0.001
+#define LOW_SPARES 2   /* fewer ready than this: refill at once */
 
 static struct ev_loop *loop;
 static bool refill_waits_for_answer;   /* the timer is only the fallback */
@@ -18,16 +21,35 @@ static struct proc *spares[MAX_SPARES];
 static bool spare_ready[MAX_SPARES];
 static unsigned spare_total;
 static unsigned spare_failures;   /* consecutive spares that died unused */
+static unsigned spares_coming;    /* asked of the spawner, not answered yet */
+static uintptr_t generation;      /* a spare asked for before a stop is not kept */
 static ev_timer refill_timer;
 
-static struct proc *spawn_worker(const char *label, const struct proc_ops *ops, void *owner)
+/* posix_spawn holds islandsd until the child has exec'd, 1-3 ms under
+ * load. At most one per turn of the loop, so what arrived meanwhile is
+ * served between two: a burst of new games (a client pipelining several
+ * new_game) once held every other game for 5-25 ms. */
+static unsigned last_spawn_turn;
+static bool spawned_this_turn;
+
+static bool may_spawn_now(void)
+{
+    return !spawned_this_turn || ev_iteration(loop) != last_spawn_turn;
+}
+
+/* A worker's command line, with room for the numbers in it. */
+struct worker_command {
+    char *argv[16];
+    char map_size[32], readers[16], timeout[16];
+};
+
+static void worker_command(struct worker_command *w)
 {
     const struct isl_config *c = &daemon_state.config;
-    char map_size[32], readers[16], timeout[16];
-    snprintf(map_size, sizeof map_size, "%zu", c->map_size);
-    snprintf(readers, sizeof readers, "%u", c->max_readers);
-    snprintf(timeout, sizeof timeout, "%u", c->game_timeout_s);
-    char *argv[16];
+    snprintf(w->map_size, sizeof w->map_size, "%zu", c->map_size);
+    snprintf(w->readers, sizeof w->readers, "%u", c->max_readers);
+    snprintf(w->timeout, sizeof w->timeout, "%u", c->game_timeout_s);
+    char **argv = w->argv;
     int n = 0;
     argv[n++] = "islands-worker";
     argv[n++] = "--store";
@@ -35,18 +57,26 @@ static struct proc *spawn_worker(const char *label, const struct proc_ops *ops, 
     argv[n++] = "--sync";
     argv[n++] = (char *)isl_sync_name(c->sync);
     argv[n++] = "--map-size";
-    argv[n++] = map_size;
+    argv[n++] = w->map_size;
     argv[n++] = "--max-readers";
-    argv[n++] = readers;
+    argv[n++] = w->readers;
     argv[n++] = c->group_commit ? "--group-commit" : "--direct-commit";
     if (c->group_commit)
         argv[n++] = "--relay";   /* the writer answers for it once committed */
     argv[n++] = "--game-timeout";
-    argv[n++] = timeout;
+    argv[n++] = w->timeout;
     if (c->crash_injection)
         argv[n++] = "--crash-injection";
     argv[n] = NULL;
-    return proc_spawn(label, daemon_state.worker_path, argv, ops, owner);
+}
+
+static struct proc *spawn_worker(const char *label, const struct proc_ops *ops, void *owner)
+{
+    spawned_this_turn = true;
+    last_spawn_turn = ev_iteration(loop);
+    struct worker_command w;
+    worker_command(&w);
+    return proc_spawn(label, daemon_state.worker_path, w.argv, ops, owner);
 }
 
 static int spare_index(const struct proc *p)
@@ -85,6 +115,14 @@ static void schedule_refill(double after_s)
     ev_timer_start(loop, &refill_timer);
 }
 
+/* A spare died unused or could not start: a worker that cannot even start
+ * must not be respawned in a tight loop. */
+static void spare_lost(void)
+{
+    spare_failures++;
+    schedule_refill(spare_failures > 8 ? 5.0 : 0.1 * spare_failures);
+}
+
 static void spare_exit(struct proc *p, int status)
 {
     int i = spare_index(p);
@@ -96,12 +134,43 @@ static void spare_exit(struct proc *p, int status)
         return;
     isl_log(ISL_LOG_WARNING, "event=spare_exit pid=%ld status=%d ready=%s", (long)p->pid, status,
             was_ready ? "yes" : "no");
-    /* A worker that cannot even start must not be respawned in a tight loop. */
-    spare_failures++;
-    schedule_refill(spare_failures > 8 ? 5.0 : 0.1 * spare_failures);
+    spare_lost();
 }
 
 static const struct proc_ops spare_ops = {spare_message, spare_exit};
+
+static void add_spare(struct proc *p)
+{
+    spares[spare_total] = p;
+    spare_ready[spare_total] = false;
+    spare_total++;
+}
+
+/* The spawner's answer to one of our requests. */
+static void spare_spawned(struct proc *p, uintptr_t tag)
+{
+    spares_coming--;
+    if (!p) {
+        spare_lost();
+        return;
+    }
+    add_spare(p);
+    isl_log(ISL_LOG_DEBUG, "event=spare_spawned pid=%ld via=spawner", (long)p->pid);
+    if (tag != generation || daemon_state.shutting_down || !daemon_state.writer_ready)
+        proc_terminate(p, daemon_state.config.shutdown_ms);
+}
+
+/* One more spare from the spawner; false if it cannot take the request. */
+static bool ask_spawner(void)
+{
+    struct worker_command w;
+    worker_command(&w);
+    if (spawner_spawn("spare", daemon_state.worker_path, w.argv, &spare_ops, spare_spawned,
+                      generation) != 0)
+        return false;
+    spares_coming++;
+    return true;
+}
 
 void workers_refill_spares(void)
 {
@@ -110,16 +179,24 @@ void workers_refill_spares(void)
         want = MAX_SPARES;
     if (!daemon_state.writer_ready || daemon_state.shutting_down)
         return;
-    while (spare_total < want) {
-        struct proc *p = spawn_worker("spare", &spare_ops, NULL);
-        if (!p) {
-            schedule_refill(1.0);
-            return;
-        }
-        spares[spare_total] = p;
-        spare_ready[spare_total] = false;
-        spare_total++;
+    /* The spawner starts them while islandsd goes on serving. */
+    while (spare_total + spares_coming < want && ask_spawner())
+        ;
+    if (spare_total + spares_coming >= want)
+        return;
+    /* No spawner for now: start one ourselves, one per turn of the loop. */
+    if (!may_spawn_now()) {
+        schedule_refill(0.);
+        return;
     }
+    struct proc *p = spawn_worker("spare", &spare_ops, NULL);
+    if (!p) {
+        schedule_refill(1.0);
+        return;
+    }
+    add_spare(p);
+    if (spare_total + spares_coming < want)
+        schedule_refill(0.);
 }
 
 static void on_refill(struct ev_loop *l, ev_timer *w, int revents)
@@ -145,13 +222,32 @@ static void adopt(struct proc *p, const char *game, json_t *after)
     json_decref(msg);
 }
 
-struct proc *workers_start(const char *game, json_t *after, const struct proc_ops *ops,
-                           void *owner)
+static unsigned ready_spares(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < spare_total; i++)
+        n += spare_ready[i] && !spares[i]->terminating;
+    return n;
+}
+
+static int pick_spare(void)
 {
     int pick = -1;
     for (unsigned i = 0; i < spare_total; i++)
         if (!spares[i]->terminating && (pick < 0 || (spare_ready[i] && !spare_ready[pick])))
             pick = (int)i;
+    return pick;
+}
+
+bool workers_can_start_now(void)
+{
+    return pick_spare() >= 0 || may_spawn_now();
+}
+
+struct proc *workers_start(const char *game, json_t *after, const struct proc_ops *ops,
+                           void *owner)
+{
+    int pick = pick_spare();
     struct proc *p;
     if (pick >= 0) {
         p = spares[pick];
@@ -165,10 +261,15 @@ struct proc *workers_start(const char *game, json_t *after, const struct proc_op
             return NULL;
     }
     adopt(p, game, after);
-    /* Spawning blocks islandsd until the exec (about a millisecond here):
-     * refill once the game we started has had its first answer (see
-     * workers_first_answer), or after REFILL_DELAY_S if none comes. */
-    if (!ev_is_active(&refill_timer)) {
+    if (ready_spares() < LOW_SPARES && spawner_available()) {
+        /* Running dry: the next game must not wait for a start. */
+        ev_timer_stop(loop, &refill_timer);
+        refill_waits_for_answer = false;
+        schedule_refill(0.);
+    } else if (!ev_is_active(&refill_timer)) {
+        /* A start takes the CPUs for a moment: refill once the game we
+         * started has had its first answer (workers_first_answer), or
+         * after REFILL_DELAY_S if none comes. */
         schedule_refill(REFILL_DELAY_S);
         refill_waits_for_answer = true;
     }
@@ -179,16 +280,18 @@ void workers_first_answer(void)
 {
     if (!refill_waits_for_answer || !ev_is_active(&refill_timer))
         return;
-    /* Not from inside the caller: other answers read with this one go
-     * out first; a zero timer runs after this iteration's io. */
+    /* Not from inside the caller, nor at once: the client that gets the
+     * answer needs a CPU to read it, and a start (spawner, exec) would
+     * take both cores for a moment. */
     refill_waits_for_answer = false;
     ev_timer_stop(loop, &refill_timer);
-    ev_timer_set(&refill_timer, 0., 0.);
+    ev_timer_set(&refill_timer, REFILL_AFTER_ANSWER_S, 0.);
     ev_timer_start(loop, &refill_timer);
 }
 
 void workers_stop_spares(void)
 {
+    generation++;
     ev_timer_stop(loop, &refill_timer);
     for (unsigned i = 0; i < spare_total; i++)
         proc_terminate(spares[i], daemon_state.config.shutdown_ms);

@@ -14,6 +14,9 @@ void workers_init(struct ev_loop *loop);
  * start. */
 struct proc *workers_start(const char *game, json_t *after, const struct proc_ops *ops,
                            void *owner);
+/* False when no spare is there and a worker was spawned already in this
+ * turn of the loop (a spawn holds islandsd): start next turn instead. */
+bool workers_can_start_now(void);
 /* A game whose worker workers_start gave has had its first answer: the
  * spare pool may refill now (spawning blocks islandsd briefly). */
 void workers_first_answer(void);

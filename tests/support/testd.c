@@ -246,6 +246,48 @@ int testd_group_processes(pid_t pgid)
     return scan_proc(pgid, 0);
 }
 
+/* Walk the live (not zombie) processes: stop at max matches. */
+static int scan_live(pid_t pgrp, pid_t parent, const char *comm, long out[], int max)
+{
+    DIR *dir = opendir("/proc");
+    struct dirent *e;
+    int count = 0;
+    while (dir && (e = readdir(dir)) && count < max) {
+        char state, name[64] = "", path[300];
+        long ppid, group;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+            read_stat(e->d_name, &state, &ppid, &group) || state == 'Z')
+            continue;
+        long pid = atol(e->d_name);
+        if ((pgrp && (group != pgrp || pid == pgrp)) || (parent && ppid != parent))
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(name, sizeof name, f))
+            name[strcspn(name, "\n")] = '\0';
+        if (f)
+            fclose(f);
+        if (comm && strcmp(name, comm) != 0)
+            continue;
+        if (out)
+            out[count] = pid;
+        count++;
+    }
+    if (dir)
+        closedir(dir);
+    return count;
+}
+
+int testd_live_group_processes(pid_t pgid)
+{
+    return scan_live(pgid, 0, NULL, NULL, 1 << 30);
+}
+
+int testd_children(pid_t parent, const char *comm, long out[], int max)
+{
+    return scan_live(0, parent, comm, out, max);
+}
+
 int testd_zombie_children(pid_t parent)
 {
     return scan_proc(0, parent);

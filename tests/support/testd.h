@@ -60,6 +60,11 @@ long testd_wait_new_pid(struct testd *d, const char *game, long old_pid, int tim
  * zombies among its children. */
 int testd_group_processes(pid_t pgid);
 int testd_zombie_children(pid_t parent);
+/* The same without zombies (nobody may reap them once islandsd is gone). */
+int testd_live_group_processes(pid_t pgid);
+/* Live children of parent named comm (NULL: any), at most max of them
+ * into out (may be NULL); returns how many. */
+int testd_children(pid_t parent, const char *comm, long out[], int max);
 
 /* Count lines of islandsd's log that contain every one of the strings. */
 int testd_log_count(struct testd *d, const char *needle);

@@ -1,0 +1,126 @@
+/* The spawner: islandsd's spares are started by it, yet are islandsd's
+ * own children; it is started again when it dies, and games start
+ * meanwhile; it and every worker die with islandsd. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "testd.h"
+
+#define SPAWNER "islands-spawner"
+#define WORKER "islands-worker"
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* The spawner's pid, once there is one other than `not` (0: none in time). */
+static long wait_spawner(struct testd *d, long not)
+{
+    for (int waited = 0; waited < 10000; waited += 10) {
+        long pid;
+        if (testd_children(d->pid, SPAWNER, &pid, 1) == 1 && pid != not)
+            return pid;
+        sleep_ms(10);
+    }
+    return 0;
+}
+
+static void new_game(struct testd *d, const char *game)
+{
+    json_t *r = testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", game, "name", "Ann");
+    ck_assert_msg(testd_ok(r), "new_game %s: %s", game, testd_error(r));
+    json_decref(r);
+}
+
+static void stop_clean(struct testd *d)
+{
+    pid_t group = d->pid;
+    int status = testd_stop(d);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(testd_group_processes(group), 0);
+    testd_cleanup(d);
+}
+
+START_TEST(spares_come_from_the_spawner_as_children_of_islandsd)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 3\nlog_level = debug\n");
+    long spawner = wait_spawner(&d, 0);
+    ck_assert_int_gt(spawner, 0);
+    int spawned = 0, spares = 0;
+    for (int waited = 0; waited < 10000 && (spawned < 3 || spares < 3); waited += 10) {
+        spawned = testd_log_count(&d, "event=spare_spawned");
+        spares = testd_children(d.pid, WORKER, NULL, 64);
+        sleep_ms(10);
+    }
+    ck_assert_int_ge(spawned, 3);
+    ck_assert_int_eq(spares, 3);
+    /* CLONE_PARENT: islandsd reaps and signals them; the spawner has none. */
+    ck_assert_int_eq(testd_children(spawner, NULL, NULL, 64), 0);
+    new_game(&d, "g1");
+    ck_assert_int_gt(testd_worker_pid(&d, "g1"), 0);
+    stop_clean(&d);
+}
+END_TEST
+
+START_TEST(a_dead_spawner_is_started_again_and_games_start_meanwhile)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 2\n");
+    long spawner = wait_spawner(&d, 0);
+    ck_assert_int_gt(spawner, 0);
+    ck_assert_int_eq(kill((pid_t)spawner, SIGKILL), 0);
+    /* More games than spares: the rest islandsd starts itself. */
+    const char *games[] = {"g1", "g2", "g3", "g4"};
+    for (int i = 0; i < 4; i++)
+        new_game(&d, games[i]);
+    long again = wait_spawner(&d, spawner);
+    ck_assert_int_gt(again, 0);
+    ck_assert_int_eq(testd_log_count(&d, "event=spawner_exit"), 1);
+    ck_assert_int_eq(testd_zombie_children(d.pid), 0);
+    stop_clean(&d);
+}
+END_TEST
+
+START_TEST(the_spawner_and_every_worker_die_with_islandsd)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 2\n");
+    new_game(&d, "g1");
+    new_game(&d, "g2");
+    ck_assert_int_gt(wait_spawner(&d, 0), 0);
+    pid_t group = d.pid;
+    ck_assert_int_gt(testd_live_group_processes(group), 4);   /* writer, spawner, workers */
+    ck_assert_int_eq(kill(d.pid, SIGKILL), 0);
+    ck_assert_int_ne(testd_wait_exit(&d, 5000), -1);
+    int left = -1;
+    for (int waited = 0; waited < 5000 && left != 0; waited += 10) {
+        left = testd_live_group_processes(group);
+        sleep_ms(10);
+    }
+    ck_assert_msg(left == 0, "%d processes outlived islandsd", left);
+    testd_cleanup(&d);
+}
+END_TEST
+
+static Suite *spawner_suite(void)
+{
+    Suite *s = suite_create("spawner");
+    TCase *tc = tcase_create("spawner");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, spares_come_from_the_spawner_as_children_of_islandsd);
+    tcase_add_test(tc, a_dead_spawner_is_started_again_and_games_start_meanwhile);
+    tcase_add_test(tc, the_spawner_and_every_worker_die_with_islandsd);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+ISL_CHECK_MAIN(spawner_suite)

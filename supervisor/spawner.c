@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,7 @@ static void take_answer(const char *text, size_t len, int pidfd)
     json_t *id = json_object_get(a, "id"), *pid = json_object_get(a, "pid");
     struct request *r = head;
     bool spawned = t && strcmp(t, "spawned") == 0 && json_is_integer(pid) &&
-                   json_integer_value(pid) > 0;
+                   json_integer_value(pid) > 0 && json_integer_value(pid) <= INT_MAX;
     if (!r || !json_is_integer(id) || json_integer_value(id) != r->id ||
         (!spawned && (!t || strcmp(t, "failed") != 0))) {
         json_decref(a);

@@ -110,9 +110,22 @@ static struct { pid_t pid; int status; } early_exits[EARLY_EXITS_MAX];
 static unsigned early_exit_count;
 static bool expecting_unknown;
 
+static void describe_status(int status, char *out, size_t n);
+
+static void log_unknown_exit(pid_t pid, int status)
+{
+    char how[96];
+    describe_status(status, how, sizeof how);
+    isl_log(ISL_LOG_NOTICE, "event=reaped_unknown pid=%ld %s", (long)pid, how);
+}
+
 void procs_expect_unknown(bool expecting)
 {
     expecting_unknown = expecting;
+    /* Kept for an answer that did not name them (a start the spawner
+     * reported failed, a child of a request given up): said now. */
+    for (unsigned i = 0; !expecting && i < early_exit_count; i++)
+        log_unknown_exit(early_exits[i].pid, early_exits[i].status);
     if (!expecting)
         early_exit_count = 0;
 }
@@ -238,15 +251,13 @@ static void on_child(struct ev_loop *l, ev_child *w, int revents)
     (void)l;
     (void)revents;
     struct proc *p = find_by_pid(w->rpid);
-    char how[96];
-    describe_status(w->rstatus, how, sizeof how);
     if (!p) {
         if (expecting_unknown && early_exit_count < EARLY_EXITS_MAX) {
             early_exits[early_exit_count].pid = w->rpid;
             early_exits[early_exit_count++].status = w->rstatus;
-            return;
+        } else {
+            log_unknown_exit(w->rpid, w->rstatus);
         }
-        isl_log(ISL_LOG_NOTICE, "event=reaped_unknown pid=%ld %s", (long)w->rpid, how);
         return;
     }
     p->reaped = true;

@@ -1,6 +1,7 @@
 /* Child processes of islandsd: spawn (posix_spawn, fd 3 = a socketpair
- * channel) or track one the spawner started, frames on the channel, signals through a pidfd (never a pid
- * that was already reaped), termination with a timeout, reaping. */
+ * channel) or track one the spawner started, frames on the channel,
+ * signals through a pidfd (never a pid that was already reaped),
+ * termination with a timeout, reaping. */
 #ifndef ISLANDS_PROCS_H
 #define ISLANDS_PROCS_H
 
@@ -63,8 +64,8 @@ int procs_socketpair(int type, int sv[2]);
 /* The environment every child gets. */
 char *const *procs_child_env(void);
 /* While the spawner has starts in flight, an unknown child's exit is kept
- * (a few of them) for procs_take_early_exit instead of being logged;
- * false drops what was kept. */
+ * (a few of them) for procs_take_early_exit instead of being logged at
+ * once; false logs what nobody took. */
 void procs_expect_unknown(bool expecting);
 bool procs_take_early_exit(pid_t pid, int *status);
 

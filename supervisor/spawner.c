@@ -16,6 +16,10 @@
 #include "fd_passing.h"
 #include "islands/log.h"
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
 #define RESTART_FIRST_S 1.0
 #define RESTART_MAX_S 60.0
 /* A start takes a few milliseconds; one unanswered for this long means
@@ -113,6 +117,17 @@ static void broken(const char *why)
     close_link();
 }
 
+/* A child can be reaped before its `spawned` answer is read; its exit is
+ * usually kept aside by procs.c, and the pidfd says so in any case (its
+ * process is gone from under it: waitid answers ECHILD). Tracking a
+ * reaped child would wait for an exit that already came. */
+static bool reaped_already(int pidfd)
+{
+    siginfo_t info;
+    return pidfd >= 0 && waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+           errno == ECHILD;
+}
+
 static void take_answer(const char *text, size_t len, int pidfd)
 {
     json_t *a = json_loadb(text, len, 0, NULL);
@@ -135,17 +150,17 @@ static void take_answer(const char *text, size_t len, int pidfd)
     else
         ev_timer_again(loop, &answer_timer);   /* the next one's turn */
     if (!spawned) {
+        const char *error = json_string_value(json_object_get(a, "error"));
         isl_log(ISL_LOG_ERR, "event=spawn_failed child=%s via=spawner error=\"%s\"", r->label,
-                json_string_value(json_object_get(a, "error")) ?
-                json_string_value(json_object_get(a, "error")) : "?");
+                error ? error : "?");
         json_decref(a);
         finish(r, NULL);
         return;
     }
     pid_t child = (pid_t)json_integer_value(pid);
     json_decref(a);
-    int status;
-    if (procs_take_early_exit(child, &status)) {
+    int status = -1;
+    if (procs_take_early_exit(child, &status) || reaped_already(pidfd)) {
         isl_log(ISL_LOG_WARNING, "event=spawn_exited_at_once child=%s pid=%ld status=%d",
                 r->label, (long)child, status);
         if (pidfd >= 0)

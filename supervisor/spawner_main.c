@@ -122,20 +122,18 @@ static void serve(const char *text, size_t len, int channel)
         int pidfd;
         struct child_start c = {.path = path, .argv = argv, .env = env, .channel = channel};
         pid_t pid = start(&c, &pidfd);
-        char error[160];
         if (pid < 0 || c.exec_errno) {
             /* A child that could not exec has exited: islandsd reaps it. */
+            char error[160];
             snprintf(error, sizeof error, "%s %s: %s", pid < 0 ? "clone" : "exec", path,
                      strerror(pid < 0 ? errno : c.exec_errno));
-            if (pidfd >= 0)
-                close(pidfd);
             fail(id, error);
         } else {
             answer(json_pack("{s:s, s:I, s:i}", "t", "spawned", "id", id, "pid", (int)pid),
                    pidfd);
-            if (pidfd >= 0)
-                close(pidfd);
         }
+        if (pidfd >= 0)
+            close(pidfd);
     }
     free(argv);
     free(env);

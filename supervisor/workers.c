@@ -1,6 +1,7 @@
 /* Worker starts and the warm spare pool. */
 #include "workers.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,11 @@ static ev_timer refill_timer;
  * load. At most one per turn of the loop, so what arrived meanwhile is
  * served between two: a burst of new games (a client pipelining several
  * new_game) once held every other game for 5-25 ms. */
-static unsigned last_spawn_turn;
-static bool spawned_this_turn;
+static unsigned last_spawn_turn = UINT_MAX;   /* no loop turn yet */
 
 static bool may_spawn_now(void)
 {
-    return !spawned_this_turn || ev_iteration(loop) != last_spawn_turn;
+    return ev_iteration(loop) != last_spawn_turn;
 }
 
 /* A worker's command line, with room for the numbers in it. */
@@ -72,7 +72,6 @@ static void worker_command(struct worker_command *w)
 
 static struct proc *spawn_worker(const char *label, const struct proc_ops *ops, void *owner)
 {
-    spawned_this_turn = true;
     last_spawn_turn = ev_iteration(loop);
     struct worker_command w;
     worker_command(&w);
@@ -261,8 +260,9 @@ struct proc *workers_start(const char *game, json_t *after, const struct proc_op
             return NULL;
     }
     adopt(p, game, after);
-    if (ready_spares() < LOW_SPARES && spawner_available()) {
-        /* Running dry: the next game must not wait for a start. */
+    if (ready_spares() < LOW_SPARES && spawner_available() && spare_failures == 0) {
+        /* Running dry: the next game must not wait for a start (unless
+         * starts keep failing: then the refill keeps its back-off). */
         ev_timer_stop(loop, &refill_timer);
         refill_waits_for_answer = false;
         schedule_refill(0.);

@@ -111,6 +111,34 @@ START_TEST(the_spawner_and_every_worker_die_with_islandsd)
 }
 END_TEST
 
+/* A worker program that exits at once: every spare the spawner starts is
+ * gone, often reaped before its `spawned` answer is read. Each counts as
+ * a failed start (refilled with a growing delay), none is tracked as
+ * live, so islandsd still stops. */
+START_TEST(spares_that_exit_at_once_are_not_kept)
+{
+    struct testd d = {0};
+    testd_start(&d, "worker = /bin/false\nspare_workers = 64\n");
+    ck_assert_int_gt(wait_spawner(&d, 0), 0);
+    int failed = 0;
+    for (int waited = 0; waited < 10000 && failed < 64; waited += 10) {
+        failed = testd_log_count(&d, "event=spawn_exited_at_once") +
+                 testd_log_count(&d, "event=spare_exit");
+        sleep_ms(10);
+    }
+    ck_assert_int_ge(failed, 64);
+    /* Every one reaped (a refill may be dying right now: give it time). */
+    int zombies = -1;
+    for (int waited = 0; waited < 2000 && zombies != 0; waited += 10) {
+        zombies = testd_zombie_children(d.pid);
+        sleep_ms(10);
+    }
+    ck_assert_int_eq(zombies, 0);
+    /* A reaped child tracked as live would hold the stop forever. */
+    stop_clean(&d);
+}
+END_TEST
+
 static Suite *spawner_suite(void)
 {
     Suite *s = suite_create("spawner");
@@ -119,6 +147,7 @@ static Suite *spawner_suite(void)
     tcase_add_test(tc, spares_come_from_the_spawner_as_children_of_islandsd);
     tcase_add_test(tc, a_dead_spawner_is_started_again_and_games_start_meanwhile);
     tcase_add_test(tc, the_spawner_and_every_worker_die_with_islandsd);
+    tcase_add_test(tc, spares_that_exit_at_once_are_not_kept);
     suite_add_tcase(s, tc);
     return s;
 }

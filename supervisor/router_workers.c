@@ -264,7 +264,9 @@ enum terminate_result router_terminate_worker(struct game *g)
         proc_terminate(g->worker, daemon_state.config.shutdown_ms);
         return TERMINATE_WAIT;
     }
-    if (ev_is_active(&g->start_timer)) {
+    /* A timer that fired in this turn of the loop is no longer active but
+     * its callback is still to run: stopping clears that too. */
+    if (ev_is_active(&g->start_timer) || ev_is_pending(&g->start_timer)) {
         ev_timer_stop(router_loop, &g->start_timer);
         return TERMINATE_CANCELLED_START;
     }

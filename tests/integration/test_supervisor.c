@@ -175,6 +175,53 @@ START_TEST(intensity_allows_exactly_intensity_restarts_then_gives_up)
 }
 END_TEST
 
+/* The log's lines of one kind that come after the first line of another. */
+static int log_count_after(struct testd *d, const char *first, const char *needle)
+{
+    FILE *f = fopen(d->log, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024];
+    int count = 0;
+    bool seen = false;
+    while (fgets(line, sizeof line, f)) {
+        seen = seen || strstr(line, first) != NULL;
+        count += seen && strstr(line, needle) != NULL;
+    }
+    fclose(f);
+    ck_assert_msg(seen, "no %s in the log", first);
+    return count;
+}
+
+START_TEST(no_worker_starts_once_islandsd_gave_up)
+{
+    /* Starts held over to the next turn of the loop (no spares: islandsd
+     * starts one worker per turn) must be called off by the give-up, even
+     * when their timer has fired in the very turn that gives up. */
+    struct testd d = {0};
+    testd_start(&d, "worker = /bin/false\nspare_workers = 0\nintensity = 1\nperiod = 60\n");
+    enum { GAMES = 40 };
+    struct isl_client *clients[GAMES];
+    for (int i = 0; i < GAMES; i++) {
+        clients[i] = testd_connect(&d);
+        ck_assert_ptr_nonnull(clients[i]);
+    }
+    for (int i = 0; i < GAMES; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "burst%d", i);
+        json_t *req = json_pack("{s:s, s:s, s:s}", "op", "new_game", "game", name, "name", "A");
+        ck_assert_int_eq(isl_client_send(clients[i], req, 5000), ISL_CLIENT_OK);
+        json_decref(req);
+    }
+    int status = testd_wait_exit(&d, 20000);
+    ck_assert_msg(status != -1, "islandsd did not give up");
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    ck_assert_int_eq(log_count_after(&d, "event=give_up", "event=worker_start"), 0);
+    for (int i = 0; i < GAMES; i++)
+        isl_client_close(clients[i]);
+    testd_cleanup(&d);
+}
+END_TEST
+
 START_TEST(transient_worker_exiting_normally_is_not_restarted)
 {
     struct testd d = {0};
@@ -390,6 +437,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, one_for_all_restarts_every_worker_in_order);
     tcase_add_test(tc, rest_for_one_restarts_the_dead_and_later_workers);
     tcase_add_test(tc, intensity_allows_exactly_intensity_restarts_then_gives_up);
+    tcase_add_test(tc, no_worker_starts_once_islandsd_gave_up);
     tcase_add_test(tc, transient_worker_exiting_normally_is_not_restarted);
     tcase_add_test(tc, temporary_worker_is_never_restarted);
     tcase_add_test(tc, permanent_worker_is_restarted_after_a_normal_exit);

@@ -50,6 +50,19 @@ struct isl_client *testd_connect(struct testd *d)
     return isl_client_connect(d->socket, 5000);
 }
 
+/* scripts/run-tests.sh shows the logs of a failed program's tests: a test
+ * stopped by an assertion never reaches testd_cleanup, so its directory
+ * stays, and this list says where it is. */
+static void note_dir(const char *dir)
+{
+    const char *list = getenv("ISLANDS_TEST_DIRS");
+    FILE *f = list && list[0] ? fopen(list, "a") : NULL;
+    if (f) {
+        fprintf(f, "%s\n", dir);
+        fclose(f);
+    }
+}
+
 void testd_start(struct testd *d, const char *config_lines)
 {
     if (!d->dir[0]) {
@@ -59,6 +72,7 @@ void testd_start(struct testd *d, const char *config_lines)
         snprintf(d->store, sizeof d->store, "%s/store", d->dir);
         snprintf(d->config, sizeof d->config, "%s/islands.conf", d->dir);
         snprintf(d->log, sizeof d->log, "%s/islandsd.log", d->dir);
+        note_dir(d->dir);
     }
     write_config(d, config_lines);
     const char *islandsd = testd_program("ISLANDSD", "islandsd");

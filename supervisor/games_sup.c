@@ -45,6 +45,18 @@ static void terminate_now_done(const char *id)
     isl_sup_handle(core, &ev, monotonic_ms(), &todo);
 }
 
+/* Carry out one TERMINATE: wait for the exit, or finish it at once. */
+static void terminate(struct game *g, const char *id)
+{
+    enum terminate_result result = g ? router_terminate_worker(g) : TERMINATE_NOTHING;
+    if (result == TERMINATE_WAIT) {
+        g->awaiting_exit = true;
+        awaiting++;
+    } else if (result == TERMINATE_CANCELLED_START) {
+        terminate_now_done(id);
+    }
+}
+
 static void run_actions(void)
 {
     if (running_actions)
@@ -55,25 +67,13 @@ static void run_actions(void)
         struct game *g = game_find(a.id);
         switch (a.kind) {
         case ISL_ACT_TERMINATE:
-            enum terminate_result result = g ? router_terminate_worker(g) : TERMINATE_NOTHING;
-            if (result == TERMINATE_WAIT) {
-                g->awaiting_exit = true;
-                awaiting++;
-                /* simple_one_for_one: a run of TERMINATEs goes out together. */
-                while (parallel_stop && todo_next < todo.count &&
-                       todo.items[todo_next].kind == ISL_ACT_TERMINATE) {
-                    struct game *next = game_find(todo.items[todo_next].id);
-                    if (next && next->worker) {
-                        router_terminate_worker(next);
-                        next->awaiting_exit = true;
-                        awaiting++;
-                        todo_next++;
-                    } else {
-                        break;
-                    }
-                }
-            } else if (result == TERMINATE_CANCELLED_START) {
-                terminate_now_done(a.id);
+            terminate(g, a.id);
+            /* simple_one_for_one: a run of TERMINATEs goes out together,
+             * held-over starts called off with them. */
+            while (parallel_stop && todo_next < todo.count &&
+                   todo.items[todo_next].kind == ISL_ACT_TERMINATE) {
+                struct isl_sup_action next = todo.items[todo_next++];   /* todo may grow */
+                terminate(game_find(next.id), next.id);
             }
             break;
         case ISL_ACT_START:

@@ -2,6 +2,9 @@
  * tokens. (The rules and whole games are in test_rules.c.) */
 #include <check.h>
 #include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../support/check_main.h"
@@ -197,6 +200,46 @@ START_TEST(error_codes_are_the_wire_codes)
 }
 END_TEST
 
+/* docs/PROTOCOL.md ships with the daemon: its "Error codes" section names
+ * exactly the codes islandsd sends (every one but "ok"). */
+START_TEST(the_shipped_protocol_lists_exactly_these_error_codes)
+{
+    const char *src = getenv("ISLANDS_SRC");
+    char path[512];
+    snprintf(path, sizeof path, "%s/docs/PROTOCOL.md", src && src[0] ? src : ".");
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char line[1024];
+    bool in_section = false;
+    int listed[ISL_ERROR_COUNT] = {0};
+    int unknown = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "## ", 3) == 0) {
+            in_section = strncmp(line, "## Error codes", 14) == 0;
+            continue;
+        }
+        /* Only a code in backticks opens an entry: `code` (explanation). */
+        for (char *p = in_section ? strchr(line, '`') : NULL; p; p = strchr(p, '`')) {
+            char *end = strchr(p + 1, '`');
+            if (!end)
+                break;
+            *end = '\0';
+            enum isl_error e;
+            if (isl_error_from_code(p + 1, &e) == 0)
+                listed[e]++;
+            else if (strchr(p + 1, '"') == NULL)   /* a quoted field, not a code */
+                unknown++;
+            p = end + 1;
+        }
+    }
+    fclose(f);
+    ck_assert_int_eq(unknown, 0);
+    for (int e = ISL_OK + 1; e < ISL_ERROR_COUNT; e++)
+        ck_assert_msg(listed[e] == 1, "%s listed %d times", isl_error_code((enum isl_error)e),
+                      listed[e]);
+}
+END_TEST
+
 /* ----------------------------------------------------------------- tokens */
 
 START_TEST(token_generate)
@@ -241,6 +284,7 @@ static Suite *engine_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("errors_and_tokens");
     tcase_add_test(tc, error_codes_are_the_wire_codes);
+    tcase_add_test(tc, the_shipped_protocol_lists_exactly_these_error_codes);
     tcase_add_test(tc, token_generate);
     tcase_add_test(tc, token_equal);
     suite_add_tcase(s, tc);

@@ -2,6 +2,7 @@
 # DESTDIR (staged installs, packaging):
 #
 #   make install                       binaries, units, sysusers, man pages,
+#                                      the client protocol (share/doc/islands),
 #                                      /etc/islands/islands.conf (kept if present)
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
 #   make uninstall                     removes what install put, except the
@@ -16,6 +17,7 @@ SBINDIR ?= $(PREFIX)/sbin
 # Programs only islandsd runs (libexec-style).
 PKGLIBDIR ?= $(PREFIX)/lib/islands
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/islands
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 # Debian keeps the distribution's units in /lib/systemd/system.
 ifeq ($(PREFIX),/usr)
@@ -42,7 +44,8 @@ INSTALLED_FILES := \
   $(BINDIR)/islands-chaos \
   $(addprefix $(SYSTEMDUNITDIR)/,$(UNIT_FILES)) \
   $(SYSUSERSDIR)/islands.conf \
-  $(MANDIR)/man8/islandsd.8 $(MANDIR)/man1/islands.1
+  $(MANDIR)/man8/islandsd.8 $(MANDIR)/man1/islands.1 \
+  $(DOCDIR)/PROTOCOL.md
 
 # The units name the installed paths: /usr/sbin and /etc in the templates.
 UNIT_PATHS_SED := -e 's|/usr/sbin/islandsd|$(SBINDIR)/islandsd|g' \
@@ -64,10 +67,11 @@ CONFIG_PATHS_AWK := \
 
 .PHONY: install uninstall
 install: $(PROGRAMS) $(addprefix systemd/,$(UNIT_FILES)) systemd/islands.sysusers \
-         $(MAN_PAGES) islands.conf
+         $(MAN_PAGES) docs/PROTOCOL.md islands.conf
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGLIBDIR) \
 	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(CONFDIR)
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
+	  $(DESTDIR)$(CONFDIR)
 	$(INSTALL_PROGRAM) $(ISLANDSD) $(DESTDIR)$(SBINDIR)/islandsd
 	$(INSTALL_PROGRAM) $(CLIENT) $(DESTDIR)$(BINDIR)/islands
 	$(INSTALL_PROGRAM) $(WORKER) $(DESTDIR)$(PKGLIBDIR)/islands-worker
@@ -80,6 +84,7 @@ install: $(PROGRAMS) $(addprefix systemd/,$(UNIT_FILES)) systemd/islands.sysuser
 	$(INSTALL_DATA) systemd/islands.sysusers $(DESTDIR)$(SYSUSERSDIR)/islands.conf
 	$(INSTALL_DATA) docs/islandsd.8 $(DESTDIR)$(MANDIR)/man8/islandsd.8
 	$(INSTALL_DATA) docs/islands.1 $(DESTDIR)$(MANDIR)/man1/islands.1
+	$(INSTALL_DATA) docs/PROTOCOL.md $(DESTDIR)$(DOCDIR)/PROTOCOL.md
 	@if [ -e $(DESTDIR)$(CONFDIR)/islands.conf ]; then \
 	  echo "islands: keeping the existing $(DESTDIR)$(CONFDIR)/islands.conf"; \
 	else \
@@ -93,4 +98,4 @@ install: $(PROGRAMS) $(addprefix systemd/,$(UNIT_FILES)) systemd/islands.sysuser
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
-	rmdir $(DESTDIR)$(PKGLIBDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true

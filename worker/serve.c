@@ -61,24 +61,6 @@ static void on_relay_failed(void *arg, int rc, const char *error)
     answer_error(w, ISL_E_STORE_ERROR, error);
 }
 
-/* The writer answers the supervisor for us once w->next is stored.
- * response is the response object's JSON text. */
-static void commit_relayed(struct worker *w, const char *response,
-                           const struct isl_store_write *write)
-{
-    char *text = isl_resp_frame_text(w->seq, response, isl_rules_state_name(w->next.state));
-    if (!text) {
-        answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
-        return;
-    }
-    w->unsettled = true;
-    w->unsettled_seq = w->seq;
-    isl_committer_submit_relayed(w->committer, write, text, on_relay_failed, w);
-    free(text);
-    if (w->unsettled)
-        worker_handed_off(w);
-}
-
 /* The write of w->next, or of its deletion; false if it could not be
  * encoded (answered). */
 static bool prepare_write(struct worker *w, bool deletes, struct isl_store_write *write)
@@ -102,6 +84,26 @@ static bool prepare_write(struct worker *w, bool deletes, struct isl_store_write
     return true;
 }
 
+/* Store w->next; the writer answers the supervisor for us once it is
+ * stored. response is the response object's JSON text. */
+static void commit_relayed(struct worker *w, const char *response)
+{
+    struct isl_store_write write;
+    if (!prepare_write(w, false, &write))
+        return;
+    char *text = isl_resp_frame_text(w->seq, response, isl_rules_state_name(w->next.state));
+    if (!text) {
+        answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
+        return;
+    }
+    w->unsettled = true;
+    w->unsettled_seq = w->seq;
+    isl_committer_submit_relayed(w->committer, &write, text, on_relay_failed, w);
+    free(text);
+    if (w->unsettled)
+        worker_handed_off(w);
+}
+
 /* Whether this commit's answer goes out through the writer; an answer
  * after which we exit waits for `committed` here instead. */
 static bool relays(const struct worker *w, bool deletes)
@@ -112,6 +114,16 @@ static bool relays(const struct worker *w, bool deletes)
 /* Store w->next (or delete the record), then answer `answer`. */
 static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
 {
+    if (relays(w, deletes)) {
+        char *text = json_dumps(answer, JSON_COMPACT);
+        json_decref(answer);
+        if (text)
+            commit_relayed(w, text);
+        else
+            answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
+        free(text);
+        return;
+    }
     struct isl_store_write write;
     if (!prepare_write(w, deletes, &write)) {
         json_decref(answer);
@@ -123,16 +135,6 @@ static void commit_then_answer(struct worker *w, json_t *answer, bool deletes)
          * it answers as if committed, then dies before committing. */
         w->exit_after = ISL_EXIT_CRASH;
         on_committed(w, ISL_STORE_OK, NULL);
-        return;
-    }
-    if (relays(w, deletes)) {
-        char *text = json_dumps(answer, JSON_COMPACT);
-        json_decref(answer);
-        if (text)
-            commit_relayed(w, text, &write);
-        else
-            answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
-        free(text);
         return;
     }
     w->answer = answer;
@@ -191,14 +193,11 @@ static void guess(struct worker *w, const struct isl_request *r)
         return;
     }
     /* The move every game is made of: its answer written as text. */
-    struct isl_store_write write;
     char response[128];
-    if (prepare_write(w, false, &write)) {
-        if (isl_response_guess_text(&g, response, sizeof response) < 0)
-            answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
-        else
-            commit_relayed(w, response, &write);
-    }
+    if (isl_response_guess_text(&g, response, sizeof response) < 0)
+        answer_error(w, ISL_E_INTERNAL, "cannot encode the answer");
+    else
+        commit_relayed(w, response);
 }
 
 static void state(struct worker *w, const struct isl_request *r)

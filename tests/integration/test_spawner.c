@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,12 +14,6 @@
 #define SPAWNER "islands-spawner"
 #define WORKER "islands-worker"
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* The spawner's pid, once there is one other than `not` (0: none in time). */
 static long wait_spawner(struct testd *d, long not)
 {
@@ -28,7 +21,7 @@ static long wait_spawner(struct testd *d, long not)
         long pid;
         if (testd_children(d->pid, SPAWNER, &pid, 1) == 1 && pid != not)
             return pid;
-        sleep_ms(10);
+        testd_sleep_ms(10);
     }
     return 0;
 }
@@ -59,7 +52,7 @@ START_TEST(spares_come_from_the_spawner_as_children_of_islandsd)
     for (int waited = 0; waited < 10000 && (spawned < 3 || spares < 3); waited += 10) {
         spawned = testd_log_count(&d, "event=spare_spawned");
         spares = testd_children(d.pid, WORKER, NULL, 64);
-        sleep_ms(10);
+        testd_sleep_ms(10);
     }
     ck_assert_int_ge(spawned, 3);
     ck_assert_int_eq(spares, 3);
@@ -104,7 +97,7 @@ START_TEST(the_spawner_and_every_worker_die_with_islandsd)
     int left = -1;
     for (int waited = 0; waited < 5000 && left != 0; waited += 10) {
         left = testd_live_group_processes(group);
-        sleep_ms(10);
+        testd_sleep_ms(10);
     }
     ck_assert_msg(left == 0, "%d processes outlived islandsd", left);
     testd_cleanup(&d);
@@ -124,14 +117,14 @@ START_TEST(spares_that_exit_at_once_are_not_kept)
     for (int waited = 0; waited < 10000 && failed < 64; waited += 10) {
         failed = testd_log_count(&d, "event=spawn_exited_at_once") +
                  testd_log_count(&d, "event=spare_exit");
-        sleep_ms(10);
+        testd_sleep_ms(10);
     }
     ck_assert_int_ge(failed, 64);
     /* Every one reaped (a refill may be dying right now: give it time). */
     int zombies = -1;
     for (int waited = 0; waited < 2000 && zombies != 0; waited += 10) {
         zombies = testd_zombie_children(d.pid);
-        sleep_ms(10);
+        testd_sleep_ms(10);
     }
     ck_assert_int_eq(zombies, 0);
     /* A reaped child tracked as live would hold the stop forever. */

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ const char *testd_program(const char *env_name, const char *name)
     return out;
 }
 
-static void sleep_ms(int ms)
+void testd_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -101,7 +102,7 @@ void testd_start(struct testd *d, const char *config_lines)
                       "islandsd exited at start (status %d); see %s", status, d->log);
         d->client = testd_connect(d);
         if (!d->client)
-            sleep_ms(10);
+            testd_sleep_ms(10);
     }
     ck_assert_msg(d->client != NULL, "islandsd did not listen on %s", d->socket);
     json_t *pong = testd_call(d, "{s:s}", "op", "ping");
@@ -120,7 +121,7 @@ int testd_wait_exit(struct testd *d, int timeout_ms)
             d->client = NULL;
             return status;
         }
-        sleep_ms(5);
+        testd_sleep_ms(5);
     }
     return -1;
 }
@@ -213,7 +214,7 @@ long testd_wait_new_pid(struct testd *d, const char *game, long old_pid, int tim
         long pid = testd_worker_pid(d, game);
         if (pid != 0 && pid != old_pid)
             return pid;
-        sleep_ms(10);
+        testd_sleep_ms(10);
     }
     return 0;
 }
@@ -221,7 +222,7 @@ long testd_wait_new_pid(struct testd *d, const char *game, long old_pid, int tim
 /* Fields of /proc/PID/stat after the command name: state, ppid, pgrp. */
 static int read_stat(const char *pid, char *state, long *ppid, long *pgrp)
 {
-    char path[64], buf[512];
+    char path[300], buf[512];
     snprintf(path, sizeof path, "/proc/%s/stat", pid);
     FILE *f = fopen(path, "r");
     if (!f)
@@ -235,33 +236,16 @@ static int read_stat(const char *pid, char *state, long *ppid, long *pgrp)
     return 0;
 }
 
-static int scan_proc(pid_t match_pgrp, pid_t match_parent_zombie)
-{
-    DIR *dir = opendir("/proc");
-    struct dirent *e;
-    int count = 0;
-    while ((e = readdir(dir))) {
-        char state;
-        long ppid, pgrp;
-        if (e->d_name[0] < '0' || e->d_name[0] > '9' || read_stat(e->d_name, &state, &ppid, &pgrp))
-            continue;
-        long pid = atol(e->d_name);
-        if (match_pgrp && pgrp == match_pgrp && pid != match_pgrp)
-            count++;
-        if (match_parent_zombie && ppid == match_parent_zombie && state == 'Z')
-            count++;
-    }
-    closedir(dir);
-    return count;
-}
+/* Which processes a /proc walk counts. */
+struct proc_filter {
+    pid_t pgrp;            /* in this process group, its leader left out (0: any) */
+    pid_t parent;          /* children of this process (0: any) */
+    int zombies;           /* 1 only zombies, -1 none, 0 either */
+    const char *comm;      /* with this name (NULL: any) */
+};
 
-int testd_group_processes(pid_t pgid)
-{
-    return scan_proc(pgid, 0);
-}
-
-/* Walk the live (not zombie) processes: stop at max matches. */
-static int scan_live(pid_t pgrp, pid_t parent, const char *comm, long out[], int max)
+/* Count the matches, at most max, their pids into out (may be NULL). */
+static int scan_proc(const struct proc_filter *f, long out[], int max)
 {
     DIR *dir = opendir("/proc");
     struct dirent *e;
@@ -270,19 +254,22 @@ static int scan_live(pid_t pgrp, pid_t parent, const char *comm, long out[], int
         char state, name[64] = "", path[300];
         long ppid, group;
         if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
-            read_stat(e->d_name, &state, &ppid, &group) || state == 'Z')
+            read_stat(e->d_name, &state, &ppid, &group) ||
+            (f->zombies && (state == 'Z') != (f->zombies > 0)))
             continue;
         long pid = atol(e->d_name);
-        if ((pgrp && (group != pgrp || pid == pgrp)) || (parent && ppid != parent))
+        if ((f->pgrp && (group != f->pgrp || pid == f->pgrp)) || (f->parent && ppid != f->parent))
             continue;
-        snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (f && fgets(name, sizeof name, f))
-            name[strcspn(name, "\n")] = '\0';
-        if (f)
-            fclose(f);
-        if (comm && strcmp(name, comm) != 0)
-            continue;
+        if (f->comm) {
+            snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+            FILE *c = fopen(path, "r");
+            if (c && fgets(name, sizeof name, c))
+                name[strcspn(name, "\n")] = '\0';
+            if (c)
+                fclose(c);
+            if (strcmp(name, f->comm) != 0)
+                continue;
+        }
         if (out)
             out[count] = pid;
         count++;
@@ -292,19 +279,25 @@ static int scan_live(pid_t pgrp, pid_t parent, const char *comm, long out[], int
     return count;
 }
 
+int testd_group_processes(pid_t pgid)
+{
+    return scan_proc(&(struct proc_filter){.pgrp = pgid}, NULL, INT_MAX);
+}
+
 int testd_live_group_processes(pid_t pgid)
 {
-    return scan_live(pgid, 0, NULL, NULL, 1 << 30);
+    return scan_proc(&(struct proc_filter){.pgrp = pgid, .zombies = -1}, NULL, INT_MAX);
 }
 
 int testd_children(pid_t parent, const char *comm, long out[], int max)
 {
-    return scan_live(0, parent, comm, out, max);
+    return scan_proc(&(struct proc_filter){.parent = parent, .zombies = -1, .comm = comm}, out,
+                     max);
 }
 
 int testd_zombie_children(pid_t parent)
 {
-    return scan_proc(0, parent);
+    return scan_proc(&(struct proc_filter){.parent = parent, .zombies = 1}, NULL, INT_MAX);
 }
 
 int testd_log_count(struct testd *d, const char *needle)

@@ -66,6 +66,9 @@ int testd_live_group_processes(pid_t pgid);
  * into out (may be NULL); returns how many. */
 int testd_children(pid_t parent, const char *comm, long out[], int max);
 
+/* Sleep that many milliseconds (polling loops). */
+void testd_sleep_ms(int ms);
+
 /* Count lines of islandsd's log that contain every one of the strings. */
 int testd_log_count(struct testd *d, const char *needle);
 

@@ -7,92 +7,7 @@
 #include <string.h>
 
 #include "islands/codec.h"
-
-struct text {
-    struct isl_buf *out;
-    int failed;
-};
-
-static void put(struct text *t, const char *s, size_t n)
-{
-    if (!t->failed && isl_buf_append(t->out, s, n) != 0)
-        t->failed = 1;
-}
-
-static void put_str(struct text *t, const char *s)
-{
-    put(t, s, strlen(s));
-}
-
-static void put_int(struct text *t, int v)
-{
-    char digits[12];
-    int n = 0;
-    unsigned u = (unsigned)v;
-    do {
-        digits[sizeof digits - 1 - n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u > 0);
-    put(t, digits + sizeof digits - n, (size_t)n);
-}
-
-/* Only names of printable ASCII take the fast path: '"' and '\\' are then
- * the only bytes jansson escapes. */
-static bool plain_ascii(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7f)
-            return false;
-    return true;
-}
-
-static void put_quoted(struct text *t, const char *s)
-{
-    put(t, "\"", 1);
-    if (!t->failed && isl_json_escape_append(t->out, s, strlen(s)) != 0)
-        t->failed = 1;
-    put(t, "\"", 1);
-}
-
-/* A coordinate, 1..10, at p; returns the end. */
-static char *coord(char *p, int v)
-{
-    if (v == 10) {
-        *p++ = '1';
-        *p++ = '0';
-    } else {
-        *p++ = (char)('0' + v);
-    }
-    return p;
-}
-
-#define SQUARES (ISL_BOARD_SIZE * ISL_BOARD_SIZE)
-
-/* [[row,col],...] in row-major order (bit order), built in one buffer and
- * appended once: a document holds up to 14 such lists, written per move. */
-static void put_squares(struct text *t, const struct isl_squares *s)
-{
-    char list[SQUARES * sizeof "[10,10]," + 2], *p = list;   /* 8 bytes a square */
-    *p++ = '[';
-    for (int word = 0; word < 2; word++) {
-        uint64_t bits = s->bits[word];
-        if (word == 1)
-            bits &= (UINT64_C(1) << (SQUARES - 64)) - 1;   /* only squares exist */
-        while (bits) {
-            int i = word * 64 + __builtin_ctzll(bits);
-            bits &= bits - 1;
-            if (p > list + 1)
-                *p++ = ',';
-            *p++ = '[';
-            p = coord(p, i / ISL_BOARD_SIZE + 1);
-            *p++ = ',';
-            p = coord(p, i % ISL_BOARD_SIZE + 1);
-            *p++ = ']';
-        }
-    }
-    *p++ = ']';
-    put(t, list, (size_t)(p - list));
-}
+#include "json_text.h"
 
 /* Island kinds in the byte order of their names, as a sorted dump has them. */
 static void island_order(enum isl_island_type order[ISL_ISLAND_KINDS])
@@ -106,49 +21,49 @@ static void island_order(enum isl_island_type order[ISL_ISLAND_KINDS])
     }
 }
 
-static void put_board(struct text *t, const struct isl_board *b)
+static void put_board(struct json_text *t, const struct isl_board *b)
 {
     enum isl_island_type order[ISL_ISLAND_KINDS];
     island_order(order);
     bool first = true;
-    put(t, "{", 1);
+    jt_put(t, "{", 1);
     for (int i = 0; i < ISL_ISLAND_KINDS; i++) {
         const struct isl_island *island = &b->islands[order[i]];
         if (!island->positioned)
             continue;
         if (!first)
-            put(t, ",", 1);
+            jt_put(t, ",", 1);
         first = false;
-        put_quoted(t, isl_island_name(order[i]));
-        put_str(t, ":{\"col\":");
-        put_int(t, island->col);
-        put_str(t, ",\"hits\":");
-        put_squares(t, &island->hits);
-        put_str(t, ",\"row\":");
-        put_int(t, island->row);
-        put(t, "}", 1);
+        jt_quoted(t, isl_island_name(order[i]));
+        jt_str(t, ":{\"col\":");
+        jt_int(t, island->col);
+        jt_str(t, ",\"hits\":");
+        jt_squares(t, &island->hits);
+        jt_str(t, ",\"row\":");
+        jt_int(t, island->row);
+        jt_put(t, "}", 1);
     }
-    put(t, "}", 1);
+    jt_put(t, "}", 1);
 }
 
-static void put_player(struct text *t, const struct isl_player_state *p)
+static void put_player(struct json_text *t, const struct isl_player_state *p)
 {
     if (!p->joined) {
-        put_str(t, "null");
+        jt_str(t, "null");
         return;
     }
-    put_str(t, "{\"board\":");
+    jt_str(t, "{\"board\":");
     put_board(t, &p->board);
-    put_str(t, ",\"guesses\":{\"hits\":");
-    put_squares(t, &p->guesses.hits);
-    put_str(t, ",\"misses\":");
-    put_squares(t, &p->guesses.misses);
-    put_str(t, p->islands_set ? "},\"islands_set\":true" : "},\"islands_set\":false");
-    put_str(t, ",\"name\":");
-    put_quoted(t, p->name);
-    put_str(t, ",\"token\":");
-    put_quoted(t, p->token);
-    put(t, "}", 1);
+    jt_str(t, ",\"guesses\":{\"hits\":");
+    jt_squares(t, &p->guesses.hits);
+    jt_str(t, ",\"misses\":");
+    jt_squares(t, &p->guesses.misses);
+    jt_str(t, p->islands_set ? "},\"islands_set\":true" : "},\"islands_set\":false");
+    jt_str(t, ",\"name\":");
+    jt_quoted(t, p->name);
+    jt_str(t, ",\"token\":");
+    jt_quoted(t, p->token);
+    jt_put(t, "}", 1);
 }
 
 static int append_via_codec(const struct isl_game *g, struct isl_buf *out)
@@ -163,23 +78,23 @@ int isl_doc_text_append(const struct isl_game *g, struct isl_buf *out)
 {
     const struct isl_player_state *p = g->players;
     for (int i = 0; i < 2; i++)
-        if (p[i].joined && (!plain_ascii(p[i].name) || !plain_ascii(p[i].token)))
+        if (p[i].joined && (!jt_plain_ascii(p[i].name) || !jt_plain_ascii(p[i].token)))
             return append_via_codec(g, out);
-    if (!plain_ascii(g->name))
+    if (!jt_plain_ascii(g->name))
         return append_via_codec(g, out);
     size_t before = out->len;
-    struct text t = { .out = out };
-    put_str(&t, "{\"game\":");
-    put_quoted(&t, g->name);
-    put_str(&t, ",\"players\":[");
+    struct json_text t = { .out = out };
+    jt_str(&t, "{\"game\":");
+    jt_quoted(&t, g->name);
+    jt_str(&t, ",\"players\":[");
     put_player(&t, &p[ISL_PLAYER1]);
-    put(&t, ",", 1);
+    jt_put(&t, ",", 1);
     put_player(&t, &p[ISL_PLAYER2]);
-    put_str(&t, "],\"rules\":");
-    put_quoted(&t, isl_rules_state_name(g->state));
-    put_str(&t, ",\"version\":");
-    put_int(&t, ISL_CODEC_VERSION);
-    put(&t, "}", 1);
+    jt_str(&t, "],\"rules\":");
+    jt_quoted(&t, isl_rules_state_name(g->state));
+    jt_str(&t, ",\"version\":");
+    jt_int(&t, ISL_CODEC_VERSION);
+    jt_put(&t, "}", 1);
     if (t.failed)
         out->len = before;   /* never leave half a document behind */
     return t.failed ? -1 : 0;

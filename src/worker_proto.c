@@ -29,10 +29,12 @@ json_t *isl_resp_frame(long long seq, json_t *response, json_t *rules)
 
 char *isl_resp_frame_text(long long seq, const char *response, const char *rules)
 {
-    static const char format[] = "{\"t\":\"resp\",\"seq\":%lld,\"resp\":%s,\"rules\":\"%s\"}";
-    size_t size = sizeof format + 24 + strlen(response) + strlen(rules);
+    static const char format[] = "{\"t\":\"resp\",\"seq\":%lld,\"resp\":%s,\"rules\":%s%s%s}";
+    size_t size = sizeof format + 24 + strlen(response) + (rules ? strlen(rules) : 0);
     char *text = malloc(size);
-    if (text && snprintf(text, size, format, seq, response, rules) >= (int)size) {
+    const char *quote = rules ? "\"" : "";
+    if (text && snprintf(text, size, format, seq, response, quote, rules ? rules : "null",
+                         quote) >= (int)size) {
         free(text);   /* cannot happen: size covers every part */
         text = NULL;
     }

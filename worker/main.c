@@ -44,6 +44,16 @@ void worker_exit(struct worker *w, int status)
     _exit(status);
 }
 
+/* Write what w->out holds, or as much as the channel takes now. */
+static void flush_out(struct worker *w)
+{
+    int rc = isl_buf_write_fd(&w->out, ISL_CHANNEL_FD);
+    if (rc < 0)
+        worker_exit(w, ISL_EXIT_NORMAL);   /* the supervisor is gone */
+    if (rc == 1)
+        ev_io_start(w->loop, &w->chan_out);
+}
+
 static void send_frame(struct worker *w, json_t *frame)
 {
     if (isl_frame_put(&w->out, frame) != 0) {
@@ -51,11 +61,7 @@ static void send_frame(struct worker *w, json_t *frame)
         worker_exit(w, PROTOCOL_ERROR);
     }
     json_decref(frame);
-    int rc = isl_buf_write_fd(&w->out, ISL_CHANNEL_FD);
-    if (rc < 0)
-        worker_exit(w, ISL_EXIT_NORMAL);   /* the supervisor is gone */
-    if (rc == 1)
-        ev_io_start(w->loop, &w->chan_out);
+    flush_out(w);
 }
 
 static json_t *rules_value(const struct worker *w)
@@ -157,12 +163,36 @@ void worker_handed_off(struct worker *w)
     drain_queue(w);
 }
 
-void worker_answer(struct worker *w, json_t *response)
+static void answered(struct worker *w)
 {
-    send_frame(w, isl_resp_frame(w->seq, response, rules_value(w)));
     if (w->exit_after >= 0)
         worker_exit(w, w->exit_after);
     worker_handed_off(w);
+}
+
+void worker_answer(struct worker *w, json_t *response)
+{
+    send_frame(w, isl_resp_frame(w->seq, response, rules_value(w)));
+    answered(w);
+}
+
+void worker_answer_text(struct worker *w, const char *response)
+{
+    char *frame = isl_resp_frame_text(w->seq, response,
+                                      w->loaded ? isl_rules_state_name(w->game.state) : NULL);
+    if (!frame) {
+        worker_answer(w, isl_response_error(ISL_E_INTERNAL, "cannot encode the answer"));
+        return;
+    }
+    size_t len = strlen(frame);
+    int rc = len <= ISL_FRAME_MAX ? isl_frame_put_raw(&w->out, frame, (uint32_t)len) : -1;
+    free(frame);
+    if (rc != 0) {
+        isl_log(ISL_LOG_ERR, "event=frame_too_large game=%s", w->name);
+        worker_exit(w, PROTOCOL_ERROR);
+    }
+    flush_out(w);
+    answered(w);
 }
 
 static void on_quarantined(void *arg, int rc, const char *error)
@@ -449,6 +479,7 @@ int main(int argc, char **argv)
     isl_buf_init(&w.in, ISL_FRAME_MAX + 8);
     isl_buf_init(&w.out, 0);
     isl_buf_init(&w.doc, 0);
+    isl_buf_init(&w.text, 0);
 
     char err[512];
     if (isl_store_open(&a.store, &w.store, err, sizeof err) != ISL_STORE_OK) {

@@ -212,16 +212,13 @@ static void state(struct worker *w, const struct isl_request *r)
     } else {
         view = r->admin ? ISL_VIEW_ADMIN : ISL_VIEW_PUBLIC;
     }
-    json_t *result = isl_codec_state_view(&w->game, view);
-    json_t *answer = isl_response_ok();
-    if (!result) {
-        json_decref(answer);
+    isl_buf_consume(&w->text, w->text.len);
+    if (isl_state_text_append(&w->game, view, &w->text) != 0 ||
+        isl_buf_append(&w->text, "", 1) != 0) {
         answer_error(w, ISL_E_INTERNAL, "cannot encode the state");
         return;
     }
-    json_object_update(answer, result);
-    json_decref(result);
-    worker_answer(w, answer);
+    worker_answer_text(w, isl_buf_head(&w->text));
 }
 
 void serve_request(struct worker *w, const struct isl_request *r)

@@ -71,12 +71,9 @@ void worker_warm_up(struct worker *w)
     static struct isl_game game, copy;
     play_sample(&game);
     char *text = isl_codec_dump(&game);
-    if (text && isl_codec_load(text, strlen(text), &copy, err, sizeof err) == 0) {
-        json_t *view = isl_codec_state_view(&copy, ISL_VIEW_ADMIN);
-        char *answer = view ? json_dumps(view, JSON_COMPACT) : NULL;
-        free(answer);
-        json_decref(view);
-    }
+    if (text && isl_codec_load(text, strlen(text), &copy, err, sizeof err) == 0 &&
+        isl_state_text_append(&copy, ISL_VIEW_ADMIN, &w->text) == 0)
+        isl_buf_consume(&w->text, w->text.len);
     free(text);
     isl_doc_text_append(&game, &w->doc);
     isl_buf_consume(&w->doc, w->doc.len);

@@ -50,6 +50,7 @@ struct worker {
     struct isl_game next;          /* the changed copy, adopted once committed */
     bool next_deletes;             /* the commit deletes the record */
     struct isl_buf doc;            /* next's stored text, kept between moves */
+    struct isl_buf text;           /* an answer written as text, kept likewise */
     json_t *answer;                /* the success response, sent once committed */
     int exit_after;                /* exit status after answering, or -1 */
     json_t *queue;                 /* later request frames, in order */
@@ -66,6 +67,8 @@ void worker_warm_up(struct worker *w);
 /* Send the answer to the request in hand (response stolen) and move on:
  * exit if asked to, else serve the next queued frame. */
 void worker_answer(struct worker *w, json_t *response);
+/* The same for a response already written as JSON text (a `state`). */
+void worker_answer_text(struct worker *w, const char *response);
 /* The request in hand was handed to the writer with its answer: move on. */
 void worker_handed_off(struct worker *w);
 /* The unsettled commit succeeded: its game is ours. */

@@ -41,7 +41,7 @@ int isl_writer_addr(const char *store_dir, struct sockaddr_un *addr, socklen_t *
  * stolen; rules is a state name or null). */
 json_t *isl_resp_frame(long long seq, json_t *response, json_t *rules);
 /* The same frame as text, from a response's JSON text (for a guess,
- * isl_response_guess_text) and a rules state name: the bytes
+ * isl_response_guess_text) and a rules state name (NULL: null): the bytes
  * json_dumps(frame, JSON_COMPACT) gives, with no tree built. Malloc'd;
  * NULL on no memory. */
 char *isl_resp_frame_text(long long seq, const char *response, const char *rules);

@@ -1,6 +1,7 @@
-/* isl_doc_text_append writes exactly isl_codec_dump's bytes, for games in
- * every state, random whole games, names that need escaping and names that
- * take the codec's own path; isl_json_escape_append's escapes. */
+/* isl_doc_text_append writes exactly isl_codec_dump's bytes, and
+ * isl_state_text_append exactly the jansson `state` answer's in every view,
+ * for games in every state, random whole games, names that need escaping
+ * and names that take jansson's own path; isl_json_escape_append's escapes. */
 #include <check.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -10,9 +11,41 @@
 #include "../support/game_fixtures.h"
 #include "islands/codec.h"
 #include "islands/doc_text.h"
+#include "islands/request.h"
+
+/* The `state` answer as the worker built it before state_text.c. */
+static char *state_by_jansson(const struct isl_game *g, enum isl_view view)
+{
+    json_t *answer = isl_response_ok(), *result = isl_codec_state_view(g, view);
+    ck_assert_ptr_nonnull(result);
+    ck_assert_int_eq(json_object_update(answer, result), 0);
+    char *text = json_dumps(answer, JSON_COMPACT);
+    json_decref(answer);
+    json_decref(result);
+    ck_assert_ptr_nonnull(text);
+    return text;
+}
+
+static void assert_state_same_as_jansson(const struct isl_game *g)
+{
+    static const enum isl_view views[] = {ISL_VIEW_PLAYER1, ISL_VIEW_PLAYER2, ISL_VIEW_PUBLIC,
+                                          ISL_VIEW_ADMIN};
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        char *expected = state_by_jansson(g, views[i]);
+        struct isl_buf out;
+        isl_buf_init(&out, 0);
+        isl_buf_append(&out, "x", 1);
+        ck_assert_int_eq(isl_state_text_append(g, views[i], &out), 0);
+        isl_buf_append(&out, "", 1);
+        ck_assert_str_eq(isl_buf_head(&out) + 1, expected);
+        free(expected);
+        isl_buf_free(&out);
+    }
+}
 
 static void assert_same_as_codec(const struct isl_game *g)
 {
+    assert_state_same_as_jansson(g);
     char *expected = isl_codec_dump(g);
     ck_assert_ptr_nonnull(expected);
     struct isl_buf out;
@@ -103,6 +136,8 @@ START_TEST(capped_buffer_fails_cleanly)
     isl_buf_init(&out, 64);
     isl_buf_append(&out, "keep", 4);
     ck_assert_int_eq(isl_doc_text_append(&g, &out), -1);
+    ck_assert_uint_eq(out.len, 4);
+    ck_assert_int_eq(isl_state_text_append(&g, ISL_VIEW_ADMIN, &out), -1);
     ck_assert_uint_eq(out.len, 4);
     isl_buf_free(&out);
 }

@@ -548,6 +548,11 @@ START_TEST(resp_frame_text_is_what_jansson_writes)
                                        json_string("player2_turn")), text);
         free(text);
     }
+    /* A game not stored (yet): its rules are null. */
+    char *text = isl_resp_frame_text(3, "{\"ok\":true}", NULL);
+    ck_assert_ptr_nonnull(text);
+    assert_dumps_to(isl_resp_frame(3, isl_response_ok(), json_null()), text);
+    free(text);
 }
 END_TEST
 

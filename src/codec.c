@@ -100,6 +100,8 @@ char *isl_codec_dump(const struct isl_game *g)
 int isl_codec_load(const char *text, size_t len, struct isl_game *out,
                    char *err, size_t errlen)
 {
+    if (isl_codec_read_canonical(text, len, out))
+        return 0;
     json_error_t parse_error;
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &parse_error);
     if (doc == NULL) {

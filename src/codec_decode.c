@@ -65,16 +65,10 @@ static bool has_guessed(const struct isl_player_state *p)
 
 /* -------------------------------------------------------------- players */
 
-static int decode_island(struct codec_error *e, const json_t *obj, const char *path,
-                         enum isl_island_type type, struct isl_board *board)
+int codec_place_island(struct codec_error *e, const char *path, enum isl_island_type type,
+                       int row, int col, struct isl_board *board)
 {
-    static const char *const keys[] = {"col", "hits", "row", NULL};
     const char *name = isl_island_name(type);
-    int row, col;
-    if (codec_check_object(e, obj, path, keys) != 0 ||
-        codec_coordinate_member(e, obj, path, "row", &row) != 0 ||
-        codec_coordinate_member(e, obj, path, "col", &col) != 0)
-        return -1;
     struct isl_squares squares;
     if (isl_island_shape(type, row, col, &squares) != ISL_OK)
         return codec_fail(e, path, "the %s at (%d,%d) does not fit on the board",
@@ -86,19 +80,38 @@ static int decode_island(struct codec_error *e, const json_t *obj, const char *p
                               isl_island_name((enum isl_island_type)t));
     }
     isl_board_position_island(board, type, row, col);
+    return 0;
+}
 
+int codec_set_island_hits(struct codec_error *e, const char *hits_path,
+                          enum isl_island_type type, const struct isl_squares *hits,
+                          struct isl_board *board)
+{
+    int r, c, i;
+    if (first_square(hits, &board->islands[type].squares, false, &r, &c, &i))
+        return codec_fail_at(e, hits_path, i, "square (%d,%d) is not part of the %s",
+                             r, c, isl_island_name(type));
+    board->islands[type].hits = *hits;
+    return 0;
+}
+
+static int decode_island(struct codec_error *e, const json_t *obj, const char *path,
+                         enum isl_island_type type, struct isl_board *board)
+{
+    static const char *const keys[] = {"col", "hits", "row", NULL};
+    int row, col;
+    if (codec_check_object(e, obj, path, keys) != 0 ||
+        codec_coordinate_member(e, obj, path, "row", &row) != 0 ||
+        codec_coordinate_member(e, obj, path, "col", &col) != 0 ||
+        codec_place_island(e, path, type, row, col, board) != 0)
+        return -1;
     char hits_path[CODEC_PATH_LEN];
     codec_path(hits_path, "%s.hits", path);
     json_t *hits_json = codec_member(e, obj, path, "hits", JSON_ARRAY);
     struct isl_squares hits;
     if (hits_json == NULL || codec_decode_squares(e, hits_json, hits_path, &hits) != 0)
         return -1;
-    int r, c, i;
-    if (first_square(&hits, &squares, false, &r, &c, &i))
-        return codec_fail_at(e, hits_path, i, "square (%d,%d) is not part of the %s",
-                             r, c, name);
-    board->islands[type].hits = hits;
-    return 0;
+    return codec_set_island_hits(e, hits_path, type, &hits, board);
 }
 
 static int decode_board(struct codec_error *e, const json_t *obj, const char *path,
@@ -145,6 +158,45 @@ static bool token_valid(const char *s, size_t len)
     return true;
 }
 
+int codec_player_name(struct codec_error *e, const char *path, const char *name, size_t len)
+{
+    if (len <= ISL_PLAYER_NAME_MAX && isl_player_name_valid(name, len))
+        return 0;
+    char field[CODEC_PATH_LEN];
+    codec_path(field, "%s.name", path);
+    return codec_fail(e, field, "must be 1 to %d characters without control characters",
+                      ISL_PLAYER_NAME_MAX_CHARS);
+}
+
+int codec_player_token(struct codec_error *e, const char *path, const char *token, size_t len)
+{
+    if (token_valid(token, len))
+        return 0;
+    char field[CODEC_PATH_LEN];
+    codec_path(field, "%s.token", path);
+    return codec_fail(e, field, "must be %d lowercase hex digits", ISL_TOKEN_LEN);
+}
+
+int codec_join_player(struct codec_error *e, const char *path, const char *name,
+                      size_t name_len, const char *token, size_t token_len, bool islands_set,
+                      struct isl_player_state *p)
+{
+    p->joined = true;
+    p->islands_set = islands_set;
+    memcpy(p->name, name, name_len);
+    memcpy(p->token, token, token_len);
+    if (p->islands_set && !isl_board_all_positioned(&p->board)) {
+        char field[CODEC_PATH_LEN];
+        codec_path(field, "%s.islands_set", path);
+        int positioned = 0;
+        for (int t = 0; t < ISL_ISLAND_KINDS; t++)
+            positioned += p->board.islands[t].positioned;
+        return codec_fail(e, field, "true, but only %d of %d islands are positioned",
+                          positioned, ISL_ISLAND_KINDS);
+    }
+    return 0;
+}
+
 static int decode_player(struct codec_error *e, const json_t *obj, const char *path,
                          struct isl_player_state *p)
 {
@@ -155,19 +207,11 @@ static int decode_player(struct codec_error *e, const json_t *obj, const char *p
     const char *name, *token;
     json_t *islands_set, *board, *guesses;
     if (codec_check_object(e, obj, path, keys) != 0 ||
-        (name = codec_string_member(e, obj, path, "name", &name_len)) == NULL)
+        (name = codec_string_member(e, obj, path, "name", &name_len)) == NULL ||
+        codec_player_name(e, path, name, name_len) != 0 ||
+        (token = codec_string_member(e, obj, path, "token", &token_len)) == NULL ||
+        codec_player_token(e, path, token, token_len) != 0)
         return -1;
-    if (name_len > ISL_PLAYER_NAME_MAX || !isl_player_name_valid(name, name_len)) {
-        codec_path(field, "%s.name", path);
-        return codec_fail(e, field, "must be 1 to %d characters without control characters",
-                          ISL_PLAYER_NAME_MAX_CHARS);
-    }
-    if ((token = codec_string_member(e, obj, path, "token", &token_len)) == NULL)
-        return -1;
-    if (!token_valid(token, token_len)) {
-        codec_path(field, "%s.token", path);
-        return codec_fail(e, field, "must be %d lowercase hex digits", ISL_TOKEN_LEN);
-    }
     if ((islands_set = codec_member(e, obj, path, "islands_set", JSON_TRUE)) == NULL ||
         (board = codec_member(e, obj, path, "board", JSON_OBJECT)) == NULL ||
         (guesses = codec_member(e, obj, path, "guesses", JSON_OBJECT)) == NULL)
@@ -178,19 +222,8 @@ static int decode_player(struct codec_error *e, const json_t *obj, const char *p
     codec_path(field, "%s.guesses", path);
     if (decode_guesses(e, guesses, field, &p->guesses) != 0)
         return -1;
-    p->joined = true;
-    p->islands_set = json_is_true(islands_set);
-    memcpy(p->name, name, name_len);
-    memcpy(p->token, token, token_len);
-    if (p->islands_set && !isl_board_all_positioned(&p->board)) {
-        codec_path(field, "%s.islands_set", path);
-        int positioned = 0;
-        for (int t = 0; t < ISL_ISLAND_KINDS; t++)
-            positioned += p->board.islands[t].positioned;
-        return codec_fail(e, field, "true, but only %d of %d islands are positioned",
-                          positioned, ISL_ISLAND_KINDS);
-    }
-    return 0;
+    return codec_join_player(e, path, name, name_len, token, token_len,
+                             json_is_true(islands_set), p);
 }
 
 /* ---------------------------------------------------------- consistency */
@@ -315,6 +348,13 @@ static int check_rules(struct codec_error *e, const struct isl_game *g)
     return check_after_start(e, g);
 }
 
+int codec_check_game(struct codec_error *e, const struct isl_game *g)
+{
+    if (check_guesses(e, g, ISL_PLAYER1) != 0 || check_guesses(e, g, ISL_PLAYER2) != 0)
+        return -1;
+    return check_rules(e, g);
+}
+
 /* ------------------------------------------------------------- document */
 
 static int decode_players(struct codec_error *e, const json_t *players, struct isl_game *g)
@@ -360,10 +400,9 @@ static int decode_document(struct codec_error *e, const json_t *doc, struct isl_
     if (isl_rules_state_from_name(rules, &g->state) != 0)
         return codec_fail(e, "rules", "unknown rules state \"%s\"", rules);
     if ((players = codec_member(e, doc, top, "players", JSON_ARRAY)) == NULL ||
-        decode_players(e, players, g) != 0 ||
-        check_guesses(e, g, ISL_PLAYER1) != 0 || check_guesses(e, g, ISL_PLAYER2) != 0)
+        decode_players(e, players, g) != 0)
         return -1;
-    return check_rules(e, g);
+    return codec_check_game(e, g);
 }
 
 int isl_codec_decode(const json_t *doc, struct isl_game *out, char *err, size_t errlen)

@@ -17,6 +17,8 @@ void codec_path(char out[CODEC_PATH_LEN], const char *fmt, ...)
 
 static int vfail(struct codec_error *e, const char *path, const char *fmt, va_list ap)
 {
+    if (e == NULL)
+        return -1;
     char reason[192];
     vsnprintf(reason, sizeof reason, fmt, ap);
     if (e->text != NULL && e->size > 0)

@@ -11,7 +11,8 @@
 
 #define CODEC_PATH_LEN 96
 
-/* Where a failure's "PATH: reason" text goes (text may be NULL). */
+/* Where a failure's "PATH: reason" text goes (text may be NULL). A NULL
+ * struct codec_error * asks for no message at all. */
 struct codec_error {
     char *text;
     size_t size;
@@ -43,5 +44,25 @@ int codec_coordinate_member(struct codec_error *e, const json_t *obj, const char
 /* [[row, col], ...] strictly ascending by row, then col. */
 int codec_decode_squares(struct codec_error *e, const json_t *list, const char *path,
                          struct isl_squares *out);
+
+/* The checks a decoded game must pass, in codec_decode.c: the jansson
+ * decoder and the canonical text reader (codec_text.c) build a game
+ * through the same ones. Each returns 0, or -1 with the error written. */
+/* Fits on the board and overlaps no island placed before: placed. */
+int codec_place_island(struct codec_error *e, const char *path, enum isl_island_type type,
+                       int row, int col, struct isl_board *board);
+/* Hits on the placed island's own squares only: set. */
+int codec_set_island_hits(struct codec_error *e, const char *hits_path,
+                          enum isl_island_type type, const struct isl_squares *hits,
+                          struct isl_board *board);
+int codec_player_name(struct codec_error *e, const char *path, const char *name, size_t len);
+int codec_player_token(struct codec_error *e, const char *path, const char *token, size_t len);
+/* p (board and guesses decoded) joins with the checked name and token;
+ * islands_set needs every island positioned. */
+int codec_join_player(struct codec_error *e, const char *path, const char *name,
+                      size_t name_len, const char *token, size_t token_len, bool islands_set,
+                      struct isl_player_state *p);
+/* Guesses against the boards, and the rules state against the players. */
+int codec_check_game(struct codec_error *e, const struct isl_game *g);
 
 #endif

@@ -41,6 +41,14 @@ char *isl_resp_frame_text(long long seq, const char *response, const char *rules
     return text;
 }
 
+int isl_ready_frame_text(char *out, size_t size, const char *game, const char *rules)
+{
+    const char *quote = rules ? "\"" : "";
+    int n = snprintf(out, size, "{\"t\":\"ready\",\"game\":\"%s\",\"rules\":%s%s%s}", game,
+                     quote, rules ? rules : "null", quote);
+    return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
 /* close_range() where the kernel has it, else a /proc/self/fd scan. */
 static void close_fds_from(int lowest)
 {

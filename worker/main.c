@@ -232,8 +232,10 @@ static void on_release_store(struct ev_loop *loop, ev_idle *idle, int revents)
 }
 
 /* Load the adopted game's record; a record that fails to decode is copied
- * to quarantine (never overwritten or deleted) and we exit 65. */
-static void adopt(struct worker *w, const char *name, const json_t *after)
+ * to quarantine (never overwritten or deleted) and we exit 65. `after`
+ * lists the dead workers whose writes to wait for (NULL: every one the
+ * writer knows) unless none_pending. */
+static void adopt(struct worker *w, const char *name, const json_t *after, bool none_pending)
 {
     snprintf(w->name, sizeof w->name, "%s", name);
     w->adopted = true;
@@ -243,7 +245,6 @@ static void adopt(struct worker *w, const char *name, const json_t *after)
     /* A predecessor killed mid-commit may still have a write at the writer:
      * let it land (or not) before we read, or we would serve an old state.
      * An empty list: none can have one (docs/INTERNAL-PROTOCOL.md). */
-    bool none_pending = after && json_array_size(after) == 0;
     if (!none_pending &&
         isl_committer_fence(w->committer, after, FENCE_TIMEOUT_MS, err, sizeof err) != 0) {
         isl_log(ISL_LOG_ERR, "event=fence_failed game=%s error=\"%s\"", name, err);
@@ -277,8 +278,14 @@ static void adopt(struct worker *w, const char *name, const json_t *after)
     free(doc);
     isl_log(ISL_LOG_INFO, "event=adopted game=%s rules=%s", name,
             w->loaded ? isl_rules_state_name(w->game.state) : "none");
-    send_frame(w, json_pack("{s:s, s:s, s:o}", "t", "ready", "game", name, "rules",
-                            rules_value(w)));
+    char ready[128 + ISL_GAME_NAME_MAX];
+    int ready_len = isl_ready_frame_text(ready, sizeof ready, name,
+                                         w->loaded ? isl_rules_state_name(w->game.state) : NULL);
+    if (ready_len < 0 || isl_frame_put_raw(&w->out, ready, (uint32_t)ready_len) != 0) {
+        isl_log(ISL_LOG_ERR, "event=frame_too_large game=%s", name);
+        worker_exit(w, PROTOCOL_ERROR);
+    }
+    flush_out(w);
     arm_idle(w);
 }
 
@@ -303,7 +310,7 @@ static void handle_frame(struct worker *w, json_t *frame)
             protocol_error(w, "adopt: game missing or not a game name");
         if (!isl_fence_after_valid(after))
             protocol_error(w, "adopt: after is not a short list of pids");
-        adopt(w, game, after);
+        adopt(w, game, after, after && json_array_size(after) == 0);
     } else if (strcmp(t, "req") == 0) {
         if (!w->adopted)
             protocol_error(w, "req: no game adopted yet");
@@ -314,18 +321,29 @@ static void handle_frame(struct worker *w, json_t *frame)
     }
 }
 
-/* The move every game is made of, read without jansson when it can be
- * served at once (nothing queued before it). False: the next frame, if
- * any, is isl_frame_take's. */
-static bool take_guess(struct worker *w)
+/* The frames of a game's life read without jansson when they can be acted
+ * on at once (nothing queued before them): the guess every move brings,
+ * and the adopt and `state` of a game coming back, whose spare has not
+ * run for a while and would fault in jansson's code and heap on the way to
+ * the answer. False: the next frame, if any, is isl_frame_take's. */
+static bool take_text_frame(struct worker *w)
 {
     const char *payload;
     uint32_t len;
     long long seq;
     struct isl_request req;
-    if (!w->adopted || w->busy || w->draining || json_array_size(w->queue) > 0 ||
-        isl_frame_peek(&w->in, &payload, &len) != 1 ||
-        !isl_req_frame_text(payload, len, &seq, &req))
+    char game[ISL_GAME_NAME_MAX + 1];
+    if (w->busy || w->draining || json_array_size(w->queue) > 0 ||
+        isl_frame_peek(&w->in, &payload, &len) != 1)
+        return false;
+    if (!w->adopted) {
+        if (!isl_adopt_frame_text(payload, len, game, sizeof game))
+            return false;
+        isl_buf_consume(&w->in, 4 + (size_t)len);
+        adopt(w, game, NULL, true);
+        return true;
+    }
+    if (!isl_req_frame_text(payload, len, &seq, &req))
         return false;
     isl_buf_consume(&w->in, 4 + (size_t)len);
     start_parsed_request(w, seq, &req);
@@ -343,7 +361,7 @@ static void on_chan_readable(struct ev_loop *loop, ev_io *io, int revents)
         worker_exit(w, ISL_EXIT_NORMAL);
     }
     for (;;) {
-        if (take_guess(w))
+        if (take_text_frame(w))
             continue;
         json_t *frame;
         int rc = isl_frame_take(&w->in, &frame);
@@ -510,7 +528,7 @@ int main(int argc, char **argv)
     ev_signal_start(w.loop, &w.sigterm);
 
     if (a.game)
-        adopt(&w, a.game, NULL);   /* no list: the fence reads every connection */
+        adopt(&w, a.game, NULL, false);   /* no list: the fence reads every connection */
     else {
         send_frame(&w, json_pack("{s:s}", "t", "spare"));
         ev_timer_start(w.loop, &w.warm_up);

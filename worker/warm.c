@@ -17,6 +17,7 @@
 #include "islands/codec.h"
 #include "islands/doc_text.h"
 #include "islands/request.h"
+#include "islands/worker_proto.h"
 #include "worker.h"
 
 /* Keep the heap a loaded game grows into: free() must not hand the top
@@ -42,7 +43,8 @@ static void play_sample(struct isl_game *g)
         isl_game_guess(g, (enum isl_player)(m % 2), m / 2 + 1, (m * 7) % 10 + 1, NULL);
 }
 
-/* A request frame as the supervisor sends one, parsed as serving does. */
+/* A request frame as the supervisor sends one, parsed both ways serving
+ * does (text for a guess or a state, jansson for the other ops). */
 static void parse_sample_request(void)
 {
     static const char frame[] =
@@ -52,6 +54,8 @@ static void parse_sample_request(void)
     json_t *f = json_loads(frame, 0, NULL);
     struct isl_request req;
     const char *message;
+    long long seq;
+    isl_req_frame_text(frame, sizeof frame - 1, &seq, &req);
     if (f)
         isl_request_parse(json_object_get(f, "req"), true, &req, &message);
     json_decref(f);

@@ -23,9 +23,15 @@ json_t *isl_codec_encode(const struct isl_game *g);
  * NULL on allocation failure. */
 char *isl_codec_dump(const struct isl_game *g);
 
-/* Parse text (duplicate keys rejected) and isl_codec_decode it. */
+/* Parse text (duplicate keys rejected) and isl_codec_decode it; text in
+ * the canonical layout takes isl_codec_read_canonical first. */
 int isl_codec_load(const char *text, size_t len, struct isl_game *out,
                    char *err, size_t errlen);
+
+/* The canonical text of a valid game, read without jansson: 1 and *out
+ * (the game isl_codec_load would build), or 0 for anything else, valid or
+ * not, which only isl_codec_load can judge (*out untouched). */
+int isl_codec_read_canonical(const char *text, size_t len, struct isl_game *out);
 
 /* Decode and validate a stored document (its format is described at the
  * top of src/codec.c). Returns 0 and fills *out, or -1 with a message

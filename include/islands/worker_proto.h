@@ -46,10 +46,20 @@ json_t *isl_resp_frame(long long seq, json_t *response, json_t *rules);
  * NULL on no memory. */
 char *isl_resp_frame_text(long long seq, const char *response, const char *rules);
 
-/* req_text.c: islandsd's request frame for a guess, in its exact layout,
+/* req_text.c: islandsd's request frame for a guess or a state, in its exact layout,
  * decoded into *seq and *out as isl_request_parse(trusted) would: 1; 0
  * for anything else (decode that with jansson). */
 int isl_req_frame_text(const char *payload, size_t len, long long *seq, struct isl_request *out);
+
+/* islandsd's `adopt` of a game no dead worker can have a write pending
+ * for ({"t":"adopt","game":NAME,"after":[]}, exactly): 1 and the name in
+ * game[cap]; 0 for anything else (jansson's). */
+int isl_adopt_frame_text(const char *payload, size_t len, char *game, size_t cap);
+
+/* The worker's {"t":"ready","game":GAME,"rules":RULES} as
+ * json_dumps(JSON_COMPACT) writes it, for a valid game name and a rules
+ * state name (NULL: null). The length, or -1 when it does not fit. */
+int isl_ready_frame_text(char *out, size_t size, const char *game, const char *rules);
 
 /* A store write as the worker -> writer frame: {"t":"commit",...} for a
  * put or delete, {"t":"quarantine",...} for a quarantine. A quarantined

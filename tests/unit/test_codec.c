@@ -133,6 +133,8 @@ struct corruption {
     const char *message;       /* expected start of the error */
 };
 
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
 /* Applied to mid_game_text. */
 static const struct corruption mid_game_corruptions[] = {
     {"\"version\":1", "\"version\":2", "version: unsupported version 2"},
@@ -284,6 +286,136 @@ START_TEST(nul_in_a_name_is_refused)
 }
 END_TEST
 
+/* ------------------------------------------------------ canonical reader */
+
+/* The jansson path alone (isl_codec_load tries the canonical reader first). */
+static int load_by_jansson(const char *text, size_t len, struct isl_game *out)
+{
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+    char err[256];
+    int rc = doc ? isl_codec_decode(doc, out, err, sizeof err) : -1;
+    json_decref(doc);
+    return rc;
+}
+
+/* The reader takes g's canonical text and builds exactly jansson's game. */
+static void assert_read_canonical(const struct isl_game *g)
+{
+    char *text = isl_codec_dump(g);
+    struct isl_game fast, slow;
+    memset(&fast, 0x5A, sizeof fast);
+    memset(&slow, 0xA5, sizeof slow);
+    ck_assert_msg(isl_codec_read_canonical(text, strlen(text), &fast) == 1, "declined %s", text);
+    ck_assert_int_eq(load_by_jansson(text, strlen(text), &slow), 0);
+    ck_assert(memcmp(&fast, &slow, sizeof fast) == 0);
+    ck_assert(memcmp(&fast, g, sizeof fast) == 0);
+    free(text);
+}
+
+START_TEST(canonical_reader_builds_the_same_games)
+{
+    struct isl_game g;
+    fx_new_game(&g);
+    assert_read_canonical(&g);
+    fx_players_set(&g);
+    assert_read_canonical(&g);
+    fx_position_layout(&g, ISL_PLAYER1);
+    assert_read_canonical(&g);
+    fx_game_started(&g);
+    assert_read_canonical(&g);
+    mid_game(&g);
+    assert_read_canonical(&g);
+    fx_game_started(&g);
+    fx_one_guess_from_win(&g);
+    assert_read_canonical(&g);
+    struct isl_guess_result r;
+    ck_assert_int_eq(isl_game_guess(&g, ISL_PLAYER1, 6, 6, &r), ISL_OK);
+    assert_read_canonical(&g);   /* game_over */
+    srand(99);
+    for (int n = 0; n < 6; n++) {
+        fx_game_started(&g);
+        for (int move = 0; g.state != ISL_RULES_GAME_OVER && move < 400; move++) {
+            enum isl_player p = g.state == ISL_RULES_PLAYER1_TURN ? ISL_PLAYER1 : ISL_PLAYER2;
+            if (isl_game_guess(&g, p, 1 + rand() % 10, 1 + rand() % 10, &r) == ISL_OK)
+                assert_read_canonical(&g);
+        }
+    }
+}
+END_TEST
+
+/* Every corrupted document above, and text that is valid but not in the
+ * canonical layout: declined, so that jansson judges it. */
+START_TEST(canonical_reader_declines_the_rest)
+{
+    struct isl_game out;
+    for (int i = 0; i < COUNT(mid_game_corruptions); i++) {
+        const struct corruption *c = &mid_game_corruptions[i];
+        const char *at = strstr(mid_game_text, c->from);
+        char text[2048];
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - mid_game_text), mid_game_text,
+                 c->to, at + strlen(c->from));
+        ck_assert_msg(isl_codec_read_canonical(text, strlen(text), &out) == 0, "took %s", text);
+    }
+    static const char *const valid_elsewhere[] = {
+        "{\"game\":\"g1\", \"players\"",        /* a space */
+        "{\"game\":\"\\u0067\\u0031\"",             /* an escaped name */
+    };
+    const char *from[] = {"{\"game\":\"g1\",\"players\"", "{\"game\":\"g1\""};
+    for (int i = 0; i < COUNT(valid_elsewhere); i++) {
+        char text[2048];
+        snprintf(text, sizeof text, "%s%s", valid_elsewhere[i], mid_game_text + strlen(from[i]));
+        ck_assert_int_eq(isl_codec_read_canonical(text, strlen(text), &out), 0);
+        ck_assert_int_eq(load_by_jansson(text, strlen(text), &out), 0);
+    }
+    ck_assert_int_eq(isl_codec_read_canonical(mid_game_text, strlen(mid_game_text) - 1, &out), 0);
+}
+END_TEST
+
+/* Random one-byte edits of real documents: whatever the reader takes,
+ * jansson takes too, as the same game. Some edits (a token's digit, a
+ * name's letter) stay valid, so both sides of the rule are exercised. */
+START_TEST(canonical_reader_never_takes_what_jansson_refuses)
+{
+    static const char alphabet[] = "0123456789[]{},:\"\\aeflnrstu ";
+    struct isl_game g, fast, slow;
+    struct isl_guess_result r;
+    unsigned taken = 0, refused = 0;
+    srand(7);
+    for (int n = 0; n < 40; n++) {
+        fx_game_started(&g);
+        for (int move = rand() % 60; move > 0 && g.state != ISL_RULES_GAME_OVER; move--) {
+            enum isl_player p = g.state == ISL_RULES_PLAYER1_TURN ? ISL_PLAYER1 : ISL_PLAYER2;
+            isl_game_guess(&g, p, 1 + rand() % 10, 1 + rand() % 10, &r);
+        }
+        char *text = isl_codec_dump(&g);
+        size_t len = strlen(text);
+        char *edit = malloc(len + 2);
+        for (int k = 0; k < 200; k++) {
+            size_t at = (size_t)rand() % len, edit_len = len;
+            char c = alphabet[rand() % (int)(sizeof alphabet - 1)];
+            memcpy(edit, text, len);
+            switch (rand() % 3) {
+            case 0: edit[at] = c; break;
+            case 1: memmove(edit + at, edit + at + 1, len - at - 1); edit_len--; break;
+            default: memmove(edit + at + 1, edit + at, len - at); edit[at] = c; edit_len++; break;
+            }
+            if (isl_codec_read_canonical(edit, edit_len, &fast) == 1) {
+                taken++;
+                ck_assert_msg(load_by_jansson(edit, edit_len, &slow) == 0, "%.*s",
+                              (int)edit_len, edit);
+                ck_assert(memcmp(&fast, &slow, sizeof fast) == 0);
+            } else {
+                refused++;
+            }
+        }
+        free(edit);
+        free(text);
+    }
+    ck_assert_uint_gt(taken, 100);
+    ck_assert_uint_gt(refused, 1000);
+}
+END_TEST
+
 /* ------------------------------------------------------------ state view */
 
 static void assert_json(json_t *value, const char *expected)
@@ -366,7 +498,6 @@ START_TEST(board_object_shows_hits_and_forests)
 }
 END_TEST
 
-#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *codec_suite(void)
 {
@@ -383,6 +514,9 @@ static Suite *codec_suite(void)
     tcase_add_loop_test(tc, corrupted_new_game, 0, COUNT(new_game_corruptions));
     tcase_add_test(tc, corrupted_turns);
     tcase_add_test(tc, nul_in_a_name_is_refused);
+    tcase_add_test(tc, canonical_reader_builds_the_same_games);
+    tcase_add_test(tc, canonical_reader_declines_the_rest);
+    tcase_add_test(tc, canonical_reader_never_takes_what_jansson_refuses);
     suite_add_tcase(s, tc);
     tc = tcase_create("state_view");
     tcase_add_test(tc, state_view_before_player2);

@@ -631,10 +631,90 @@ START_TEST(request_frame_text_decodes_as_jansson_does)
 }
 END_TEST
 
+/* `state` frames, with and without player and token, as islandsd writes
+ * them: every one taken, each decoded as jansson decodes it. */
+START_TEST(state_frame_text_decodes_as_jansson_does)
+{
+    unsigned state = 7;
+    for (int i = 0; i < 400; i++) {
+        struct isl_request r = {.op = ISL_OP_STATE};
+        snprintf(r.game, sizeof r.game, "game-%u", next_random(&state));
+        r.has_player = next_random(&state) % 2;
+        r.player = next_random(&state) % 2 ? ISL_PLAYER2 : ISL_PLAYER1;
+        r.has_token = next_random(&state) % 2;
+        if (r.has_token)
+            for (size_t k = 0; k < 32; k++)
+                r.token[k] = "0123456789abcdef"[next_random(&state) % 16];
+        r.admin = next_random(&state) % 2;
+        long long seq = next_random(&state), fast_seq = -1, slow_seq = -2;
+        char *text = request_frame(&r, seq);
+        struct isl_request fast, slow;
+        jansson_decode(text, &slow_seq, &slow);
+        ck_assert_msg(isl_req_frame_text(text, strlen(text), &fast_seq, &fast) == 1, "%s", text);
+        ck_assert_msg(memcmp(&fast, &slow, sizeof fast) == 0, "decoded differently: %s", text);
+        ck_assert_int_eq(fast_seq, slow_seq);
+        free(text);
+    }
+}
+END_TEST
+
+/* islandsd's adopt, as supervisor/workers.c builds it. */
+static char *adopt_frame(const char *game, json_t *after)
+{
+    json_t *msg = json_pack("{s:s, s:s}", "t", "adopt", "game", game);
+    if (after)
+        json_object_set_new(msg, "after", after);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    return text;
+}
+
+START_TEST(adopt_frame_text_takes_only_an_empty_fence)
+{
+    char game[ISL_GAME_NAME_MAX + 1];
+    char *text = adopt_frame("g-1.x_Y", json_array());
+    ck_assert_int_eq(isl_adopt_frame_text(text, strlen(text), game, sizeof game), 1);
+    ck_assert_str_eq(game, "g-1.x_Y");
+    ck_assert_int_eq(isl_adopt_frame_text(text, strlen(text) - 1, game, sizeof game), 0);
+    free(text);
+    json_t *lists[] = {NULL, json_pack("[i]", 123), json_pack("[i, i]", 1, 2)};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        text = adopt_frame("g1", lists[i]);
+        ck_assert_msg(isl_adopt_frame_text(text, strlen(text), game, sizeof game) == 0, "%s",
+                      text);
+        free(text);
+    }
+    text = adopt_frame("g/1", json_array());   /* not a game name: jansson's to refuse */
+    ck_assert_int_eq(isl_adopt_frame_text(text, strlen(text), game, sizeof game), 0);
+    free(text);
+    ck_assert_int_eq(isl_adopt_frame_text("{\"t\":\"adopt\",\"game\":\"g1\",\"after\":[]} ", 35,
+                                          game, sizeof game), 0);
+}
+END_TEST
+
+START_TEST(ready_frame_text_is_what_jansson_writes)
+{
+    char text[256];
+    const char *rules[] = {"player1_turn", NULL};
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_gt(isl_ready_frame_text(text, sizeof text, "g-1", rules[i]), 0);
+        assert_dumps_to(json_pack("{s:s, s:s, s:o}", "t", "ready", "game", "g-1", "rules",
+                                  rules[i] ? json_string(rules[i]) : json_null()), text);
+    }
+    ck_assert_int_eq(isl_ready_frame_text(text, 20, "g-1", "player1_turn"), -1);
+}
+END_TEST
+
 START_TEST(request_frame_text_leaves_the_rest_to_jansson)
 {
     static const char *const others[] = {
-        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"state\",\"game\":\"g\",\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"end_game\",\"game\":\"g\",\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"state\",\"game\":\"g\",\"token\":\"t\","
+        "\"player\":\"player1\",\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"state\",\"game\":\"g\",\"player\":\"p\","
+        "\"admin\":false}}",
+        "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"state\",\"game\":\"g\",\"row\":1,"
+        "\"admin\":false}}",
         "{\"t\":\"req\",\"seq\":1,\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
         "\"player1\",\"row\":1,\"col\":1,\"admin\":false}}",
         "{\"seq\":1,\"t\":\"req\",\"req\":{\"op\":\"guess\",\"game\":\"g\",\"player\":"
@@ -690,6 +770,9 @@ static Suite *request_suite(void)
     tcase_add_test(tc, guess_response_text_is_what_jansson_writes);
     tcase_add_test(tc, resp_frame_text_is_what_jansson_writes);
     tcase_add_test(tc, request_frame_text_decodes_as_jansson_does);
+    tcase_add_test(tc, state_frame_text_decodes_as_jansson_does);
+    tcase_add_test(tc, adopt_frame_text_takes_only_an_empty_fence);
+    tcase_add_test(tc, ready_frame_text_is_what_jansson_writes);
     tcase_add_test(tc, request_frame_text_leaves_the_rest_to_jansson);
     suite_add_tcase(s, tc);
     return s;

@@ -20,9 +20,6 @@ void isl_log_init(const char *program, int max_prio)
     snprintf(program_name, sizeof program_name, "%s", program ? program : "islands");
     max_priority = max_prio;
     timestamps = getenv("JOURNAL_STREAM") == NULL;
-    /* gmtime_r loads the time zone file on its first call: do it now, not
-     * in the middle of the first request a warm spare serves. */
-    tzset();
 }
 
 void isl_log_set_level(int max_prio)
@@ -35,6 +32,28 @@ int isl_log_enabled(int priority)
     return priority <= max_priority;
 }
 
+/* Not gmtime_r: glibc loads the time zone file on its first call, even for
+ * UTC, and every worker logs, so each start would read files it has no
+ * use for. Days to civil date as in H. Hinnant's "chrono-Compatible
+ * Low-Level Date Algorithms". */
+void isl_utc_time(time_t t, struct tm *tm)
+{
+    long long days = t / 86400, secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long long month = mp < 10 ? mp + 3 : mp - 9;
+    *tm = (struct tm){ .tm_year = (int)(yoe + era * 400 + (month <= 2) - 1900),
+                       .tm_mon = (int)month - 1, .tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1),
+                       .tm_hour = (int)(secs / 3600), .tm_min = (int)(secs / 60 % 60),
+                       .tm_sec = (int)(secs % 60) };
+}
+
 static size_t put_prefix(char *line, size_t size, int priority)
 {
     if (timestamps < 0)
@@ -42,12 +61,14 @@ static size_t put_prefix(char *line, size_t size, int priority)
     int n;
     struct timespec now;
     struct tm tm;
-    if (timestamps && clock_gettime(CLOCK_REALTIME, &now) == 0 && gmtime_r(&now.tv_sec, &tm))
+    if (timestamps && clock_gettime(CLOCK_REALTIME, &now) == 0) {
+        isl_utc_time(now.tv_sec, &tm);
         n = snprintf(line, size, "<%d>%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%ld]: ", priority,
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                      tm.tm_sec, now.tv_nsec / 1000000, program_name, (long)getpid());
-    else
+    } else {
         n = snprintf(line, size, "<%d>%s[%ld]: ", priority, program_name, (long)getpid());
+    }
     return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 

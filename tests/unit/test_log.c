@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -64,6 +65,33 @@ START_TEST(line_with_timestamp)
     snprintf(pattern, sizeof pattern, "^<6>" STAMP " islandsd\\[%ld\\]: event=start game=g1 pid=42\n$",
              (long)getpid());
     ck_assert_msg(matches(pattern, out), "got: %s", out);
+}
+END_TEST
+
+/* The timestamps' calendar, against gmtime_r: around the epoch, leap days
+ * (2000 was one, 2100 will not be), and a long stride of seconds. */
+START_TEST(utc_time_is_gmtime)
+{
+    static const long long fixed[] = {0, 59, 86399, 86400, 951782400, 951868799, 951868800,
+                                      4107542400, 4107628800, 1798761599, -1, -86401};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        time_t t = (time_t)fixed[i];
+        struct tm want, got;
+        ck_assert_ptr_nonnull(gmtime_r(&t, &want));
+        isl_utc_time(t, &got);
+        ck_assert_msg(got.tm_year == want.tm_year && got.tm_mon == want.tm_mon &&
+                      got.tm_mday == want.tm_mday && got.tm_hour == want.tm_hour &&
+                      got.tm_min == want.tm_min && got.tm_sec == want.tm_sec, "%lld", fixed[i]);
+    }
+    for (long long t = 0; t < 5000000000LL; t += 9876543) {
+        time_t tt = (time_t)t;
+        struct tm want, got;
+        gmtime_r(&tt, &want);
+        isl_utc_time(tt, &got);
+        ck_assert_msg(got.tm_year == want.tm_year && got.tm_mon == want.tm_mon &&
+                      got.tm_mday == want.tm_mday && got.tm_hour == want.tm_hour &&
+                      got.tm_min == want.tm_min && got.tm_sec == want.tm_sec, "%lld", t);
+    }
 }
 END_TEST
 
@@ -211,6 +239,7 @@ static Suite *log_suite(void)
     TCase *tc = tcase_create("log");
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, line_with_timestamp);
+    tcase_add_test(tc, utc_time_is_gmtime);
     tcase_add_test(tc, no_timestamp_under_journald);
     tcase_add_test(tc, priority_filter);
     tcase_add_test(tc, one_line_per_event);

@@ -54,13 +54,25 @@ static void flush_out(struct worker *w)
         ev_io_start(w->loop, &w->chan_out);
 }
 
+static void __attribute__((noreturn)) frame_too_large(struct worker *w)
+{
+    isl_log(ISL_LOG_ERR, "event=frame_too_large game=%s", w->name);
+    worker_exit(w, PROTOCOL_ERROR);
+}
+
 static void send_frame(struct worker *w, json_t *frame)
 {
-    if (isl_frame_put(&w->out, frame) != 0) {
-        isl_log(ISL_LOG_ERR, "event=frame_too_large game=%s", w->name);
-        worker_exit(w, PROTOCOL_ERROR);
-    }
+    if (isl_frame_put(&w->out, frame) != 0)
+        frame_too_large(w);
     json_decref(frame);
+    flush_out(w);
+}
+
+/* The same for a frame whose payload we wrote as text. */
+static void send_payload(struct worker *w, const char *payload, size_t len)
+{
+    if (len > ISL_FRAME_MAX || isl_frame_put_raw(&w->out, payload, (uint32_t)len) != 0)
+        frame_too_large(w);
     flush_out(w);
 }
 
@@ -184,14 +196,8 @@ void worker_answer_text(struct worker *w, const char *response)
         worker_answer(w, isl_response_error(ISL_E_INTERNAL, "cannot encode the answer"));
         return;
     }
-    size_t len = strlen(frame);
-    int rc = len <= ISL_FRAME_MAX ? isl_frame_put_raw(&w->out, frame, (uint32_t)len) : -1;
+    send_payload(w, frame, strlen(frame));
     free(frame);
-    if (rc != 0) {
-        isl_log(ISL_LOG_ERR, "event=frame_too_large game=%s", w->name);
-        worker_exit(w, PROTOCOL_ERROR);
-    }
-    flush_out(w);
     answered(w);
 }
 
@@ -281,11 +287,9 @@ static void adopt(struct worker *w, const char *name, const json_t *after, bool 
     char ready[128 + ISL_GAME_NAME_MAX];
     int ready_len = isl_ready_frame_text(ready, sizeof ready, name,
                                          w->loaded ? isl_rules_state_name(w->game.state) : NULL);
-    if (ready_len < 0 || isl_frame_put_raw(&w->out, ready, (uint32_t)ready_len) != 0) {
-        isl_log(ISL_LOG_ERR, "event=frame_too_large game=%s", name);
-        worker_exit(w, PROTOCOL_ERROR);
-    }
-    flush_out(w);
+    if (ready_len < 0)
+        frame_too_large(w);
+    send_payload(w, ready, (size_t)ready_len);
     arm_idle(w);
 }
 

@@ -36,11 +36,11 @@ static void put_board(struct json_text *t, const struct isl_board *b)
         first = false;
         jt_quoted(t, isl_island_name(order[i]));
         jt_str(t, ":{\"col\":");
-        jt_int(t, island->col);
+        jt_uint(t, (unsigned)island->col);
         jt_str(t, ",\"hits\":");
         jt_squares(t, &island->hits);
         jt_str(t, ",\"row\":");
-        jt_int(t, island->row);
+        jt_uint(t, (unsigned)island->row);
         jt_put(t, "}", 1);
     }
     jt_put(t, "}", 1);
@@ -66,24 +66,15 @@ static void put_player(struct json_text *t, const struct isl_player_state *p)
     jt_put(t, "}", 1);
 }
 
-static int append_via_codec(const struct isl_game *g, struct isl_buf *out)
-{
-    char *text = isl_codec_dump(g);
-    int rc = text && isl_buf_append(out, text, strlen(text)) == 0 ? 0 : -1;
-    free(text);
-    return rc;
-}
-
 int isl_doc_text_append(const struct isl_game *g, struct isl_buf *out)
 {
     const struct isl_player_state *p = g->players;
     for (int i = 0; i < 2; i++)
         if (p[i].joined && (!jt_plain_ascii(p[i].name) || !jt_plain_ascii(p[i].token)))
-            return append_via_codec(g, out);
+            return jt_append_dump(out, isl_codec_dump(g));
     if (!jt_plain_ascii(g->name))
-        return append_via_codec(g, out);
-    size_t before = out->len;
-    struct json_text t = { .out = out };
+        return jt_append_dump(out, isl_codec_dump(g));
+    struct json_text t = jt_begin(out);
     jt_str(&t, "{\"game\":");
     jt_quoted(&t, g->name);
     jt_str(&t, ",\"players\":[");
@@ -93,11 +84,9 @@ int isl_doc_text_append(const struct isl_game *g, struct isl_buf *out)
     jt_str(&t, "],\"rules\":");
     jt_quoted(&t, isl_rules_state_name(g->state));
     jt_str(&t, ",\"version\":");
-    jt_int(&t, ISL_CODEC_VERSION);
+    jt_uint(&t, ISL_CODEC_VERSION);
     jt_put(&t, "}", 1);
-    if (t.failed)
-        out->len = before;   /* never leave half a document behind */
-    return t.failed ? -1 : 0;
+    return jt_end(&t);
 }
 
 int isl_json_escape_append(struct isl_buf *out, const char *s, size_t len)

@@ -1,9 +1,29 @@
 /* The JSON text helpers of json_text.h. */
 #include "json_text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "islands/doc_text.h"
+
+struct json_text jt_begin(struct isl_buf *out)
+{
+    return (struct json_text){ .out = out, .start = out->len };
+}
+
+int jt_end(struct json_text *t)
+{
+    if (t->failed)
+        t->out->len = t->start;
+    return t->failed ? -1 : 0;
+}
+
+int jt_append_dump(struct isl_buf *out, char *text)
+{
+    int rc = text && isl_buf_append(out, text, strlen(text)) == 0 ? 0 : -1;
+    free(text);
+    return rc;
+}
 
 void jt_put(struct json_text *t, const char *s, size_t n)
 {
@@ -16,17 +36,14 @@ void jt_str(struct json_text *t, const char *s)
     jt_put(t, s, strlen(s));
 }
 
-void jt_int(struct json_text *t, int v)
+void jt_uint(struct json_text *t, unsigned v)
 {
     char digits[12];
     int n = 0;
-    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
     do {
-        digits[sizeof digits - 1 - n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u > 0);
-    if (v < 0)
-        digits[sizeof digits - 1 - n++] = '-';
+        digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
     jt_put(t, digits + sizeof digits - n, (size_t)n);
 }
 

@@ -14,12 +14,21 @@
  * later one does nothing and failed stays set. */
 struct json_text {
     struct isl_buf *out;
+    size_t start;                  /* out's length before the text */
     int failed;
 };
 
+/* A text appended to out, to close with jt_end. */
+struct json_text jt_begin(struct isl_buf *out);
+/* 0, or -1 after taking the whole text back out (never half a text). */
+int jt_end(struct json_text *t);
+/* Append text (malloc'd, freed here; NULL: no memory): 0, or -1. For the
+ * texts only jansson writes. */
+int jt_append_dump(struct isl_buf *out, char *text);
+
 void jt_put(struct json_text *t, const char *s, size_t n);
 void jt_str(struct json_text *t, const char *s);
-void jt_int(struct json_text *t, int v);
+void jt_uint(struct json_text *t, unsigned v);
 /* s quoted; only for jt_plain_ascii text (jansson escapes other bytes its
  * own way, which only jansson then writes). */
 void jt_quoted(struct json_text *t, const char *s);

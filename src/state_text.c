@@ -65,11 +65,8 @@ static int append_via_codec(const struct isl_game *g, enum isl_view view, struct
 {
     json_t *answer = isl_response_ok(), *result = isl_codec_state_view(g, view);
     int rc = -1;
-    if (answer && result && json_object_update(answer, result) == 0) {
-        char *text = json_dumps(answer, JSON_COMPACT);
-        rc = text && isl_buf_append(out, text, strlen(text)) == 0 ? 0 : -1;
-        free(text);
-    }
+    if (answer && result && json_object_update(answer, result) == 0)
+        rc = jt_append_dump(out, json_dumps(answer, JSON_COMPACT));
     json_decref(answer);
     json_decref(result);
     return rc;
@@ -81,8 +78,7 @@ int isl_state_text_append(const struct isl_game *g, enum isl_view view, struct i
     if (!jt_plain_ascii(g->name) || (p[0].joined && !jt_plain_ascii(p[0].name)) ||
         (p[1].joined && !jt_plain_ascii(p[1].name)))
         return append_via_codec(g, view, out);
-    size_t before = out->len;
-    struct json_text t = { .out = out };
+    struct json_text t = jt_begin(out);
     jt_str(&t, "{\"ok\":true,\"game\":");
     jt_quoted(&t, g->name);
     jt_str(&t, ",\"rules\":{\"state\":");
@@ -96,7 +92,5 @@ int isl_state_text_append(const struct isl_game *g, enum isl_view view, struct i
     jt_str(&t, ",\"player2\":");
     put_player(&t, &p[ISL_PLAYER2], shows_board(view, ISL_PLAYER2));
     jt_put(&t, "}", 1);
-    if (t.failed)
-        out->len = before;   /* never leave half an answer behind */
-    return t.failed ? -1 : 0;
+    return jt_end(&t);
 }

@@ -76,9 +76,16 @@ static void send_payload(struct worker *w, const char *payload, size_t len)
     flush_out(w);
 }
 
+/* The game's rules state name, NULL while no record is stored. */
+static const char *rules_name(const struct worker *w)
+{
+    return w->loaded ? isl_rules_state_name(w->game.state) : NULL;
+}
+
 static json_t *rules_value(const struct worker *w)
 {
-    return w->loaded ? json_string(isl_rules_state_name(w->game.state)) : json_null();
+    const char *name = rules_name(w);
+    return name ? json_string(name) : json_null();
 }
 
 static void arm_idle(struct worker *w)
@@ -190,8 +197,7 @@ void worker_answer(struct worker *w, json_t *response)
 
 void worker_answer_text(struct worker *w, const char *response)
 {
-    char *frame = isl_resp_frame_text(w->seq, response,
-                                      w->loaded ? isl_rules_state_name(w->game.state) : NULL);
+    char *frame = isl_resp_frame_text(w->seq, response, rules_name(w));
     if (!frame) {
         worker_answer(w, isl_response_error(ISL_E_INTERNAL, "cannot encode the answer"));
         return;
@@ -285,8 +291,7 @@ static void adopt(struct worker *w, const char *name, const json_t *after, bool 
     isl_log(ISL_LOG_INFO, "event=adopted game=%s rules=%s", name,
             w->loaded ? isl_rules_state_name(w->game.state) : "none");
     char ready[128 + ISL_GAME_NAME_MAX];
-    int ready_len = isl_ready_frame_text(ready, sizeof ready, name,
-                                         w->loaded ? isl_rules_state_name(w->game.state) : NULL);
+    int ready_len = isl_ready_frame_text(ready, sizeof ready, name, rules_name(w));
     if (ready_len < 0)
         frame_too_large(w);
     send_payload(w, ready, (size_t)ready_len);

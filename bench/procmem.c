@@ -1,12 +1,13 @@
 /* islandsd's processes, from /proc. */
 #include "procmem.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "islands/proc_stat.h"
 
 enum role { ROLE_DAEMON, ROLE_WRITER, ROLE_WORKER, ROLE_OTHER };
 
@@ -31,57 +32,31 @@ int proc_memory_read(pid_t pid, struct proc_memory *out)
     return 0;
 }
 
-/* The fields of /proc/PID/stat the bench uses. */
-struct proc_stat {
-    char name[32];
-    long pgrp;
-    unsigned long minflt, utime, stime;
-    long cutime, cstime;         /* of reaped children */
+typedef void (*member_fn)(void *arg, long pid, enum role role, const struct isl_proc_stat *st);
+
+struct member_walk {
+    long pgid;
+    member_fn fn;
+    void *arg;
 };
 
-static int read_stat(long pid, struct proc_stat *st)
+static int visit_member(const struct isl_proc_stat *st, void *arg)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-    if (!open || !close || close < open)
-        return -1;
-    snprintf(st->name, sizeof st->name, "%.*s", (int)(close - open - 1), open + 1);
-    /* After the name: state ppid pgrp session tty tpgid flags minflt
-     * cminflt majflt cmajflt utime stime cutime cstime. */
-    if (sscanf(close + 1, " %*c %*d %ld %*d %*d %*d %*u %lu %*u %*u %*u %lu %lu %ld %ld",
-               &st->pgrp, &st->minflt, &st->utime, &st->stime, &st->cutime, &st->cstime) != 6)
-        return -1;
+    const struct member_walk *w = arg;
+    if (st->pgrp != w->pgid)
+        return 0;
+    enum role role = st->pid == w->pgid                         ? ROLE_DAEMON
+                     : strcmp(st->name, "islands-writer") == 0 ? ROLE_WRITER
+                     : strcmp(st->name, "islands-worker") == 0 ? ROLE_WORKER
+                                                               : ROLE_OTHER;
+    w->fn(w->arg, st->pid, role, st);
     return 0;
 }
 
-typedef void (*member_fn)(void *arg, long pid, enum role role, const struct proc_stat *st);
-
 static int for_each_member(pid_t pgid, member_fn fn, void *arg)
 {
-    DIR *proc = opendir("/proc");
-    if (!proc)
-        return -1;
-    struct dirent *e;
-    while ((e = readdir(proc))) {
-        struct proc_stat st;
-        long pid = atol(e->d_name);
-        if (pid <= 0 || read_stat(pid, &st) != 0 || st.pgrp != (long)pgid)
-            continue;
-        enum role role = pid == (long)pgid                          ? ROLE_DAEMON
-                         : strcmp(st.name, "islands-writer") == 0 ? ROLE_WRITER
-                         : strcmp(st.name, "islands-worker") == 0 ? ROLE_WORKER
-                                                                   : ROLE_OTHER;
-        fn(arg, pid, role, &st);
-    }
-    closedir(proc);
-    return 0;
+    struct member_walk w = {.pgid = (long)pgid, .fn = fn, .arg = arg};
+    return isl_proc_each(visit_member, &w) < 0 ? -1 : 0;
 }
 
 static void add_memory(struct proc_memory *sum, const struct proc_memory *m)
@@ -91,7 +66,7 @@ static void add_memory(struct proc_memory *sum, const struct proc_memory *m)
     sum->rss_kib += m->rss_kib;
 }
 
-static void add_member_memory(void *arg, long pid, enum role role, const struct proc_stat *st)
+static void add_member_memory(void *arg, long pid, enum role role, const struct isl_proc_stat *st)
 {
     (void)st;
     struct group_memory *out = arg;
@@ -115,7 +90,7 @@ int group_memory_read(pid_t pgid, struct group_memory *out)
     return for_each_member(pgid, add_member_memory, out);
 }
 
-static void add_member_cpu(void *arg, long pid, enum role role, const struct proc_stat *st)
+static void add_member_cpu(void *arg, long pid, enum role role, const struct isl_proc_stat *st)
 {
     (void)pid;
     struct group_cpu *out = arg;

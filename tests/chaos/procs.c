@@ -1,7 +1,6 @@
 /* islandsd as our child, in its own process group, and /proc scans. */
 #include "procs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +13,7 @@
 
 #include "chaos.h"
 #include "islands/client.h"
+#include "islands/proc_stat.h"
 
 /* The group of the daemon running now, for an interrupted harness. */
 static volatile pid_t current_group;
@@ -193,48 +193,11 @@ bool daemon_log_has(const struct daemon *d, long offset, const char *needle)
 
 /* ---------------------------------------------------------------- /proc */
 
-struct proc_info {
-    pid_t pid, ppid, pgrp;
-    char state;
-};
-
-/* Fields of /proc/PID/stat after the command name: state, ppid, pgrp. */
-static int read_stat(pid_t pid, struct proc_info *out)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *end = strrchr(buf, ')');
-    long ppid, pgrp;
-    if (!end || sscanf(end + 1, " %c %ld %ld", &out->state, &ppid, &pgrp) != 3)
-        return -1;
-    out->pid = pid;
-    out->ppid = (pid_t)ppid;
-    out->pgrp = (pid_t)pgrp;
-    return 0;
-}
-
 /* Call fn for every process; stops when fn returns non-zero. */
-static int each_process(int (*fn)(const struct proc_info *p, void *arg), void *arg)
+static int each_process(int (*fn)(const struct isl_proc_stat *p, void *arg), void *arg)
 {
-    DIR *dir = opendir("/proc");
-    if (!dir)
-        return 0;
-    struct dirent *e;
-    int r = 0;
-    while (!r && (e = readdir(dir))) {
-        struct proc_info p;
-        if (e->d_name[0] < '1' || e->d_name[0] > '9' || read_stat(atoi(e->d_name), &p) != 0)
-            continue;
-        r = fn(&p, arg);
-    }
-    closedir(dir);
-    return r;
+    int r = isl_proc_each(fn, arg);
+    return r < 0 ? 0 : r;
 }
 
 struct count_ctx {
@@ -251,7 +214,7 @@ static bool islands_child(pid_t pid)
     return argv0_is(pid, "islands-worker") || argv0_is(pid, "islands-writer");
 }
 
-static int count_group(const struct proc_info *p, void *arg)
+static int count_group(const struct isl_proc_stat *p, void *arg)
 {
     struct count_ctx *c = arg;
     /* A zombie is dead already; whoever adopted it reaps it in its time. */
@@ -277,7 +240,7 @@ int proc_group_orphans(pid_t pgid, pid_t parent)
     return c.count;
 }
 
-static int count_zombie(const struct proc_info *p, void *arg)
+static int count_zombie(const struct isl_proc_stat *p, void *arg)
 {
     struct count_ctx *c = arg;
     if (p->ppid == c->parent && p->state == 'Z')
@@ -312,7 +275,7 @@ struct find_ctx {
     pid_t found;
 };
 
-static int find_child(const struct proc_info *p, void *arg)
+static int find_child(const struct isl_proc_stat *p, void *arg)
 {
     struct find_ctx *c = arg;
     if (p->ppid == c->parent && p->state != 'Z' && argv0_is(p->pid, c->name)) {
@@ -331,8 +294,8 @@ pid_t proc_find_child(pid_t parent, const char *name)
 
 int proc_parent(pid_t pid, pid_t *parent, pid_t *pgid)
 {
-    struct proc_info p;
-    if (read_stat(pid, &p) != 0)
+    struct isl_proc_stat p;
+    if (isl_proc_stat_read(pid, &p) != 0)
         return -1;
     *parent = p.ppid;
     *pgid = p.pgrp;
@@ -341,8 +304,8 @@ int proc_parent(pid_t pid, pid_t *parent, pid_t *pgid)
 
 bool proc_stopped(pid_t pid)
 {
-    struct proc_info p;
-    return read_stat(pid, &p) == 0 && (p.state == 'T' || p.state == 't');
+    struct isl_proc_stat p;
+    return isl_proc_stat_read(pid, &p) == 0 && (p.state == 'T' || p.state == 't');
 }
 
 void proc_kill_group(pid_t pgid)

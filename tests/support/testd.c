@@ -2,7 +2,6 @@
 #include "testd.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -15,6 +14,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "islands/proc_stat.h"
 
 #define CALL_TIMEOUT_MS 20000
 
@@ -219,23 +220,6 @@ long testd_wait_new_pid(struct testd *d, const char *game, long old_pid, int tim
     return 0;
 }
 
-/* Fields of /proc/PID/stat after the command name: state, ppid, pgrp. */
-static int read_stat(const char *pid, char *state, long *ppid, long *pgrp)
-{
-    char path[300], buf[512];
-    snprintf(path, sizeof path, "/proc/%s/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *end = strrchr(buf, ')');
-    if (!end || sscanf(end + 1, " %c %ld %ld", state, ppid, pgrp) != 3)
-        return -1;
-    return 0;
-}
-
 /* Which processes a /proc walk counts. */
 struct proc_filter {
     pid_t pgrp;            /* in this process group, its leader left out (0: any) */
@@ -244,39 +228,32 @@ struct proc_filter {
     const char *comm;      /* with this name (NULL: any) */
 };
 
+struct proc_scan {
+    const struct proc_filter *filter;
+    long *out;             /* may be NULL */
+    int max, count;
+};
+
+static int count_match(const struct isl_proc_stat *st, void *arg)
+{
+    struct proc_scan *scan = arg;
+    const struct proc_filter *f = scan->filter;
+    if ((f->zombies && (st->state == 'Z') != (f->zombies > 0)) ||
+        (f->pgrp && (st->pgrp != f->pgrp || st->pid == f->pgrp)) ||
+        (f->parent && st->ppid != f->parent) || (f->comm && strcmp(st->name, f->comm) != 0))
+        return 0;
+    if (scan->out)
+        scan->out[scan->count] = st->pid;
+    return ++scan->count >= scan->max;
+}
+
 /* Count the matches, at most max, their pids into out (may be NULL). */
 static int scan_proc(const struct proc_filter *f, long out[], int max)
 {
-    DIR *dir = opendir("/proc");
-    struct dirent *e;
-    int count = 0;
-    while (dir && (e = readdir(dir)) && count < max) {
-        char state, name[64] = "", path[300];
-        long ppid, group;
-        if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
-            read_stat(e->d_name, &state, &ppid, &group) ||
-            (f->zombies && (state == 'Z') != (f->zombies > 0)))
-            continue;
-        long pid = atol(e->d_name);
-        if ((f->pgrp && (group != f->pgrp || pid == f->pgrp)) || (f->parent && ppid != f->parent))
-            continue;
-        if (f->comm) {
-            snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
-            FILE *c = fopen(path, "r");
-            if (c && fgets(name, sizeof name, c))
-                name[strcspn(name, "\n")] = '\0';
-            if (c)
-                fclose(c);
-            if (strcmp(name, f->comm) != 0)
-                continue;
-        }
-        if (out)
-            out[count] = pid;
-        count++;
-    }
-    if (dir)
-        closedir(dir);
-    return count;
+    struct proc_scan scan = {.filter = f, .out = out, .max = max};
+    if (max > 0)
+        isl_proc_each(count_match, &scan);
+    return scan.count;
 }
 
 int testd_group_processes(pid_t pgid)

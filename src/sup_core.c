@@ -175,10 +175,11 @@ static void forget_child(struct isl_sup *s, struct isl_child *c, struct isl_sup_
     sup_table_remove(&s->table, c);
 }
 
-static void fail_child(struct isl_child *c, struct isl_sup_actions *out)
+static void fail_child(struct isl_child *c, bool corrupt, struct isl_sup_actions *out)
 {
     c->state = ISL_CHILD_FAILED;
     emit(out, ISL_ACT_FAILED, c->id, 0);
+    out->items[out->count - 1].corrupt = corrupt;
 }
 
 /* Once every member of the pending group is down, start the survivors in
@@ -263,7 +264,7 @@ static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status
     if (was_ready && now_ms - c->up_since_ms >= s->policy.period_ms)
         c->delay_ms = s->policy.restart_delay_ms;   /* stayed up long enough */
     if (!was_ready && status_known && exit_is_corrupt(wait_status)) {
-        fail_child(c, out);   /* poison: no restart, no intensity */
+        fail_child(c, true, out);   /* poison: no restart, no intensity */
         return;
     }
     bool normal = status_known && isl_sup_exit_is_normal(wait_status);
@@ -272,7 +273,7 @@ static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status
         return;
     }
     if (!was_ready && ++c->start_failures >= s->policy.max_start_failures) {
-        fail_child(c, out);
+        fail_child(c, false, out);
         return;
     }
     if (!record_restart(s, now_ms)) {

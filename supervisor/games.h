@@ -27,7 +27,9 @@ struct game {
     char name[ISL_GAME_NAME_MAX + 1];
     bool exists;               /* a record is stored */
     char rules[24];            /* rules state name, "" when none */
-    bool failed;               /* poison: worker cannot start; left alone */
+    bool failed;               /* left alone: record corrupt, or no worker could start */
+    uint64_t retry_at_ms;      /* could not start: a request from then on tries
+                                  again (0: corrupt, for good) */
     bool in_core;              /* has a child in the games supervisor */
     bool awaiting_exit;        /* a TERMINATE action waits for this worker */
     bool free_pending;         /* queued to be freed if still unreferenced */

@@ -40,6 +40,8 @@ enum terminate_result {
 };
 enum terminate_result router_terminate_worker(struct game *g);
 void router_child_removed(struct game *g);
-void router_child_failed(struct game *g);
+/* The core left g alone: corrupt (its record was quarantined, for good)
+ * or its worker could not start (a request tries again later). */
+void router_child_failed(struct game *g, bool corrupt);
 
 #endif

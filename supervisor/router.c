@@ -222,12 +222,13 @@ static bool activate(struct game *g)
 
 void router_pump(struct game *g)
 {
+    if (g->failed && g->retry_at_ms && g->head && monotonic_ms() >= g->retry_at_ms)
+        router_retry_failed_start(g);   /* pumps g again once the core let go */
     while (g->head && !g->in_flight && daemon_state.writer_ready) {
         struct pending *p = g->head;
         enum isl_op op = p->req.op;
         if (g->failed) {
-            router_reply_error(pop_head(g), ISL_E_GAME_UNAVAILABLE,
-                        "the game's stored state is corrupt and was quarantined");
+            router_reply_error(pop_head(g), ISL_E_GAME_UNAVAILABLE, router_failed_message(g));
         } else if (!g->exists && op != ISL_OP_NEW_GAME && !g->worker) {
             router_reply_error(pop_head(g), ISL_E_NO_SUCH_GAME, "no such game");
         } else if (g->exists && op == ISL_OP_NEW_GAME && !g->worker) {

@@ -22,5 +22,10 @@ void router_pump(struct game *g);
 /* The timer for g's in-flight request, or for its queue head's wait. */
 void router_arm_deadline(struct game *g);
 void router_on_start_timer(struct ev_loop *l, ev_timer *w, int revents);
+/* What a request to a failed game is told, by why it failed. */
+const char *router_failed_message(const struct game *g);
+/* A game whose worker could not start, asked for again late enough: the
+ * core forgets its failed child and the queue starts a worker anew. */
+void router_retry_failed_start(struct game *g);
 
 #endif

@@ -280,11 +280,42 @@ void router_child_removed(struct game *g)
     game_maybe_free(g);
 }
 
-void router_child_failed(struct game *g)
+/* How long a game whose worker could not start is left alone: what made
+ * the starts fail (a program being replaced, no memory, no processes
+ * left) is outside the game and may pass, so a request after that tries
+ * again; one right after the failure does not start the loop anew. */
+static unsigned start_retry_ms(void)
+{
+    unsigned ms = daemon_state.config.restart_delay_max_ms;
+    return ms < 1000 ? 1000 : ms;
+}
+
+void router_child_failed(struct game *g, bool corrupt)
 {
     g->failed = true;
-    isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=worker_cannot_start "
-            "note=left_alone_other_games_unaffected", g->name);
-    router_fail_queue(g, ISL_E_GAME_UNAVAILABLE, "the game cannot be started (see the daemon's log)");
+    g->retry_at_ms = corrupt ? 0 : monotonic_ms() + start_retry_ms();
+    if (corrupt)
+        isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=corrupt_record "
+                "note=left_alone_other_games_unaffected", g->name);
+    else
+        isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=worker_cannot_start "
+                "retry_after_ms=%u note=left_alone_other_games_unaffected", g->name,
+                start_retry_ms());
+    router_fail_queue(g, ISL_E_GAME_UNAVAILABLE, router_failed_message(g));
     router_arm_deadline(g);
+}
+
+const char *router_failed_message(const struct game *g)
+{
+    return g->retry_at_ms ? "the game's worker cannot be started (see the daemon's log); "
+                            "a request a little later tries again"
+                          : "the game's stored state is corrupt and was quarantined";
+}
+
+void router_retry_failed_start(struct game *g)
+{
+    isl_log(ISL_LOG_NOTICE, "event=game_retry game=%s reason=worker_cannot_start", g->name);
+    g->failed = false;
+    g->retry_at_ms = 0;
+    games_sup_stop(g);   /* the core forgets the failed child; the queue activates anew */
 }

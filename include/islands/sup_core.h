@@ -96,6 +96,8 @@ struct isl_sup_action {
     enum isl_sup_action_kind kind;
     char id[ISL_CHILD_ID_MAX + 1];  /* "" for GIVE_UP and EXIT */
     unsigned delay_ms;              /* START only */
+    bool corrupt;                   /* FAILED only: its stored state does not
+                                       decode (else: it could not start) */
 };
 
 struct isl_sup_actions {

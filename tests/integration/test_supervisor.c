@@ -407,6 +407,8 @@ START_TEST(poison_game_is_failed_and_isolated)
     for (int i = 0; i < 3; i++) {
         json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "poison");
         ck_assert_str_eq(testd_error(r), "game_unavailable");
+        const char *message = json_string_value(json_object_get(r, "message"));
+        ck_assert_ptr_nonnull(strstr(message ? message : "", "corrupt"));
         json_decref(r);
     }
     /* The other games serve; nothing was restarted, nobody gave up. */
@@ -428,6 +430,79 @@ START_TEST(poison_game_is_failed_and_isolated)
 }
 END_TEST
 
+/* Point link at target, atomically (what an upgrade that renames does). */
+static void relink(const char *dir, const char *link, const char *target)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s/link.tmp", dir);
+    unlink(tmp);
+    ck_assert_int_eq(symlink(target, tmp), 0);
+    ck_assert_int_eq(rename(tmp, link), 0);
+}
+
+static json_t *state_of(struct testd *d, const char *game)
+{
+    return testd_call(d, "{s:s, s:s}", "op", "state", "game", game);
+}
+
+/* A worker program that cannot be run for a while (here: replaced by a
+ * file without exec permission) fails the game's restarts; the game is
+ * left alone, its requests told why, and once the program runs again a
+ * request after restart_delay_max_ms brings the game back, state intact.
+ * A corrupt record, by contrast, stays failed (poison_game_...). */
+START_TEST(a_game_whose_worker_cannot_start_is_tried_again_later)
+{
+    char dir[] = "/tmp/islands-test-startfail-XXXXXX", link[600], noexec[600], conf[1024];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(link, sizeof link, "%s/worker", dir);
+    snprintf(noexec, sizeof noexec, "%s/not-a-program", dir);
+    FILE *f = fopen(noexec, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);   /* mode 0644: exec answers EACCES */
+    const char *worker = getenv("ISLANDS_WORKER");
+    ck_assert_ptr_nonnull(worker);
+    relink(dir, link, worker);
+    snprintf(conf, sizeof conf,
+             "worker = %s\nspare_workers = 0\nmax_start_failures = 2\n"
+             "restart_delay_max_ms = 3000\nintensity = 100\n", link);
+    struct testd d = {0};
+    testd_start(&d, conf);
+    long pids[1];
+    new_games(&d, 1, pids);
+    json_t *before = state_of(&d, "g1");
+    ck_assert(testd_ok(before));
+    relink(dir, link, noexec);
+    ck_assert_int_eq(kill((pid_t)pids[0], SIGKILL), 0);
+    for (int waited = 0; waited < 10000 &&
+                         testd_log_count(&d, "event=game_failed game=g1 reason=worker_cannot_start") == 0;
+         waited += 10)
+        testd_sleep_ms(10);
+    ck_assert_int_eq(testd_log_count(&d, "event=game_failed game=g1 reason=worker_cannot_start"), 1);
+    json_t *r = state_of(&d, "g1");
+    ck_assert_str_eq(testd_error(r), "game_unavailable");
+    const char *message = json_string_value(json_object_get(r, "message"));
+    ck_assert_ptr_nonnull(strstr(message ? message : "", "cannot be started"));
+    json_decref(r);
+    /* Still left alone right after: no new round of failing starts. */
+    ck_assert_int_eq(testd_log_count(&d, "event=game_retry"), 0);
+    relink(dir, link, worker);
+    testd_sleep_ms(3100);
+    r = state_of(&d, "g1");
+    ck_assert_msg(testd_ok(r), "state after the retry: %s", testd_error(r));
+    json_object_del(r, "id");
+    json_object_del(before, "id");
+    ck_assert(json_equal(r, before));
+    json_decref(r);
+    json_decref(before);
+    ck_assert_int_eq(testd_log_count(&d, "event=game_retry game=g1"), 1);
+    ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
+    check_clean_exit(&d, 0);
+    unlink(link);
+    unlink(noexec);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *supervisor_suite(void)
 {
     Suite *s = suite_create("supervisor");
@@ -445,6 +520,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, worker_ignoring_sigterm_is_killed_after_its_timeout);
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
     tcase_add_test(tc, poison_game_is_failed_and_isolated);
+    tcase_add_test(tc, a_game_whose_worker_cannot_start_is_tried_again_later);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");
     tcase_set_timeout(soak, 300);

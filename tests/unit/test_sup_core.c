@@ -61,6 +61,8 @@ static void append_text(char *buf, size_t size, const struct isl_sup_actions *a)
         len = strlen(buf);
         if (act->kind == ISL_ACT_START && act->delay_ms)
             snprintf(buf + len, size - len, "+%u", act->delay_ms);
+        if (act->kind == ISL_ACT_FAILED && act->corrupt)
+            snprintf(buf + len, size - len, " (corrupt)");
     }
 }
 
@@ -423,12 +425,12 @@ START_TEST(corrupt_before_ready_fails_without_intensity)
 {
     new_sup(ISL_ONE_FOR_ONE, 0, 5000);
     add("x", ISL_TRANSIENT);
-    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 10), "failed x");
+    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 10), "failed x (corrupt)");
     ck_assert_uint_eq(isl_sup_total_restarts(sup), 0);
     ck_assert_int_eq(isl_sup_find(sup, "x")->state, ISL_CHILD_FAILED);
     /* Intensity 0: any counted restart would have given up. */
     add("y", ISL_TEMPORARY);
-    ck_assert_str_eq(exited("y", EXIT_WITH(ISL_EXIT_CORRUPT), 20), "failed y");
+    ck_assert_str_eq(exited("y", EXIT_WITH(ISL_EXIT_CORRUPT), 20), "failed y (corrupt)");
 }
 END_TEST
 
@@ -437,7 +439,7 @@ START_TEST(corrupt_after_ready_is_a_crash)
     new_sup(ISL_ONE_FOR_ONE, 5, 5000);
     add_running("x", ISL_TRANSIENT);
     ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 10), "start x");
-    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 20), "failed x");
+    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 20), "failed x (corrupt)");
 }
 END_TEST
 
@@ -483,7 +485,7 @@ START_TEST(shutdown_in_reverse_start_order)
     new_sup(ISL_SIMPLE_ONE_FOR_ONE, 5, 5000);
     add_running("abcd", ISL_TRANSIENT);
     ck_assert_str_eq(exited("b", EXIT_WITH(ISL_EXIT_CORRUPT), 5), "start b");
-    ck_assert_str_eq(exited("b", EXIT_WITH(ISL_EXIT_CORRUPT), 6), "failed b");
+    ck_assert_str_eq(exited("b", EXIT_WITH(ISL_EXIT_CORRUPT), 6), "failed b (corrupt)");
     ck_assert_str_eq(settle(ISL_EV_SHUTDOWN, NULL, 0, 10),
                      "terminate d, terminate c, terminate a, exit / remove d / remove c / remove a");
     ck_assert_str_eq(handle(ISL_EV_SHUTDOWN, NULL, 0, 20), "-");

@@ -245,6 +245,7 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
                 fixed);
     isl_config_apply_reloadable(c, &fresh);
     games_sup_reconfigure(c);
+    writer_reconfigure(c);
     frontdoor_reconfigure(c);
     isl_log_set_level(c->log_level);
     procs_set_child_log_level(c->log_level);

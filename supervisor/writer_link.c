@@ -21,6 +21,7 @@ static struct ev_loop *loop;
 static struct isl_sup *top;          /* rest_for_one: [writer, games] */
 static struct isl_sup_actions todo;
 static struct proc *writer;
+static ev_timer start_timer;         /* a restart waiting out its backoff */
 static void (*stopped_cb)(void);
 static bool announced_ready;
 
@@ -138,14 +139,30 @@ static void spawn(void)
     isl_sup_handle(top, &ev, monotonic_ms(), &todo);
 }
 
+static void on_start_timer(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)l;
+    (void)w;
+    (void)revents;
+    spawn();
+    carry_out();
+}
+
 static void carry_out(void)
 {
     for (size_t i = 0; i < todo.count; i++) {
         const struct isl_sup_action *a = &todo.items[i];
         switch (a->kind) {
         case ISL_ACT_START:
-            /* Failures append to todo; the loop picks those up too. */
-            spawn();
+            if (a->delay_ms) {
+                /* restart_delay_ms: the backoff holds for the writer too. */
+                isl_log(ISL_LOG_INFO, "event=restart_delayed child=writer delay_ms=%u",
+                        a->delay_ms);
+                ev_timer_set(&start_timer, a->delay_ms / 1000.0, 0.);
+                ev_timer_start(loop, &start_timer);
+            } else {
+                spawn();   /* a failure appends to todo; this loop picks it up */
+            }
             break;
         case ISL_ACT_TERMINATE:
             if (writer)
@@ -174,22 +191,33 @@ static void carry_out(void)
     isl_sup_actions_clear(&todo);
 }
 
+/* The top level's policy: the games supervisor's intensity and backoff;
+ * the writer is never poison (intensity decides). */
+static void top_policy(const struct isl_config *c, struct isl_sup_policy *policy)
+{
+    isl_sup_policy_from_config(c, policy);
+    policy->strategy = ISL_REST_FOR_ONE;
+    policy->max_start_failures = 1000;
+}
+
 void writer_init(struct ev_loop *l, const struct isl_config *c)
 {
     loop = l;
-    struct isl_sup_policy policy = {
-        .strategy = ISL_REST_FOR_ONE,
-        .intensity = c->intensity,
-        .period_ms = (uint64_t)c->period_s * 1000,
-        .restart_delay_ms = c->restart_delay_ms,
-        .restart_delay_max_ms = c->restart_delay_max_ms,
-        .max_start_failures = 1000,   /* the writer is never poison: intensity decides */
-    };
+    struct isl_sup_policy policy;
+    top_policy(c, &policy);
     top = isl_sup_new(&policy);
     if (!top) {
         isl_log(ISL_LOG_ERR, "event=fatal reason=out_of_memory");
         exit(1);
     }
+    ev_init(&start_timer, on_start_timer);
+}
+
+void writer_reconfigure(const struct isl_config *c)
+{
+    struct isl_sup_policy policy;
+    top_policy(c, &policy);
+    isl_sup_set_policy(top, &policy);
 }
 
 void writer_start(void)
@@ -202,6 +230,7 @@ void writer_stop(void (*done)(void))
 {
     stopped_cb = done;
     if (!writer) {
+        ev_timer_stop(loop, &start_timer);   /* a restart not due yet never comes */
         stopped_cb = NULL;
         done();
         return;

@@ -9,6 +9,8 @@
 #include "islands/config.h"
 
 void writer_init(struct ev_loop *loop, const struct isl_config *config);
+/* SIGHUP: intensity, period and backoff as islands.conf now says. */
+void writer_reconfigure(const struct isl_config *config);
 void writer_start(void);
 /* Shutdown: stop the writer last, then call done. */
 void writer_stop(void (*done)(void));

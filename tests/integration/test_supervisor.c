@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -445,6 +446,18 @@ static json_t *state_of(struct testd *d, const char *game)
     return testd_call(d, "{s:s, s:s}", "op", "state", "game", game);
 }
 
+/* game answers `state` again, exactly as before (which is freed). */
+static void expect_same_state(struct testd *d, const char *game, json_t *before)
+{
+    json_t *now = state_of(d, game);
+    ck_assert_msg(testd_ok(now), "state of %s: %s", game, testd_error(now));
+    json_object_del(now, "id");
+    json_object_del(before, "id");
+    ck_assert(json_equal(now, before));
+    json_decref(now);
+    json_decref(before);
+}
+
 /* A worker program that cannot be run for a while (here: replaced by a
  * file without exec permission) fails the game's restarts; the game is
  * left alone, its requests told why, and once the program runs again a
@@ -487,19 +500,59 @@ START_TEST(a_game_whose_worker_cannot_start_is_tried_again_later)
     ck_assert_int_eq(testd_log_count(&d, "event=game_retry"), 0);
     relink(dir, link, worker);
     testd_sleep_ms(3100);
-    r = state_of(&d, "g1");
-    ck_assert_msg(testd_ok(r), "state after the retry: %s", testd_error(r));
-    json_object_del(r, "id");
-    json_object_del(before, "id");
-    ck_assert(json_equal(r, before));
-    json_decref(r);
-    json_decref(before);
+    expect_same_state(&d, "g1", before);
     ck_assert_int_eq(testd_log_count(&d, "event=game_retry game=g1"), 1);
     ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
     check_clean_exit(&d, 0);
     unlink(link);
     unlink(noexec);
     rmdir(dir);
+}
+END_TEST
+
+static long elapsed_ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+static int wait_log_count(struct testd *d, const char *needle, int count)
+{
+    int seen = 0;
+    for (int waited = 0; waited < 10000 && (seen = testd_log_count(d, needle)) < count;
+         waited += 5)
+        testd_sleep_ms(5);
+    return seen;
+}
+
+/* The writer's restarts wait out restart_delay_ms as the workers' do (it
+ * doubles), its games come back after it, and a stop during the wait
+ * never starts it again. */
+START_TEST(a_killed_writer_is_restarted_after_its_backoff)
+{
+    struct testd d = {0};
+    testd_start(&d, "restart_delay_ms = 600\nrestart_delay_max_ms = 5000\n"
+                    "intensity = 10\nperiod = 60\n");
+    long pids[1], writer;
+    new_games(&d, 1, pids);
+    json_t *before = state_of(&d, "g1");
+    ck_assert(testd_ok(before));
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    struct timespec killed;
+    clock_gettime(CLOCK_MONOTONIC, &killed);
+    ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
+    ck_assert_int_eq(wait_log_count(&d, "event=writer_start", 2), 2);
+    ck_assert_int_ge(elapsed_ms_since(&killed), 590);
+    ck_assert_int_eq(testd_log_count(&d, "event=restart_delayed child=writer delay_ms=600"), 1);
+    expect_same_state(&d, "g1", before);
+    /* Killed again: the next wait is twice as long; SIGTERM within it. */
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
+    ck_assert_int_eq(wait_log_count(&d, "event=restart_delayed child=writer delay_ms=1200", 1), 1);
+    check_clean_exit_keep(&d);
+    ck_assert_int_eq(testd_log_count(&d, "event=writer_start"), 2);
+    testd_cleanup(&d);
 }
 END_TEST
 
@@ -521,6 +574,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
     tcase_add_test(tc, poison_game_is_failed_and_isolated);
     tcase_add_test(tc, a_game_whose_worker_cannot_start_is_tried_again_later);
+    tcase_add_test(tc, a_killed_writer_is_restarted_after_its_backoff);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");
     tcase_set_timeout(soak, 300);

@@ -175,11 +175,24 @@ static void forget_child(struct isl_sup *s, struct isl_child *c, struct isl_sup_
     sup_table_remove(&s->table, c);
 }
 
-static void fail_child(struct isl_child *c, bool corrupt, struct isl_sup_actions *out)
+static void fail_child(struct isl_child *c, enum isl_fail_reason reason,
+                       struct isl_sup_actions *out)
 {
     c->state = ISL_CHILD_FAILED;
     emit(out, ISL_ACT_FAILED, c->id, 0);
-    out->items[out->count - 1].corrupt = corrupt;
+    out->items[out->count - 1].reason = reason;
+}
+
+/* A start that failed outside the child's own work: no process at all, or
+ * one that could not exec, open the store or take its command line. */
+static bool start_failed_outside(int wait_status, bool status_known)
+{
+    if (!status_known)
+        return true;
+    if (!WIFEXITED(wait_status))
+        return false;
+    int code = WEXITSTATUS(wait_status);
+    return code == ISL_EXIT_EXEC_FAILED || code == ISL_EXIT_STORE || code == ISL_EXIT_USAGE;
 }
 
 /* Once every member of the pending group is down, start the survivors in
@@ -264,7 +277,7 @@ static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status
     if (was_ready && now_ms - c->up_since_ms >= s->policy.period_ms)
         c->delay_ms = s->policy.restart_delay_ms;   /* stayed up long enough */
     if (!was_ready && status_known && exit_is_corrupt(wait_status)) {
-        fail_child(c, true, out);   /* poison: no restart, no intensity */
+        fail_child(c, ISL_FAIL_CORRUPT, out);   /* poison: no restart, no intensity */
         return;
     }
     bool normal = status_known && isl_sup_exit_is_normal(wait_status);
@@ -273,7 +286,10 @@ static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status
         return;
     }
     if (!was_ready && ++c->start_failures >= s->policy.max_start_failures) {
-        fail_child(c, false, out);
+        fail_child(c,
+                   start_failed_outside(wait_status, status_known) ? ISL_FAIL_NO_START
+                                                                    : ISL_FAIL_DIED_STARTING,
+                   out);
         return;
     }
     if (!record_restart(s, now_ms)) {
@@ -437,6 +453,16 @@ const char *isl_sup_action_name(enum isl_sup_action_kind kind)
         [ISL_ACT_GIVE_UP] = "give_up",     [ISL_ACT_EXIT] = "exit",
     };
     return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
+}
+
+const char *isl_fail_reason_name(enum isl_fail_reason reason)
+{
+    static const char *const names[] = {
+        [ISL_FAIL_CORRUPT] = "corrupt_record",
+        [ISL_FAIL_NO_START] = "worker_cannot_start",
+        [ISL_FAIL_DIED_STARTING] = "worker_dies_starting",
+    };
+    return (unsigned)reason < sizeof names / sizeof *names ? names[reason] : "?";
 }
 
 const char *isl_child_state_name(enum isl_child_state state)

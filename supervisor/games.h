@@ -27,9 +27,10 @@ struct game {
     char name[ISL_GAME_NAME_MAX + 1];
     bool exists;               /* a record is stored */
     char rules[24];            /* rules state name, "" when none */
-    bool failed;               /* left alone: record corrupt, or no worker could start */
+    bool failed;               /* left alone (failed_reason says why) */
+    int failed_reason;         /* enum isl_fail_reason */
     uint64_t retry_at_ms;      /* could not start: a request from then on tries
-                                  again (0: corrupt, for good) */
+                                  again (0: for good) */
     bool in_core;              /* has a child in the games supervisor */
     bool awaiting_exit;        /* a TERMINATE action waits for this worker */
     bool free_pending;         /* queued to be freed if still unreferenced */

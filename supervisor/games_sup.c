@@ -88,7 +88,7 @@ static void run_actions(void)
             break;
         case ISL_ACT_FAILED:
             if (g)
-                router_child_failed(g, a.corrupt);
+                router_child_failed(g, a.reason);
             break;
         case ISL_ACT_GIVE_UP:
             isl_log(ISL_LOG_ERR, "event=give_up supervisor=games reason=intensity_exceeded "

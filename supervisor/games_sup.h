@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "games.h"
+#include "islands/sup_core.h"
 #include "islands/config.h"
 
 void games_sup_init(const struct isl_config *config);
@@ -40,8 +41,8 @@ enum terminate_result {
 };
 enum terminate_result router_terminate_worker(struct game *g);
 void router_child_removed(struct game *g);
-/* The core left g alone: corrupt (its record was quarantined, for good)
- * or its worker could not start (a request tries again later). */
-void router_child_failed(struct game *g, bool corrupt);
+/* The core left g alone, for good unless its worker could not start
+ * (then a request tries again later). */
+void router_child_failed(struct game *g, enum isl_fail_reason reason);
 
 #endif

@@ -290,26 +290,35 @@ static unsigned start_retry_ms(void)
     return ms < 1000 ? 1000 : ms;
 }
 
-void router_child_failed(struct game *g, bool corrupt)
+void router_child_failed(struct game *g, enum isl_fail_reason reason)
 {
     g->failed = true;
-    g->retry_at_ms = corrupt ? 0 : monotonic_ms() + start_retry_ms();
-    if (corrupt)
-        isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=corrupt_record "
-                "note=left_alone_other_games_unaffected", g->name);
-    else
-        isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=worker_cannot_start "
-                "retry_after_ms=%u note=left_alone_other_games_unaffected", g->name,
+    g->failed_reason = (int)reason;
+    g->retry_at_ms = reason == ISL_FAIL_NO_START ? monotonic_ms() + start_retry_ms() : 0;
+    if (g->retry_at_ms)
+        isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=%s retry_after_ms=%u "
+                "note=left_alone_other_games_unaffected", g->name, isl_fail_reason_name(reason),
                 start_retry_ms());
+    else
+        isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=%s "
+                "note=left_alone_other_games_unaffected", g->name, isl_fail_reason_name(reason));
     router_fail_queue(g, ISL_E_GAME_UNAVAILABLE, router_failed_message(g));
     router_arm_deadline(g);
 }
 
 const char *router_failed_message(const struct game *g)
 {
-    return g->retry_at_ms ? "the game's worker cannot be started (see the daemon's log); "
-                            "a request a little later tries again"
-                          : "the game's stored state is corrupt and was quarantined";
+    switch ((enum isl_fail_reason)g->failed_reason) {
+    case ISL_FAIL_NO_START:
+        return "the game's worker cannot be started (see the daemon's log); a request a "
+               "little later tries again";
+    case ISL_FAIL_DIED_STARTING:
+        return "the game's worker dies as it loads the game (see the daemon's log); the game "
+               "is left alone";
+    case ISL_FAIL_CORRUPT:
+        break;
+    }
+    return "the game's stored state is corrupt and was quarantined";
 }
 
 void router_retry_failed_start(struct game *g)

@@ -92,12 +92,21 @@ enum isl_sup_action_kind {
     ISL_ACT_EXIT        /* shutdown complete: exit 0 */
 };
 
+/* Why a child was given up alone (ISL_ACT_FAILED). */
+enum isl_fail_reason {
+    ISL_FAIL_CORRUPT,       /* its stored state does not decode (exit 65) */
+    ISL_FAIL_NO_START,      /* its last start failed outside it: no process
+                               (fork, exec), or exec, store or command line
+                               refused (exit 127, 66, 67); that may pass */
+    ISL_FAIL_DIED_STARTING  /* it kept dying before ready: a poison pill as
+                               far as the supervisor can tell */
+};
+
 struct isl_sup_action {
     enum isl_sup_action_kind kind;
     char id[ISL_CHILD_ID_MAX + 1];  /* "" for GIVE_UP and EXIT */
     unsigned delay_ms;              /* START only */
-    bool corrupt;                   /* FAILED only: its stored state does not
-                                       decode (else: it could not start) */
+    enum isl_fail_reason reason;    /* FAILED only */
 };
 
 struct isl_sup_actions {
@@ -151,6 +160,8 @@ bool isl_sup_exit_is_normal(int wait_status);
 /* Names for logs: "start", "running", ... */
 const char *isl_sup_action_name(enum isl_sup_action_kind kind);
 const char *isl_child_state_name(enum isl_child_state state);
+/* "corrupt_record", "worker_cannot_start", "worker_dies_starting" */
+const char *isl_fail_reason_name(enum isl_fail_reason reason);
 
 void isl_sup_actions_clear(struct isl_sup_actions *a);
 void isl_sup_actions_free(struct isl_sup_actions *a);

@@ -526,6 +526,33 @@ static int wait_log_count(struct testd *d, const char *needle, int count)
     return seen;
 }
 
+/* A worker that starts and dies before ready every time (here /bin/false,
+ * exit 1) is a poison pill as far as islandsd can tell: the game is left
+ * alone for good, and later requests do not start it again. */
+START_TEST(a_game_whose_worker_dies_starting_is_left_alone)
+{
+    struct testd d = {0};
+    testd_start(&d, "worker = /bin/false\nspare_workers = 0\nmax_start_failures = 2\n"
+                    "restart_delay_max_ms = 1000\nintensity = 100\n");
+    json_t *r = testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "g1", "name", "Ann");
+    ck_assert_str_eq(testd_error(r), "game_unavailable");
+    json_decref(r);
+    ck_assert_int_eq(testd_log_count(&d, "event=game_failed game=g1 reason=worker_dies_starting"),
+                     1);
+    int starts = testd_log_count(&d, "event=worker_start game=g1");
+    ck_assert_int_eq(starts, 2);   /* max_start_failures */
+    testd_sleep_ms(1100);
+    r = testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "g1", "name", "Ann");
+    ck_assert_str_eq(testd_error(r), "game_unavailable");
+    const char *message = json_string_value(json_object_get(r, "message"));
+    ck_assert_ptr_nonnull(strstr(message ? message : "", "left alone"));
+    json_decref(r);
+    ck_assert_int_eq(testd_log_count(&d, "event=game_retry"), 0);
+    ck_assert_int_eq(testd_log_count(&d, "event=worker_start game=g1"), starts);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 /* The writer's restarts wait out restart_delay_ms as the workers' do (it
  * doubles), its games come back after it, and a stop during the wait
  * never starts it again. */
@@ -574,6 +601,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
     tcase_add_test(tc, poison_game_is_failed_and_isolated);
     tcase_add_test(tc, a_game_whose_worker_cannot_start_is_tried_again_later);
+    tcase_add_test(tc, a_game_whose_worker_dies_starting_is_left_alone);
     tcase_add_test(tc, a_killed_writer_is_restarted_after_its_backoff);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");

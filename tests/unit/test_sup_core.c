@@ -61,8 +61,8 @@ static void append_text(char *buf, size_t size, const struct isl_sup_actions *a)
         len = strlen(buf);
         if (act->kind == ISL_ACT_START && act->delay_ms)
             snprintf(buf + len, size - len, "+%u", act->delay_ms);
-        if (act->kind == ISL_ACT_FAILED && act->corrupt)
-            snprintf(buf + len, size - len, " (corrupt)");
+        if (act->kind == ISL_ACT_FAILED)
+            snprintf(buf + len, size - len, " (%s)", isl_fail_reason_name(act->reason));
     }
 }
 
@@ -383,7 +383,8 @@ START_TEST(start_failures_mark_failed)
     ck_assert_str_eq(add("x", ISL_PERMANENT), "start x");
     ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_STORE), 10), "start x");
     ck_assert_str_eq(handle(ISL_EV_START_FAILED, "x", 0, 20), "start x");
-    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_EXEC_FAILED), 30), "failed x");
+    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_EXEC_FAILED), 30),
+                     "failed x (worker_cannot_start)");
     const struct isl_child *x = isl_sup_find(sup, "x");
     ck_assert_int_eq(x->state, ISL_CHILD_FAILED);
     ck_assert_uint_eq(x->start_failures, 3);
@@ -408,7 +409,39 @@ START_TEST(ready_resets_start_failures)
     ck_assert_str_eq(exited("x", EXIT_WITH(1), 40), "start x");
     ck_assert_str_eq(exited("x", EXIT_WITH(1), 50), "start x");
     ck_assert_str_eq(exited("x", EXIT_WITH(1), 60), "start x");
-    ck_assert_str_eq(exited("x", EXIT_WITH(1), 70), "failed x");
+    ck_assert_str_eq(exited("x", EXIT_WITH(1), 70), "failed x (worker_dies_starting)");
+}
+END_TEST
+
+/* Whether the last failed start was the child's own doing decides what
+ * the shell does next: a start that failed outside it may pass. */
+START_TEST(a_failed_child_says_why)
+{
+    static const struct {
+        int status;       /* -1: ISL_EV_START_FAILED (no process) */
+        const char *reason;
+    } cases[] = {
+        {-1, "worker_cannot_start"},
+        {EXIT_WITH(ISL_EXIT_EXEC_FAILED), "worker_cannot_start"},
+        {EXIT_WITH(ISL_EXIT_STORE), "worker_cannot_start"},
+        {EXIT_WITH(ISL_EXIT_USAGE), "worker_cannot_start"},
+        {SIGSEGV, "worker_dies_starting"},
+        {SIGKILL, "worker_dies_starting"},
+        {EXIT_WITH(ISL_EXIT_CRASH), "worker_dies_starting"},
+        {EXIT_WITH(1), "worker_dies_starting"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        new_sup(ISL_ONE_FOR_ONE, 100, 5000);
+        add("x", ISL_PERMANENT);
+        const char *last = NULL;
+        for (uint64_t t = 1; t <= 3; t++)
+            last = cases[i].status < 0 ? handle(ISL_EV_START_FAILED, "x", 0, t * 10)
+                                       : exited("x", cases[i].status, t * 10);
+        char want[64];
+        snprintf(want, sizeof want, "failed x (%s)", cases[i].reason);
+        ck_assert_str_eq(last, want);
+        teardown();
+    }
 }
 END_TEST
 
@@ -425,12 +458,12 @@ START_TEST(corrupt_before_ready_fails_without_intensity)
 {
     new_sup(ISL_ONE_FOR_ONE, 0, 5000);
     add("x", ISL_TRANSIENT);
-    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 10), "failed x (corrupt)");
+    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 10), "failed x (corrupt_record)");
     ck_assert_uint_eq(isl_sup_total_restarts(sup), 0);
     ck_assert_int_eq(isl_sup_find(sup, "x")->state, ISL_CHILD_FAILED);
     /* Intensity 0: any counted restart would have given up. */
     add("y", ISL_TEMPORARY);
-    ck_assert_str_eq(exited("y", EXIT_WITH(ISL_EXIT_CORRUPT), 20), "failed y (corrupt)");
+    ck_assert_str_eq(exited("y", EXIT_WITH(ISL_EXIT_CORRUPT), 20), "failed y (corrupt_record)");
 }
 END_TEST
 
@@ -439,7 +472,7 @@ START_TEST(corrupt_after_ready_is_a_crash)
     new_sup(ISL_ONE_FOR_ONE, 5, 5000);
     add_running("x", ISL_TRANSIENT);
     ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 10), "start x");
-    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 20), "failed x (corrupt)");
+    ck_assert_str_eq(exited("x", EXIT_WITH(ISL_EXIT_CORRUPT), 20), "failed x (corrupt_record)");
 }
 END_TEST
 
@@ -485,7 +518,7 @@ START_TEST(shutdown_in_reverse_start_order)
     new_sup(ISL_SIMPLE_ONE_FOR_ONE, 5, 5000);
     add_running("abcd", ISL_TRANSIENT);
     ck_assert_str_eq(exited("b", EXIT_WITH(ISL_EXIT_CORRUPT), 5), "start b");
-    ck_assert_str_eq(exited("b", EXIT_WITH(ISL_EXIT_CORRUPT), 6), "failed b (corrupt)");
+    ck_assert_str_eq(exited("b", EXIT_WITH(ISL_EXIT_CORRUPT), 6), "failed b (corrupt_record)");
     ck_assert_str_eq(settle(ISL_EV_SHUTDOWN, NULL, 0, 10),
                      "terminate d, terminate c, terminate a, exit / remove d / remove c / remove a");
     ck_assert_str_eq(handle(ISL_EV_SHUTDOWN, NULL, 0, 20), "-");
@@ -595,6 +628,7 @@ static Suite *sup_core_suite(void)
     tcase_add_test(tc, start_failures_mark_failed);
     tcase_add_test(tc, ready_resets_start_failures);
     tcase_add_test(tc, start_failures_count_toward_intensity);
+    tcase_add_test(tc, a_failed_child_says_why);
     tcase_add_test(tc, corrupt_before_ready_fails_without_intensity);
     tcase_add_test(tc, corrupt_after_ready_is_a_crash);
     tcase_add_test(tc, stop_terminates_then_removes);

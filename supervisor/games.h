@@ -12,6 +12,7 @@
 #include "frontdoor.h"
 #include "islands/request.h"
 #include "islands/strmap.h"
+#include "islands/sup_core.h"
 #include "islands/worker_proto.h"
 #include "procs.h"
 
@@ -28,7 +29,7 @@ struct game {
     bool exists;               /* a record is stored */
     char rules[24];            /* rules state name, "" when none */
     bool failed;               /* left alone (failed_reason says why) */
-    int failed_reason;         /* enum isl_fail_reason */
+    enum isl_fail_reason failed_reason;
     uint64_t retry_at_ms;      /* could not start: a request from then on tries
                                   again (0: for good) */
     bool in_core;              /* has a child in the games supervisor */

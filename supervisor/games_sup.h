@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "games.h"
-#include "islands/sup_core.h"
 #include "islands/config.h"
+#include "islands/sup_core.h"
 
 void games_sup_init(const struct isl_config *config);
 void games_sup_reconfigure(const struct isl_config *config);

@@ -293,7 +293,7 @@ static unsigned start_retry_ms(void)
 void router_child_failed(struct game *g, enum isl_fail_reason reason)
 {
     g->failed = true;
-    g->failed_reason = (int)reason;
+    g->failed_reason = reason;
     g->retry_at_ms = reason == ISL_FAIL_NO_START ? monotonic_ms() + start_retry_ms() : 0;
     if (g->retry_at_ms)
         isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=%s retry_after_ms=%u "
@@ -308,7 +308,7 @@ void router_child_failed(struct game *g, enum isl_fail_reason reason)
 
 const char *router_failed_message(const struct game *g)
 {
-    switch ((enum isl_fail_reason)g->failed_reason) {
+    switch (g->failed_reason) {
     case ISL_FAIL_NO_START:
         return "the game's worker cannot be started (see the daemon's log); a request a "
                "little later tries again";

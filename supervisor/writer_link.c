@@ -1,6 +1,7 @@
 /* The store writer process and its channel. */
 #include "writer_link.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,54 @@ static struct isl_sup *top;          /* rest_for_one: [writer, games] */
 static struct isl_sup_actions todo;
 static struct proc *writer;
 static ev_timer start_timer;         /* a restart waiting out its backoff */
+/* Liveness: a ready writer is pinged; one that has not answered within
+ * request_timeout_ms (at least a second) is hung (stopped, stuck in I/O)
+ * and is killed like a hung worker, which restarts the tree below it. */
+static ev_timer ping_timer;
+static json_int_t ping_sent_n, pong_n;
+static uint64_t ping_sent_ms;
 static void (*stopped_cb)(void);
 static bool announced_ready;
 
 static void carry_out(void);
+
+static unsigned hung_after_ms(void)
+{
+    unsigned ms = daemon_state.config.request_timeout_ms;
+    return ms < 1000 ? 1000 : ms;
+}
+
+static void on_ping_timer(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)l;
+    (void)w;
+    (void)revents;
+    if (!writer || !daemon_state.writer_ready)
+        return;
+    uint64_t now = monotonic_ms();
+    if (pong_n != ping_sent_n) {
+        if (now - ping_sent_ms >= hung_after_ms()) {
+            isl_log(ISL_LOG_ERR, "event=writer_hung pid=%ld timeout_ms=%u action=SIGKILL",
+                    (long)writer->pid, hung_after_ms());
+            proc_signal(writer, SIGKILL);
+        }
+        return;
+    }
+    json_t *ping = json_pack("{s:s, s:I}", "t", "ping", "n", (json_int_t)++ping_sent_n);
+    ping_sent_ms = now;
+    proc_send(writer, ping);
+    json_decref(ping);
+}
+
+/* Pings start with a ready writer, and every ping so far counts as
+ * answered: a new writer owes nothing. */
+static void start_pinging(void)
+{
+    pong_n = ping_sent_n;
+    double every = hung_after_ms() / 4000.0;
+    ev_timer_set(&ping_timer, every, every);
+    ev_timer_again(loop, &ping_timer);
+}
 
 static void writer_message(struct proc *p, json_t *msg)
 {
@@ -61,8 +106,16 @@ static void writer_message(struct proc *p, json_t *msg)
             return;
         }
         router_relayed((long)json_integer_value(pid), game, answer);
+    } else if (t && strcmp(t, "pong") == 0) {
+        json_t *n = json_object_get(msg, "n");
+        if (!json_is_integer(n) || json_integer_value(n) != ping_sent_n) {
+            proc_kill_broken(p, "bad_pong");
+            return;
+        }
+        pong_n = ping_sent_n;
     } else if (t && strcmp(t, "ready") == 0) {
         daemon_state.writer_ready = true;
+        start_pinging();
         struct isl_sup_event ev = {.kind = ISL_EV_READY, .id = WRITER_ID};
         isl_sup_handle(top, &ev, monotonic_ms(), &todo);
         carry_out();
@@ -105,6 +158,7 @@ static void writer_exit(struct proc *p, int status)
 {
     writer = NULL;
     daemon_state.writer_ready = false;
+    ev_timer_stop(loop, &ping_timer);
     int prio = stopped_cb ? ISL_LOG_INFO : ISL_LOG_ERR;
     if (WIFSIGNALED(status))
         isl_log(prio, "event=writer_exit pid=%ld signal=%s", (long)p->pid,
@@ -211,6 +265,7 @@ void writer_init(struct ev_loop *l, const struct isl_config *c)
         exit(1);
     }
     ev_init(&start_timer, on_start_timer);
+    ev_init(&ping_timer, on_ping_timer);
 }
 
 void writer_reconfigure(const struct isl_config *c)
@@ -229,6 +284,7 @@ void writer_start(void)
 void writer_stop(void (*done)(void))
 {
     stopped_cb = done;
+    ev_timer_stop(loop, &ping_timer);   /* asked to stop: it has shutdown_ms */
     if (!writer) {
         ev_timer_stop(loop, &start_timer);   /* a restart not due yet never comes */
         stopped_cb = NULL;

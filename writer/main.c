@@ -114,22 +114,35 @@ static int listen_socket(const char *dir)
     return rc < 0 ? -1 : fd;
 }
 
+/* The supervisor's channel: its pings (writer_answer_supervisor), and
+ * its end, which means it is gone. */
 static void on_supervisor(struct ev_loop *loop, ev_io *io, int revents)
 {
     (void)loop;
     (void)revents;
     (void)io;
-    char byte;
-    ssize_t n = read(ISL_CHANNEL_FD, &byte, 1);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    struct writer *wr = &the_writer;
+    ssize_t n = isl_buf_read_fd(&wr->sup_in, ISL_CHANNEL_FD, 1024);
+    if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
         return;
-    if (n == 0 || n < 0) {
-        isl_log(ISL_LOG_INFO, "event=supervisor_gone");
-        finish_and_exit(&the_writer, ISL_EXIT_NORMAL);
+    json_t *frame;
+    int taken;
+    while ((taken = isl_frame_take(&wr->sup_in, &frame)) == 1) {
+        int answered = writer_answer_supervisor(wr, frame);
+        json_decref(frame);
+        if (answered != 0) {
+            taken = -1;
+            break;
+        }
     }
-    /* The supervisor sends the writer nothing: anything is a broken peer. */
-    isl_log(ISL_LOG_ERR, "event=bad_frame from=supervisor error=\"unexpected message\"");
-    finish_and_exit(&the_writer, EXIT_FAILURE);
+    if (taken < 0 || n == -2) {
+        isl_log(ISL_LOG_ERR, "event=bad_frame from=supervisor error=\"unexpected message\"");
+        finish_and_exit(wr, EXIT_FAILURE);
+    }
+    if (n <= 0) {
+        isl_log(ISL_LOG_INFO, "event=supervisor_gone");
+        finish_and_exit(wr, ISL_EXIT_NORMAL);
+    }
 }
 
 static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
@@ -174,6 +187,7 @@ int main(int argc, char **argv)
     wr->loop = ev_default_loop(EVFLAG_AUTO);
     writer_conns_start(wr);
     isl_set_nonblock(ISL_CHANNEL_FD);
+    isl_buf_init(&wr->sup_in, 4096);
     ev_io sup;
     ev_signal term;
     ev_io_init(&sup, on_supervisor, ISL_CHANNEL_FD, EV_READ);

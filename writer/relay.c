@@ -66,6 +66,20 @@ void writer_relay_flush(struct writer *wr)
         ev_io_stop(wr->loop, &wr->sup_io);
 }
 
+int writer_answer_supervisor(struct writer *wr, const json_t *frame)
+{
+    const char *t = json_string_value(json_object_get(frame, "t"));
+    json_t *n = json_object_get(frame, "n");
+    if (!t || strcmp(t, "ping") != 0 || !json_is_integer(n) || json_object_size(frame) != 2)
+        return -1;
+    json_t *pong = json_pack("{s:s, s:O}", "t", "pong", "n", n);
+    int rc = pong ? isl_frame_put(&wr->sup_out, pong) : -1;
+    json_decref(pong);
+    if (rc == 0)
+        writer_relay_flush(wr);
+    return rc;
+}
+
 static void on_sup_writable(struct ev_loop *loop, ev_io *io, int revents)
 {
     (void)loop;

@@ -37,8 +37,9 @@ struct writer {
     unsigned backlogged;           /* connections whose frames wait for room */
     unsigned closed;               /* connections dropped, not yet freed */
     unsigned long long batches, writes;
-    struct isl_buf sup_out;        /* relayed answers for the supervisor (fd 3) */
+    struct isl_buf sup_out;        /* relayed answers and pongs for the supervisor (fd 3) */
     ev_io sup_io;
+    struct isl_buf sup_in;         /* the supervisor's pings */
 };
 
 /* commit_text.c: a commit frame in the committer's exact layout, decoded
@@ -56,6 +57,10 @@ int writer_answer_from_frame(const json_t *frame, const struct isl_store_write *
 void writer_relay(struct writer *wr, pid_t pid, const char *game, const char *answer);
 void writer_relay_start(struct writer *wr);
 void writer_relay_flush(struct writer *wr);
+/* The supervisor's liveness check: {"t":"ping","n":N} is answered
+ * {"t":"pong","n":N} (behind the relays queued so far). 0, or -1 for
+ * anything else: the supervisor is a broken peer. */
+int writer_answer_supervisor(struct writer *wr, const json_t *frame);
 
 /* conns.c */
 void writer_conns_start(struct writer *wr);

@@ -583,6 +583,31 @@ START_TEST(a_killed_writer_is_restarted_after_its_backoff)
 }
 END_TEST
 
+/* A writer that stops answering (here SIGSTOP; a disk that hangs looks the
+ * same) is killed after request_timeout_ms like a hung worker, and the
+ * tree below it restarts with it. */
+START_TEST(a_hung_writer_is_killed_and_restarted)
+{
+    struct testd d = {0};
+    testd_start(&d, "request_timeout_ms = 1000\nintensity = 10\nperiod = 60\n");
+    long pids[1], writer, again = 0;
+    new_games(&d, 1, pids);
+    json_t *before = state_of(&d, "g1");
+    ck_assert(testd_ok(before));
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    ck_assert_int_eq(kill((pid_t)writer, SIGSTOP), 0);
+    ck_assert_int_eq(wait_log_count(&d, "event=writer_hung", 1), 1);
+    ck_assert_int_eq(wait_log_count(&d, "event=writer_ready", 2), 2);
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &again, 1), 1);
+    ck_assert_int_ne(again, writer);
+    expect_same_state(&d, "g1", before);
+    /* A writer that answers is never taken for hung. */
+    testd_sleep_ms(2500);
+    ck_assert_int_eq(testd_log_count(&d, "event=writer_hung"), 1);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 static Suite *supervisor_suite(void)
 {
     Suite *s = suite_create("supervisor");
@@ -603,6 +628,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, a_game_whose_worker_cannot_start_is_tried_again_later);
     tcase_add_test(tc, a_game_whose_worker_dies_starting_is_left_alone);
     tcase_add_test(tc, a_killed_writer_is_restarted_after_its_backoff);
+    tcase_add_test(tc, a_hung_writer_is_killed_and_restarted);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");
     tcase_set_timeout(soak, 300);

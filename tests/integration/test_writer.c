@@ -120,6 +120,24 @@ START_TEST(index_in_chunks)
 }
 END_TEST
 
+/* The supervisor's liveness check: a ping is answered with its number;
+ * anything else from the supervisor is a broken peer (exit 1). */
+START_TEST(pings_are_answered_and_nothing_else_is_taken)
+{
+    struct child c;
+    ck_assert_int_eq(writer_start(&c, NULL, NULL, STDERR_NULL, NULL, NULL), 0);
+    for (int n = 1; n <= 3; n++) {
+        send_frame_or_fail(c.chan, json_pack("{s:s, s:i}", "t", "ping", "n", n));
+        json_t *f = recv_frame(c.chan);
+        ck_assert_str_eq(frame_type(f), "pong");
+        ck_assert_int_eq(json_integer_value(json_object_get(f, "n")), n);
+        json_decref(f);
+    }
+    send_frame_or_fail(c.chan, json_pack("{s:s, s:s}", "t", "ping", "n", "one"));
+    ck_assert_int_eq(exit_code(child_wait(&c)), EXIT_FAILURE);
+}
+END_TEST
+
 START_TEST(every_ack_follows_the_commit)
 {
     enum { CONNS = 8, ROUNDS = 40 };
@@ -416,6 +434,7 @@ static Suite *writer_suite(void)
     tcase_add_checked_fixture(tc, store_setup, store_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, index_in_chunks);
+    tcase_add_test(tc, pings_are_answered_and_nothing_else_is_taken);
     tcase_add_test(tc, every_ack_follows_the_commit);
     tcase_add_test(tc, simultaneous_fences_while_predecessors_close);
     tcase_add_test(tc, a_fence_names_the_dead_workers_it_waits_for);

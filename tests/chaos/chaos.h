@@ -23,7 +23,7 @@ enum fault_kind {
     FAULT_EXIT,    /* crash op, EXIT (_exit 68) */
     FAULT_SIGNAL,  /* kill(pid from `list`) directly, mid-request */
     FAULT_STOP,    /* SIGSTOP, thawed before the request timeout or not */
-    FAULT_COMMIT,  /* writer or worker killed inside an LMDB commit */
+    FAULT_COMMIT,  /* writer or worker killed, or writer frozen, inside an LMDB commit */
     FAULT_DAEMON,  /* islandsd SIGKILLed, restarted on the same store */
     FAULT_REBOOT,  /* the whole process group SIGKILLed at once */
     FAULT_FULL,    /* tiny map: store_error, then space freed */

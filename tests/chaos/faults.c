@@ -208,8 +208,15 @@ static void check_writer_restart(struct chaos_run *run, struct driver *d, pid_t 
     json_decref(after);
 }
 
+/* What a commit fault does to the process inside the commit. */
+enum commit_target {
+    KILL_WRITER,
+    KILL_WORKER,
+    FREEZE_WRITER   /* SIGSTOP, left so: islandsd must find it hung and kill it */
+};
+
 static void commit_fault(struct chaos_run *run, struct driver *d, struct worker_fault *f,
-                         bool kill_writer)
+                         enum commit_target target)
 {
     long offset = daemon_log_size(&run->daemon);
     driver_send_move(d, f->target);
@@ -223,23 +230,30 @@ static void commit_fault(struct chaos_run *run, struct driver *d, struct worker_
         say("commit fault: no 'event=fault point=commit' in %s; killing anyway",
             run->daemon.log);
     pid_t writer = proc_find_child(run->daemon.pid, "islands-writer");
-    if (kill_writer && writer > 0) {
-        kill(writer, SIGKILL);
+    if (target != KILL_WORKER && writer > 0) {
+        kill(writer, target == FREEZE_WRITER ? SIGSTOP : SIGKILL);
     } else {
-        kill_writer = false;
+        target = KILL_WORKER;
         kill((pid_t)f->pid, SIGKILL);
     }
-    debug("commit: killed the %s in the commit of %s", kill_writer ? "writer" : "worker",
-          f->target->name);
+    static const char *const what[] = {"killed the writer", "killed the worker",
+                                       "froze the writer"};
+    debug("commit: %s in the commit of %s", what[target], f->target->name);
     driver_wait_answer(d, f->target, RECOVER_MS);
     debug("commit: %s answered %s%s", f->target->name, f->target->answer,
           f->target->unknown ? " (outcome unknown)" : "");
-    if (kill_writer) {
+    if (target != KILL_WORKER) {
         check_writer_restart(run, d, writer, f);
+        if (target == FREEZE_WRITER && !daemon_log_has(&run->daemon, offset, "event=writer_hung"))
+            violation(run, "a writer frozen in a commit was not found hung");
+        if (target == FREEZE_WRITER && proc_stopped(writer)) {
+            violation(run, "the frozen writer %ld was left behind, still stopped", (long)writer);
+            kill(writer, SIGKILL);
+        }
         /* The workers were stopped, not restarted: no strategy check. */
         f->restarted = false;
     }
-    finish(run, d, f, "commit", !kill_writer);
+    finish(run, d, f, "commit", target == KILL_WORKER);
 }
 
 static int worker_fault(struct chaos_run *run, struct driver *d, const struct fault_plan *plan)
@@ -269,7 +283,7 @@ static int worker_fault(struct chaos_run *run, struct driver *d, const struct fa
         freeze(run, d, &f, plan->variant % 2 == 0);
         break;
     case FAULT_COMMIT:
-        commit_fault(run, d, &f, plan->variant % 2 == 0);
+        commit_fault(run, d, &f, (enum commit_target)(plan->variant % 3));
         return 0;
     default:
         break;

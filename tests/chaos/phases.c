@@ -17,7 +17,7 @@
 #define FINISH_MS 120000
 #define OVERTIME_MS 120000
 #define COMMIT_SLEEP_MS 150
-#define COMMIT_FAULTS 4
+#define COMMIT_FAULTS 6
 
 /* ---------------------------------------------------------------- daemons */
 
@@ -238,8 +238,9 @@ static bool all_playing(const struct driver *d)
     return true;
 }
 
-/* The writer or a worker is killed while a commit sleeps between its
- * writes and mdb_txn_commit (ISLANDS_FAULT_COMMIT_SLEEP_MS). */
+/* The writer or a worker is killed, or the writer frozen, while a commit
+ * sleeps between its writes and mdb_txn_commit
+ * (ISLANDS_FAULT_COMMIT_SLEEP_MS). */
 int phase_commit(struct chaos_run *run)
 {
     run->phase = "commit";
@@ -260,7 +261,8 @@ int phase_commit(struct chaos_run *run)
     for (unsigned i = 0; i < COMMIT_FAULTS && rc == 0 && !run->aborted; i++) {
         struct fault_plan plan;
         schedule_next(&sch, &plan);
-        /* Writer and worker in turn, starting where the seed says. */
+        /* Writer killed, worker killed, writer frozen in turn, starting
+         * where the seed says. */
         plan.variant = i + (unsigned)(run->opt->seed & 1);
         rc = fault_inject(run, &d, &plan);
     }

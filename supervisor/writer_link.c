@@ -29,6 +29,7 @@ static ev_timer start_timer;         /* a restart waiting out its backoff */
 static ev_timer ping_timer;
 static json_int_t ping_sent_n, pong_n;
 static uint64_t ping_sent_ms;
+static bool killed_as_hung;          /* once: one stuck in I/O dies only when it returns */
 static void (*stopped_cb)(void);
 static bool announced_ready;
 
@@ -48,11 +49,14 @@ static void on_ping_timer(struct ev_loop *l, ev_timer *w, int revents)
     if (!writer || !daemon_state.writer_ready)
         return;
     uint64_t now = monotonic_ms();
+    if (pong_n != ping_sent_n)
+        proc_read_dry(writer);   /* its pong may wait behind a stall of ours */
     if (pong_n != ping_sent_n) {
-        if (now - ping_sent_ms >= hung_after_ms()) {
+        if (now - ping_sent_ms >= hung_after_ms() && !killed_as_hung) {
             isl_log(ISL_LOG_ERR, "event=writer_hung pid=%ld timeout_ms=%u action=SIGKILL",
                     (long)writer->pid, hung_after_ms());
             proc_signal(writer, SIGKILL);
+            killed_as_hung = true;
         }
         return;
     }
@@ -67,6 +71,7 @@ static void on_ping_timer(struct ev_loop *l, ev_timer *w, int revents)
 static void start_pinging(void)
 {
     pong_n = ping_sent_n;
+    killed_as_hung = false;
     double every = hung_after_ms() / 4000.0;
     ev_timer_set(&ping_timer, every, every);
     ev_timer_again(loop, &ping_timer);

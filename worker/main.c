@@ -289,7 +289,7 @@ static void adopt(struct worker *w, const char *name, const json_t *after, bool 
     }
     free(doc);
     isl_log(ISL_LOG_INFO, "event=adopted game=%s rules=%s", name,
-            w->loaded ? isl_rules_state_name(w->game.state) : "none");
+            rules_name(w) ? rules_name(w) : "none");
     char ready[128 + ISL_GAME_NAME_MAX];
     int ready_len = isl_ready_frame_text(ready, sizeof ready, name, rules_name(w));
     if (ready_len < 0)

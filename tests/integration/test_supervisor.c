@@ -431,6 +431,16 @@ START_TEST(poison_game_is_failed_and_isolated)
 }
 END_TEST
 
+/* The log's count of needle once it reaches count, or after 10 s. */
+static int wait_log_count(struct testd *d, const char *needle, int count)
+{
+    int seen = 0;
+    for (int waited = 0; waited < 10000 && (seen = testd_log_count(d, needle)) < count;
+         waited += 5)
+        testd_sleep_ms(5);
+    return seen;
+}
+
 /* Point link at target, atomically (what an upgrade that renames does). */
 static void relink(const char *dir, const char *link, const char *target)
 {
@@ -486,11 +496,8 @@ START_TEST(a_game_whose_worker_cannot_start_is_tried_again_later)
     ck_assert(testd_ok(before));
     relink(dir, link, noexec);
     ck_assert_int_eq(kill((pid_t)pids[0], SIGKILL), 0);
-    for (int waited = 0; waited < 10000 &&
-                         testd_log_count(&d, "event=game_failed game=g1 reason=worker_cannot_start") == 0;
-         waited += 10)
-        testd_sleep_ms(10);
-    ck_assert_int_eq(testd_log_count(&d, "event=game_failed game=g1 reason=worker_cannot_start"), 1);
+    ck_assert_int_eq(
+        wait_log_count(&d, "event=game_failed game=g1 reason=worker_cannot_start", 1), 1);
     json_t *r = state_of(&d, "g1");
     ck_assert_str_eq(testd_error(r), "game_unavailable");
     const char *message = json_string_value(json_object_get(r, "message"));
@@ -515,15 +522,6 @@ static long elapsed_ms_since(const struct timespec *start)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-static int wait_log_count(struct testd *d, const char *needle, int count)
-{
-    int seen = 0;
-    for (int waited = 0; waited < 10000 && (seen = testd_log_count(d, needle)) < count;
-         waited += 5)
-        testd_sleep_ms(5);
-    return seen;
 }
 
 /* A worker that starts and dies before ready every time (here /bin/false,

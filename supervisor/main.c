@@ -31,6 +31,8 @@ static ev_signal sigterm_watcher, sigint_watcher, sighup_watcher;
 static ev_timer sweep_timer, finish_timer;
 static int final_status;
 static bool finishing;
+static double finish_started;   /* when only spares and strays were left */
+static bool untracked_killed;
 
 uint64_t monotonic_ms(void)
 {
@@ -178,6 +180,19 @@ static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
     if (procs_live_count() > 0)
         return;
+    /* A spare the spawner started while we stopped, its answer unread, is
+     * still our child: it reads EOF on its channel and goes. One that does
+     * not is killed after the shutdown timeout; past twice that (no /proc
+     * to list it), PR_SET_PDEATHSIG takes it down once we are gone. */
+    double waited = ev_now(loop) - finish_started;
+    double timeout = daemon_state.config.shutdown_ms / 1000.0;
+    if (procs_any_child_left() && waited < 2 * timeout) {
+        if (waited >= timeout && !untracked_killed) {
+            procs_kill_untracked();
+            untracked_killed = true;
+        }
+        return;
+    }
     ev_timer_stop(loop, &finish_timer);
     frontdoor_close_all();
     isl_log(final_status ? ISL_LOG_ERR : ISL_LOG_NOTICE, "event=exit status=%d", final_status);
@@ -188,6 +203,7 @@ static void writer_stopped(void)
 {
     /* Remaining children (spares) were told to stop; the timer waits for them
      * and leaves a moment to flush the last answers to clients. */
+    finish_started = ev_now(daemon_state.loop);
     ev_timer_set(&finish_timer, 0.02, 0.02);
     ev_timer_start(daemon_state.loop, &finish_timer);
 }

@@ -473,6 +473,31 @@ unsigned procs_live_count(void)
     return live_count;
 }
 
+bool procs_any_child_left(void)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+void procs_kill_untracked(void)
+{
+    /* Single-threaded, and the spawner's CLONE_PARENT makes its children
+     * the children of this thread. A pid listed here is not reused before
+     * we reap it, so the kill reaches the right process. */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
+    FILE *f = fopen(path, "re");
+    long pid;
+    while (f && fscanf(f, "%ld", &pid) == 1)
+        if (!find_by_pid((pid_t)pid)) {
+            isl_log(ISL_LOG_WARNING, "event=untracked_child_killed pid=%ld", pid);
+            kill((pid_t)pid, SIGKILL);
+        }
+    if (f)
+        fclose(f);
+}
+
 void procs_kill_all(void)
 {
     for (struct proc *p = live_procs; p; p = p->next)

@@ -81,6 +81,11 @@ void proc_terminate(struct proc *p, int shutdown_ms);
 void proc_kill_broken(struct proc *p, const char *why);
 
 unsigned procs_live_count(void);
+/* Whether the kernel says islandsd still has a child, tracked or not (a
+ * spare the spawner started but whose answer was never read). */
+bool procs_any_child_left(void);
+/* SIGKILL the children not tracked here (the last step of shutdown). */
+void procs_kill_untracked(void);
 /* SIGKILL every child at once (giving up, or the last step of shutdown). */
 void procs_kill_all(void);
 

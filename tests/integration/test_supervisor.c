@@ -356,6 +356,62 @@ static int count_fds(pid_t pid)
     return n;
 }
 
+static bool listed(const long *pids, int n, long pid)
+{
+    for (int i = 0; i < n; i++)
+        if (pids[i] == pid)
+            return true;
+    return false;
+}
+
+/* A spare the spawner started but whose answer islandsd had not read when
+ * it stopped is islandsd's child all the same: islandsd reaps it (killing
+ * it if it does not go) before it exits. The spawner is held so that it
+ * starts the spare while islandsd is stopped, and the spare is held so
+ * that it cannot leave by itself; whether islandsd reads the answer before
+ * it acts on SIGTERM is up to the order of its events, so a few rounds. */
+static void stop_while_a_spare_starts(void)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 2\nshutdown = 200\n");
+    wait_for_spares(&d, 2);
+    long spawner, workers[8], now[8], stray = 0;
+    ck_assert_int_eq(testd_children(d.pid, "islands-spawner", &spawner, 1), 1);
+    int before = testd_children(d.pid, "islands-worker", workers, 8);
+    ck_assert_int_eq(before, 2);
+    kill((pid_t)spawner, SIGSTOP);
+    kill((pid_t)workers[0], SIGKILL);   /* the refill's request waits in the spawner's socket */
+    testd_sleep_ms(200);
+    kill(d.pid, SIGSTOP);
+    kill((pid_t)spawner, SIGCONT);
+    for (int tries = 0; tries < 300 && !stray; tries++) {
+        int n = testd_children(d.pid, "islands-worker", now, 8);
+        for (int i = 0; i < n; i++)
+            if (!listed(workers, before, now[i]))
+                stray = now[i];
+        if (!stray)
+            testd_sleep_ms(10);
+    }
+    ck_assert_int_gt(stray, 0);
+    kill((pid_t)stray, SIGSTOP);
+    testd_sleep_ms(50);   /* the spawner's answer reaches islandsd's socket */
+    kill(d.pid, SIGTERM);
+    kill(d.pid, SIGCONT);
+    pid_t group = d.pid;
+    int status = testd_wait_exit(&d, 20000);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d", status);
+    ck_assert_int_eq(testd_group_processes(group), 0);
+    ck_assert_int_ne(kill((pid_t)stray, 0), 0);
+    testd_cleanup(&d);
+}
+
+START_TEST(a_spare_started_as_islandsd_stops_is_reaped_too)
+{
+    for (int round = 0; round < 6; round++)
+        stop_while_a_spare_starts();
+}
+END_TEST
+
 START_TEST(two_thousand_kills_leave_no_zombie_and_no_fd)
 {
     struct testd d = {0};
@@ -622,6 +678,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, log_level_reaches_the_children);
     tcase_add_test(tc, worker_ignoring_sigterm_is_killed_after_its_timeout);
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
+    tcase_add_test(tc, a_spare_started_as_islandsd_stops_is_reaped_too);
     tcase_add_test(tc, poison_game_is_failed_and_isolated);
     tcase_add_test(tc, a_game_whose_worker_cannot_start_is_tried_again_later);
     tcase_add_test(tc, a_game_whose_worker_dies_starting_is_left_alone);

@@ -223,18 +223,27 @@ START_TEST(no_worker_starts_once_islandsd_gave_up)
 }
 END_TEST
 
+/* Start islandsd with `config`, crash g1's worker with `signal`, and check
+ * that no worker takes its place (its one start was the first). */
+static void crash_and_see_no_restart(struct testd *d, const char *config, const char *signal)
+{
+    long pids[3];
+    testd_start(d, config);
+    new_games(d, 1, pids);
+    crash(d, "g1", signal);
+    for (int i = 0; i < 200 && testd_worker_pid(d, "g1") != 0; i++)
+        usleep(10000);
+    usleep(200000);   /* a restart would have come by now */
+    ck_assert_int_eq(testd_worker_pid(d, "g1"), 0);
+    ck_assert_int_eq(testd_log_count(d, "event=worker_start game=g1 "), 1);
+}
+
 START_TEST(transient_worker_exiting_normally_is_not_restarted)
 {
     struct testd d = {0};
-    long pids[3];
-    testd_start(&d, "strategy = one_for_one\nrestart = transient\ncrash_injection = true\n");
-    new_games(&d, 1, pids);
-    crash(&d, "g1", "TERM");   /* SIGTERM: the worker exits 0 */
-    for (int i = 0; i < 200 && testd_worker_pid(&d, "g1") != 0; i++)
-        usleep(10000);
-    usleep(200000);
-    ck_assert_int_eq(testd_worker_pid(&d, "g1"), 0);
-    ck_assert_int_eq(testd_log_count(&d, "event=worker_start game=g1 "), 1);
+    /* SIGTERM: the worker exits 0 */
+    crash_and_see_no_restart(
+        &d, "strategy = one_for_one\nrestart = transient\ncrash_injection = true\n", "TERM");
     /* The game is still stored: the next request starts a worker again. */
     json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "g1");
     ck_assert(testd_ok(r));
@@ -247,15 +256,8 @@ END_TEST
 START_TEST(temporary_worker_is_never_restarted)
 {
     struct testd d = {0};
-    long pids[3];
-    testd_start(&d, "strategy = one_for_one\nrestart = temporary\ncrash_injection = true\n");
-    new_games(&d, 1, pids);
-    crash(&d, "g1", "KILL");
-    for (int i = 0; i < 200 && testd_worker_pid(&d, "g1") != 0; i++)
-        usleep(10000);
-    usleep(200000);
-    ck_assert_int_eq(testd_worker_pid(&d, "g1"), 0);
-    ck_assert_int_eq(testd_log_count(&d, "event=worker_start game=g1 "), 1);
+    crash_and_see_no_restart(
+        &d, "strategy = one_for_one\nrestart = temporary\ncrash_injection = true\n", "KILL");
     check_clean_exit(&d, 0);
 }
 END_TEST

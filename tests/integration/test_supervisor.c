@@ -330,6 +330,16 @@ START_TEST(sigterm_stops_workers_in_reverse_start_order)
 }
 END_TEST
 
+/* The log's count of needle once it reaches count, or after 10 s. */
+static int wait_log_count(struct testd *d, const char *needle, int count)
+{
+    int seen = 0;
+    for (int waited = 0; waited < 10000 && (seen = testd_log_count(d, needle)) < count;
+         waited += 5)
+        testd_sleep_ms(5);
+    return seen;
+}
+
 /* The spare pool refills a moment after a spare was taken: compare fd
  * counts only with the pool full (two fds per spare). */
 static void wait_for_spares(struct testd *d, int want)
@@ -371,7 +381,8 @@ static bool listed(const long *pids, int n, long pid)
  * it if it does not go) before it exits. The spawner is held so that it
  * starts the spare while islandsd is stopped, and the spare is held so
  * that it cannot leave by itself; whether islandsd reads the answer before
- * it acts on SIGTERM is up to the order of its events, so a few rounds. */
+ * it acts on SIGTERM is up to the order of its events, so a dozen rounds
+ * (about one in five takes the path that left the spare behind). */
 static void stop_while_a_spare_starts(void)
 {
     struct testd d = {0};
@@ -382,8 +393,9 @@ static void stop_while_a_spare_starts(void)
     int before = testd_children(d.pid, "islands-worker", workers, 8);
     ck_assert_int_eq(before, 2);
     kill((pid_t)spawner, SIGSTOP);
-    kill((pid_t)workers[0], SIGKILL);   /* the refill's request waits in the spawner's socket */
-    testd_sleep_ms(200);
+    kill((pid_t)workers[0], SIGKILL);
+    ck_assert_int_eq(wait_log_count(&d, "event=spare_exit", 1), 1);
+    testd_sleep_ms(300);   /* the refill (0.1 s later) waits in the spawner's socket */
     kill(d.pid, SIGSTOP);
     kill((pid_t)spawner, SIGCONT);
     for (int tries = 0; tries < 300 && !stray; tries++) {
@@ -409,7 +421,7 @@ static void stop_while_a_spare_starts(void)
 
 START_TEST(a_spare_started_as_islandsd_stops_is_reaped_too)
 {
-    for (int round = 0; round < 6; round++)
+    for (int round = 0; round < 12; round++)
         stop_while_a_spare_starts();
 }
 END_TEST
@@ -488,16 +500,6 @@ START_TEST(poison_game_is_failed_and_isolated)
     check_clean_exit(&d, 0);
 }
 END_TEST
-
-/* The log's count of needle once it reaches count, or after 10 s. */
-static int wait_log_count(struct testd *d, const char *needle, int count)
-{
-    int seen = 0;
-    for (int waited = 0; waited < 10000 && (seen = testd_log_count(d, needle)) < count;
-         waited += 5)
-        testd_sleep_ms(5);
-    return seen;
-}
 
 /* Point link at target, atomically (what an upgrade that renames does). */
 static void relink(const char *dir, const char *link, const char *target)

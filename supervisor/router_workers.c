@@ -3,6 +3,7 @@
 #include "router.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -295,13 +296,11 @@ void router_child_failed(struct game *g, enum isl_fail_reason reason)
     g->failed = true;
     g->failed_reason = reason;
     g->retry_at_ms = reason == ISL_FAIL_NO_START ? monotonic_ms() + start_retry_ms() : 0;
+    char retry[40] = "";
     if (g->retry_at_ms)
-        isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=%s retry_after_ms=%u "
-                "note=left_alone_other_games_unaffected", g->name, isl_fail_reason_name(reason),
-                start_retry_ms());
-    else
-        isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=%s "
-                "note=left_alone_other_games_unaffected", g->name, isl_fail_reason_name(reason));
+        snprintf(retry, sizeof retry, " retry_after_ms=%u", start_retry_ms());
+    isl_log(ISL_LOG_ERR, "event=game_failed game=%s reason=%s%s "
+            "note=left_alone_other_games_unaffected", g->name, isl_fail_reason_name(reason), retry);
     router_fail_queue(g, ISL_E_GAME_UNAVAILABLE, router_failed_message(g));
     router_arm_deadline(g);
 }

@@ -33,6 +33,9 @@ static void usage(const char *msg)
     exit(ISL_EXIT_USAGE);
 }
 
+/* Every way out of a worker, start failures included: no atexit work (a
+ * worker may be sent SIGTERM as it leaves, and under the leak checker a
+ * pass cut short left its helper process behind as a zombie). */
 void worker_exit(struct worker *w, int status)
 {
     /* Blocking flush: an answer queued before exit must reach the supervisor. */
@@ -511,14 +514,14 @@ int main(int argc, char **argv)
     char err[512];
     if (isl_store_open(&a.store, &w.store, err, sizeof err) != ISL_STORE_OK) {
         isl_log(ISL_LOG_ERR, "event=store_open_failed error=\"%s\"", err);
-        return ISL_EXIT_STORE;
+        worker_exit(&w, ISL_EXIT_STORE);
     }
     w.read_once = a.group;
     w.committer = a.group ? isl_committer_group(w.loop, a.store.path, err, sizeof err)
                           : isl_committer_direct(w.loop, w.store);
     if (!w.committer) {
         isl_log(ISL_LOG_ERR, "event=writer_connect_failed error=\"%s\"", err);
-        return ISL_EXIT_STORE;
+        worker_exit(&w, ISL_EXIT_STORE);
     }
     isl_committer_on_broken(w.committer, on_writer_lost, &w);
 

@@ -126,6 +126,11 @@ static int parse_option(int argc, char *const argv[], int *i, struct cli_args *o
             return cli_fail(err, errlen, "--socket needs a path");
         return 0;
     }
+    if ((rc = option_value("--config", argc, argv, i, &out->config)) != 0) {
+        if (rc < 0 || out->config[0] == '\0')
+            return cli_fail(err, errlen, "--config needs a file");
+        return 0;
+    }
     if ((rc = option_value("--player", argc, argv, i, &out->player)) != 0) {
         if (rc < 0)
             return cli_fail(err, errlen, "--player needs player1 or player2");
@@ -244,7 +249,10 @@ void cli_print_help(FILE *f)
           "\n"
           "Options:\n"
           "  --socket PATH              the daemon's socket (default: $%s,\n"
-          "                             else %s)\n"
+          "                             else the socket key of the daemon's\n"
+          "                             configuration, else %s)\n"
+          "  --config FILE              the daemon's configuration to read the\n"
+          "                             socket key from (default %s)\n"
           "  --player player1|player2   the remembered identity to act as, when\n"
           "                             this account holds both players of a game\n"
           "  --json                     print the server's response line unchanged\n"
@@ -258,5 +266,5 @@ void cli_print_help(FILE *f)
           "\n"
           "Exit status: 0 success, 1 the server refused (a game error),\n"
           "2 a usage, local or connection error.\n",
-          ISL_CLIENT_SOCKET_ENV, ISL_CLIENT_DEFAULT_SOCKET);
+          ISL_CLIENT_SOCKET_ENV, ISL_CLIENT_DEFAULT_SOCKET, ISL_CONFIG_DEFAULT_PATH);
 }

@@ -58,6 +58,7 @@ struct cli_args {
     bool has_command;           /* CLI_SHOW_HELP: for one command? */
     enum cli_command command;
     const char *socket;         /* --socket, or NULL */
+    const char *config;         /* --config (the daemon's, for its socket), or NULL */
     const char *player;         /* --player ("player1" / "player2"), or NULL */
     bool json;                  /* --json */
     const char *arg[CLI_MAX_ARGS];  /* the command's arguments, as given */

@@ -98,7 +98,10 @@ static int choose_identity(const struct cli_args *a, const struct cli_memory *me
 static int exchange(const struct cli_args *a, const json_t *request, const struct cli_env *env,
                     char **line, json_t **response)
 {
-    const char *path = isl_client_socket_path(a->socket);
+    char buf[ISL_PATH_MAX], warning[512];
+    const char *path = isl_client_socket_path(a->socket, a->config, buf, warning, sizeof warning);
+    if (warning[0])
+        fprintf(env->err, "islands: warning: %s; trying %s\n", warning, path);
     struct isl_client *c = isl_client_connect(path, env->timeout_ms);
     if (c == NULL) {
         fprintf(env->err, "islands: cannot connect to %s: %s (is islandsd running?)\n",

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +27,33 @@ struct isl_client {
     bool eof;
 };
 
-const char *isl_client_socket_path(const char *option)
+const char *isl_client_socket_path(const char *option, const char *config, char *buf,
+                                   char *err, size_t errlen)
 {
+    if (errlen > 0)
+        err[0] = '\0';
     if (option != NULL)
         return option;
     const char *env = getenv(ISL_CLIENT_SOCKET_ENV);
     if (env != NULL && env[0] != '\0')
         return env;
-    return ISL_CLIENT_DEFAULT_SOCKET;
+    if (config == NULL)
+        config = ISL_CONFIG_DEFAULT_PATH;
+    if (access(config, F_OK) != 0)
+        return ISL_CLIENT_DEFAULT_SOCKET;
+    struct isl_config *c = malloc(sizeof *c);
+    if (c == NULL) {
+        snprintf(err, errlen, "%s: out of memory", config);
+        return ISL_CLIENT_DEFAULT_SOCKET;
+    }
+    isl_config_defaults(c);
+    const char *path = ISL_CLIENT_DEFAULT_SOCKET;
+    if (isl_config_load(c, config, err, errlen) == 0) {
+        memcpy(buf, c->socket, sizeof c->socket);   /* NUL-terminated: the parser checks */
+        path = buf;
+    }
+    free(c);
+    return path;
 }
 
 /* ---------------------------------------------------------------- time */

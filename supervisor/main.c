@@ -22,7 +22,6 @@
 #include "workers.h"
 #include "writer_link.h"
 
-#define DEFAULT_CONFIG "/etc/islands/islands.conf"
 #define EXIT_USAGE 2
 
 struct daemon daemon_state;
@@ -46,7 +45,7 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: islandsd [OPTION]...\n"
             "Serve the Islands game on a Unix socket, one supervised worker process per game.\n\n"
-            "  --config FILE      read FILE (default " DEFAULT_CONFIG " if it exists)\n"
+            "  --config FILE      read FILE (default " ISL_CONFIG_DEFAULT_PATH " if it exists)\n"
             "  --socket PATH      listening socket (config key: socket)\n"
             "  --store DIR        LMDB store directory (config key: store)\n"
             "  --strategy NAME    one_for_one | one_for_all | rest_for_one | simple_one_for_one\n"
@@ -143,8 +142,8 @@ static void parse_args(int argc, char **argv)
     }
     if (optind < argc)
         fail_usage("unexpected argument (see --help)");
-    if (!daemon_state.config_path && access(DEFAULT_CONFIG, F_OK) == 0)
-        daemon_state.config_path = DEFAULT_CONFIG;
+    if (!daemon_state.config_path && access(ISL_CONFIG_DEFAULT_PATH, F_OK) == 0)
+        daemon_state.config_path = ISL_CONFIG_DEFAULT_PATH;
 }
 
 /* ---------------------------------------------------------------- process set-up */

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "islands/config.h"
+
 #define ISL_CLIENT_DEFAULT_SOCKET "/run/islands/islandsd.sock"
 #define ISL_CLIENT_SOCKET_ENV "ISLANDS_SOCKET"
 /* `list` with many games is one long line. */
@@ -38,9 +40,15 @@ enum isl_client_status {
 
 struct isl_client;
 
-/* The socket path: `option` (from --socket) if not NULL, else
- * $ISLANDS_SOCKET if set and not empty, else ISL_CLIENT_DEFAULT_SOCKET. */
-const char *isl_client_socket_path(const char *option);
+/* The socket path, in PROTOCOL.md's order: `option` (from --socket) if not
+ * NULL, else $ISLANDS_SOCKET if set and not empty, else the `socket` key of
+ * the daemon's configuration file `config` (ISL_CONFIG_DEFAULT_PATH when
+ * NULL) if that file exists, else ISL_CLIENT_DEFAULT_SOCKET. The result is
+ * option, the environment's string, or buf (ISL_PATH_MAX bytes). A file
+ * that exists but cannot be read or is invalid is reported in err (empty
+ * otherwise) and the default is used. */
+const char *isl_client_socket_path(const char *option, const char *config, char *buf,
+                                   char *err, size_t errlen);
 
 /* Connect to a Unix socket path. A full listen backlog is retried until
  * timeout_ms. NULL with errno on failure (ENAMETOOLONG for a path that

@@ -23,6 +23,9 @@
 #include <stdint.h>
 
 #define ISL_PATH_MAX 4096
+/* islandsd reads it when started without --config; the client reads its
+ * `socket` key. */
+#define ISL_CONFIG_DEFAULT_PATH "/etc/islands/islands.conf"
 
 enum isl_strategy { ISL_ONE_FOR_ONE, ISL_ONE_FOR_ALL, ISL_REST_FOR_ONE, ISL_SIMPLE_ONE_FOR_ONE };
 enum isl_restart { ISL_PERMANENT, ISL_TRANSIENT, ISL_TEMPORARY };

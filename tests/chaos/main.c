@@ -37,8 +37,9 @@ static void usage(FILE *out)
         "                     map), storm (restarts beyond the intensity), all, none\n"
         "                     (default all)\n"
         "  --socket PATH      attach to the islandsd listening on PATH (implies --attach)\n"
-        "  --attach           attach to a running islandsd (socket: --socket, $%s, or\n"
-        "                     %s); only kill, segv, abrt and exit are used,\n"
+        "  --attach           attach to a running islandsd (socket: --socket, $%s,\n"
+        "                     the daemon's configuration, or %s); only kill,\n"
+        "                     segv, abrt and exit are used,\n"
         "                     paced to stay within its restart intensity\n"
         "  --islandsd PATH    the islandsd to start (default: $ISLANDSD, else next to\n"
         "                     islands-chaos)\n"
@@ -156,8 +157,13 @@ static void parse_args(int argc, char **argv, struct chaos_options *o)
     if (!seeded && getrandom(&o->seed, sizeof o->seed, 0) != sizeof o->seed)
         o->seed = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
     o->seed %= 1000000000000ull;   /* short enough to type */
-    if (o->attach)
-        o->socket = isl_client_socket_path(o->socket);
+    if (o->attach) {
+        static char buf[ISL_PATH_MAX];
+        char warning[512];
+        o->socket = isl_client_socket_path(o->socket, NULL, buf, warning, sizeof warning);
+        if (warning[0])
+            fprintf(stderr, "islands-chaos: warning: %s; trying %s\n", warning, o->socket);
+    }
     if (!o->islandsd)
         o->islandsd = default_islandsd();
 }

@@ -409,6 +409,40 @@ START_TEST(socket_option_wins_over_the_environment)
 }
 END_TEST
 
+/* Without --socket or $ISLANDS_SOCKET the client reads the daemon's
+ * configuration (--config, else /etc/islands/islands.conf) for its socket. */
+START_TEST(the_socket_comes_from_the_daemons_configuration_last)
+{
+    start_fake("ping {\"ok\":true,\"version\":\"1\",\"protocol\":1}\n");
+    char config[256], text[320];
+    format_path(config, sizeof config, "%s/islands.conf", sandbox.dir);
+    format_path(text, sizeof text, "# the daemon's\nsocket = %s\nintensity = 3\n",
+                sandbox.socket_path);
+    write_whole_file(config, text);
+    struct cli_result r;
+    const char *argv[] = { program_path("ISLANDS_CLIENT", "build/islands"), "--config", config,
+                           "ping", NULL };
+    const char *env[] = { sandbox.env_xdg, NULL };
+    run_program(sandbox.dir, env, argv, false, &r);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.err, "");
+    free_result(&r);
+    /* The environment comes first. */
+    const char *env_first[] = { "ISLANDS_SOCKET=/nonexistent/islands.sock", sandbox.env_xdg, NULL };
+    run_program(sandbox.dir, env_first, argv, false, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "cannot connect to /nonexistent/islands.sock"));
+    free_result(&r);
+    /* A configuration that does not read is said, and the default tried. */
+    write_whole_file(config, "socket = /tmp/x.sock\nno_such_key = 1\n");
+    run_program(sandbox.dir, env, argv, false, &r);
+    ck_assert_ptr_nonnull(strstr(r.err, "warning:"));
+    ck_assert_ptr_nonnull(strstr(r.err, "no_such_key"));
+    ck_assert_ptr_nonnull(strstr(r.err, "trying /run/islands/islandsd.sock"));
+    free_result(&r);
+}
+END_TEST
+
 START_TEST(admin_tables)
 {
     start_fake("list {\"ok\":true,\"games\":[{\"game\":\"g1\",\"state\":\"player1_turn\","
@@ -467,6 +501,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, colour_on_a_terminal_unless_no_color);
     tcase_add_test(tc, state_goes_under_home_without_xdg_state_home);
     tcase_add_test(tc, socket_option_wins_over_the_environment);
+    tcase_add_test(tc, the_socket_comes_from_the_daemons_configuration_last);
     tcase_add_test(tc, admin_tables);
     suite_add_tcase(s, tc);
     return s;

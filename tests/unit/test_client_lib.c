@@ -2,6 +2,7 @@
  * a socketpair (or a listening socket) played by the test itself. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -286,16 +287,51 @@ START_TEST(a_full_socket_leaves_output_pending)
 }
 END_TEST
 
-START_TEST(socket_path_comes_from_option_then_environment_then_default)
+/* A configuration file holding text, in a fresh temporary directory. */
+static void write_config(char *path, size_t size, const char *text)
 {
+    char dir[] = "/tmp/islands-client-config-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, size, "%s/islands.conf", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void remove_config(const char *path)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", path);
+    unlink(path);
+    *strrchr(dir, '/') = '\0';
+    rmdir(dir);
+}
+
+START_TEST(socket_path_comes_from_option_then_environment_then_config_then_default)
+{
+    char buf[ISL_PATH_MAX], err[256], config[256], bad[256];
+    write_config(config, sizeof config, "# the daemon's\nsocket = /tmp/conf.sock\nintensity = 3\n");
+    write_config(bad, sizeof bad, "socket = /tmp/bad.sock\nno_such_key = 1\n");
     unsetenv(ISL_CLIENT_SOCKET_ENV);
-    ck_assert_str_eq(isl_client_socket_path(NULL), "/run/islands/islandsd.sock");
+    ck_assert_str_eq(isl_client_socket_path(NULL, "/nonexistent/islands.conf", buf, err, sizeof err),
+                     "/run/islands/islandsd.sock");
+    ck_assert_str_eq(err, "");
+    ck_assert_str_eq(isl_client_socket_path(NULL, config, buf, err, sizeof err), "/tmp/conf.sock");
+    ck_assert_str_eq(err, "");
+    /* A file that does not read cleanly: said, and the default tried. */
+    ck_assert_str_eq(isl_client_socket_path(NULL, bad, buf, err, sizeof err),
+                     "/run/islands/islandsd.sock");
+    ck_assert_ptr_nonnull(strstr(err, "no_such_key"));
     setenv(ISL_CLIENT_SOCKET_ENV, "", 1);
-    ck_assert_str_eq(isl_client_socket_path(NULL), "/run/islands/islandsd.sock");
+    ck_assert_str_eq(isl_client_socket_path(NULL, config, buf, err, sizeof err), "/tmp/conf.sock");
     setenv(ISL_CLIENT_SOCKET_ENV, "/tmp/env.sock", 1);
-    ck_assert_str_eq(isl_client_socket_path(NULL), "/tmp/env.sock");
-    ck_assert_str_eq(isl_client_socket_path("/tmp/opt.sock"), "/tmp/opt.sock");
+    ck_assert_str_eq(isl_client_socket_path(NULL, config, buf, err, sizeof err), "/tmp/env.sock");
+    ck_assert_str_eq(isl_client_socket_path("/tmp/opt.sock", config, buf, err, sizeof err),
+                     "/tmp/opt.sock");
     unsetenv(ISL_CLIENT_SOCKET_ENV);
+    remove_config(config);
+    remove_config(bad);
 }
 END_TEST
 
@@ -381,7 +417,7 @@ static Suite *client_lib_suite(void)
     suite_add_tcase(s, tc);
 
     TCase *conn = tcase_create("connect");
-    tcase_add_test(conn, socket_path_comes_from_option_then_environment_then_default);
+    tcase_add_test(conn, socket_path_comes_from_option_then_environment_then_config_then_default);
     tcase_add_test(conn, connect_reports_why_it_failed);
     tcase_add_test(conn, connect_to_a_listening_socket_and_talk);
     tcase_add_test(conn, every_status_has_a_text);

@@ -1,7 +1,10 @@
 /* The front door: accepts clients on the listening socket, splits their
  * input into lines, answers framing and parse errors itself, hands every
  * well-formed request to the router, and writes the responses back.
- * Nothing here blocks: a client that stops reading is dropped. */
+ * Nothing here blocks, and nothing grows without bound: a client that
+ * stops reading is no longer read from (its own writes then block) until
+ * it catches up; it is slowed down, never dropped (PROTOCOL.md: only
+ * request_too_large closes a connection). */
 #include "frontdoor.h"
 
 #include <errno.h>
@@ -20,6 +23,9 @@
 #define ACCEPT_BATCH 64          /* accepts per wakeup, so clients cannot starve the loop */
 #define ACCEPT_PAUSE_S 0.1       /* after running out of fds */
 #define DRAIN_LIMIT (1024u * 1024)
+/* Requests of one connection in the daemon at once: reading pauses here,
+ * so what it can make islandsd hold (answers to come) stays bounded. */
+#define MAX_PENDING 1024u
 
 struct conn {
     struct conn *prev, *next;    /* open connections */
@@ -31,6 +37,7 @@ struct conn {
     unsigned pending;            /* handed to the router, not answered yet */
     bool closed;
     bool input_done;             /* EOF or request_too_large: read no more */
+    bool paused;                 /* not read from until it catches up */
     bool admin;
     unsigned long long serial;   /* names the connection in the log */
 };
@@ -83,8 +90,29 @@ static json_t *with_id(json_t *id, json_t *response)
 
 static void flush(struct conn *c);
 
-/* Queue one response line. A client whose unsent output passes max_output
- * has stopped reading: it is dropped rather than buffered without end. */
+/* Reading stops while the client's unsent output is past max_output or
+ * MAX_PENDING of its requests are in the daemon, and resumes once both are
+ * down to half. Lines already read wait in `in`: the resumption is fed to
+ * the reader as an event, so that they are taken from the loop itself and
+ * never from inside the router, which may be the caller here. */
+static void pace_input(struct conn *c)
+{
+    if (c->closed || c->input_done)
+        return;
+    if (!c->paused && (c->out.len > door.max_output || c->pending >= MAX_PENDING)) {
+        c->paused = true;
+        ev_io_stop(door.loop, &c->reader);
+        isl_log(ISL_LOG_DEBUG, "event=client_paused conn=%llu unsent=%zu pending=%u",
+                c->serial, c->out.len, c->pending);
+    } else if (c->paused && c->out.len <= door.max_output / 2 &&
+               c->pending <= MAX_PENDING / 2) {
+        c->paused = false;
+        ev_io_start(door.loop, &c->reader);
+        ev_feed_event(door.loop, &c->reader, EV_READ);
+    }
+}
+
+/* Queue one response line. */
 static void conn_send(struct conn *c, json_t *id, json_t *response)
 {
     if (c->closed || response == NULL) {
@@ -109,12 +137,6 @@ static void conn_send(struct conn *c, json_t *id, json_t *response)
     free(text);
     if (rc != 0) {
         conn_close(c, "out_of_memory");
-        return;
-    }
-    if (c->out.len > door.max_output) {
-        isl_log(ISL_LOG_WARNING, "event=client_dropped conn=%llu reason=output_over_limit "
-                "unsent=%zu max_output=%zu", c->serial, c->out.len, door.max_output);
-        conn_close(c, "output_over_limit");
         return;
     }
     flush(c);
@@ -151,6 +173,7 @@ static void flush(struct conn *c)
         ev_io_start(door.loop, &c->writer);
     else
         ev_io_stop(door.loop, &c->writer);
+    pace_input(c);
     maybe_finish(c);
 }
 
@@ -229,10 +252,10 @@ static void too_large(struct conn *c)
     maybe_finish(c);
 }
 
-/* Take every complete line out of the input buffer. */
+/* Take every complete line out of the input buffer, unless paused. */
 static void process_input(struct conn *c)
 {
-    while (!c->closed && !c->input_done) {
+    while (!c->closed && !c->input_done && !c->paused) {
         const char *head = isl_buf_head(&c->in);
         const char *nl = memchr(head + c->scanned, '\n', c->in.len - c->scanned);
         if (nl == NULL) {
@@ -260,7 +283,14 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop, (void)revents;
     struct conn *c = w->data;
+    if (c->closed || c->paused)
+        return;   /* a fed event that came after a close or a new pause */
     conn_hold(c);   /* the router may close it under us */
+    process_input(c);   /* lines left over from a pause come first */
+    if (c->closed || c->input_done || c->paused) {
+        conn_release(c);
+        return;
+    }
     ssize_t n = isl_buf_read_fd(&c->in, c->fd, READ_CHUNK);
     if (n > 0) {
         process_input(c);
@@ -298,7 +328,7 @@ void conn_reply(struct conn *c, json_t *id, json_t *response)
     }
     if (c->pending > 0)
         c->pending--;
-    conn_send(c, id, response);
+    conn_send(c, id, response);   /* paces the input as well */
 }
 
 static void conn_close(struct conn *c, const char *reason)

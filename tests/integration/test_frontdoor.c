@@ -539,27 +539,78 @@ START_TEST(max_clients_busy)
 }
 END_TEST
 
-START_TEST(client_that_never_reads_is_dropped)
+/* Ids 1..n, one per line (in order if `ordered`): every answer arrived. */
+static void assert_ids(const char *text, int n, bool ordered)
+{
+    ck_assert_int_eq(count_lines(text), n);
+    bool *seen = calloc((size_t)n + 1, 1);
+    const char *line = text;
+    for (int i = 1; i <= n; i++) {
+        json_t *r = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+        ck_assert_ptr_nonnull(r);
+        json_int_t id = json_integer_value(json_object_get(r, "id"));
+        ck_assert(id >= 1 && id <= n && !seen[id]);
+        ck_assert(!ordered || id == i);
+        seen[id] = true;
+        json_decref(r);
+        line = strchr(line, '\n') + 1;
+    }
+    free(seen);
+}
+
+/* A client that stops reading is no longer read from until it catches up
+ * (its unsent answers stay near max_output), never dropped: once it reads
+ * it gets every answer, and other clients are served meanwhile. */
+START_TEST(client_that_stops_reading_is_paused_not_dropped)
 {
     start_echo((const char *const[]){"--max-output", "1048576", NULL});
     int slow = connect_to(sock_path);
     int fast = open_served();
     enum { REQUESTS = 64 };   /* 64 x 256 KiB answers: far past max_output */
-    for (int i = 0; i < REQUESTS; i++)
-        send_text(slow, "{\"op\":\"state\",\"game\":\"big\"}\n");
+    for (int i = 1; i <= REQUESTS; i++) {
+        char line[80];
+        snprintf(line, sizeof line, "{\"id\":%d,\"op\":\"state\",\"game\":\"big\"}\n", i);
+        send_text(slow, line);
+    }
     for (int i = 0; i < 20; i++) {
         send_text(fast, "{\"id\":3,\"op\":\"ping\"}\n");
         assert_echo(read_response(fast), "ping", 3);
     }
+    shutdown(slow, SHUT_WR);
     bool eof;
     char *got = read_lines(slow, -1, &eof);
     ck_assert(eof);
-    ck_assert_int_lt(count_lines(got), REQUESTS);
+    assert_ids(got, REQUESTS, true);
     free(got);
     close(slow);
     send_text(fast, "{\"id\":4,\"op\":\"ping\"}\n");
     assert_echo(read_response(fast), "ping", 4);
     close(fast);
+    stop_echo();
+}
+END_TEST
+
+/* More requests in the daemon at once than one connection may have: the
+ * rest wait unread, and all are answered. */
+START_TEST(more_pipelined_requests_than_may_be_pending_are_all_answered)
+{
+    start_echo(NULL);
+    int c = open_served();
+    enum { REQUESTS = 3000 };   /* answered from a timer: all pending at once */
+    size_t cap = REQUESTS * 64, len = 0;
+    char *text = malloc(cap);
+    for (int i = 1; i <= REQUESTS; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "{\"id\":%d,\"op\":\"state\",\"game\":\"slow\"}\n", i);
+    send_bytes(c, text, len);
+    free(text);
+    shutdown(c, SHUT_WR);
+    bool eof;
+    char *got = read_lines(c, -1, &eof);
+    ck_assert(eof);
+    assert_ids(got, REQUESTS, false);   /* the echo's timers keep no order */
+    free(got);
+    close(c);
     stop_echo();
 }
 END_TEST
@@ -673,7 +724,8 @@ static Suite *frontdoor_suite(void)
     tcase_add_test(input, request_errors_carry_the_id);
     tcase_add_test(input, ids_echoed_unchanged);
     tcase_add_test(limits, max_clients_busy);
-    tcase_add_test(limits, client_that_never_reads_is_dropped);
+    tcase_add_test(limits, client_that_stops_reading_is_paused_not_dropped);
+    tcase_add_test(limits, more_pipelined_requests_than_may_be_pending_are_all_answered);
     tcase_add_test(file, socket_file_created_0660_and_removed);
     tcase_add_test(file, stale_socket_replaced);
     tcase_add_test(file, live_daemon_refused);

@@ -234,7 +234,12 @@ static void handle_line(struct conn *c, const char *line, size_t len)
     } else if (id != NULL && !id_valid(id)) {
         send_error(c, NULL, ISL_E_BAD_REQUEST, "id must be a string or a number");
     } else if ((e = isl_request_parse(obj, false, &req, &message)) != ISL_OK) {
-        send_error(c, id, e, message);
+        /* Still a request for its game, if it names one: in that game's order. */
+        json_t *game = json_object_get(obj, "game");
+        const char *name = json_string_value(game);
+        bool named = name && isl_game_name_valid(name, json_string_length(game));
+        c->pending++;
+        router_refuse(c, id, named ? name : NULL, isl_response_error(e, message));
     } else {
         req.admin = c->admin;
         c->pending++;

@@ -37,6 +37,12 @@ void conn_reply(struct conn *c, json_t *id, json_t *response);
  * is borrowed (hold a reference to keep it). req->admin is already set
  * from the peer's credentials. */
 void router_submit(struct conn *c, json_t *id, const struct isl_request *req);
+/* A request for `game` (NULL: none) refused before it reached the game's
+ * queue, with its answer `response` (stolen): sent now, or right after the
+ * last request of c for that game still waiting, so that the answers of
+ * one game come in the order of its requests (PROTOCOL.md). Counts as
+ * pending on c until sent, as a submitted request does. */
+void router_refuse(struct conn *c, json_t *id, const char *game, json_t *response);
 
 /* Inside the front door (frontdoor_listen.c): create the listening socket
  * file at path and remember which file it is, so that only that file is

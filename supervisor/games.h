@@ -17,11 +17,16 @@
 #include "procs.h"
 
 struct pending {
-    struct pending *next;
+    struct pending *next;      /* in the game's queue, or among followers */
     struct conn *conn;         /* NULL: internal request (idle timeout) */
     json_t *id;                /* the client's id, or NULL */
     struct isl_request req;
     uint64_t deadline_ms;
+    /* Refusals of later requests of the same connection for this game,
+     * answered right after this one (router_refuse); each holds its
+     * answer in `ready`. */
+    struct pending *followers;
+    json_t *ready;
 };
 
 struct game {

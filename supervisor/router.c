@@ -33,16 +33,56 @@ struct game *game_get(const char *name)
 
 /* ---------------------------------------------------------------- replies */
 
-void router_reply(struct pending *p, json_t *response)
+static void pending_free(struct pending *p)
 {
-    if (p->conn) {
-        conn_reply(p->conn, p->id, response);
+    if (p->conn)
         conn_release(p->conn);
-    } else {
-        json_decref(response);
-    }
     json_decref(p->id);
     free(p);
+}
+
+void router_reply(struct pending *p, json_t *response)
+{
+    if (p->conn)
+        conn_reply(p->conn, p->id, response);
+    else
+        json_decref(response);
+    while (p->followers) {
+        struct pending *f = p->followers;
+        p->followers = f->next;
+        conn_reply(f->conn, f->id, f->ready);
+        pending_free(f);
+    }
+    pending_free(p);
+}
+
+/* The last request of c for g not answered yet, or NULL. */
+static struct pending *last_waiting(const struct game *g, const struct conn *c)
+{
+    struct pending *last = g->in_flight && g->in_flight->conn == c ? g->in_flight : NULL;
+    for (struct pending *p = g->head; p; p = p->next)
+        if (p->conn == c)
+            last = p;
+    return last;
+}
+
+void router_refuse(struct conn *c, json_t *id, const char *game, json_t *response)
+{
+    struct game *g = game ? game_find(game) : NULL;
+    struct pending *before = g ? last_waiting(g, c) : NULL;
+    struct pending *f = before ? calloc(1, sizeof *f) : NULL;
+    if (!f) {
+        conn_reply(c, id, response);
+        return;
+    }
+    conn_hold(c);
+    f->conn = c;
+    f->id = json_incref(id);
+    f->ready = response;
+    struct pending **end = &before->followers;
+    while (*end)
+        end = &(*end)->next;
+    *end = f;
 }
 
 void router_reply_error(struct pending *p, enum isl_error e, const char *message)
@@ -149,7 +189,7 @@ void router_submit(struct conn *c, json_t *id, const struct isl_request *req)
     if (!refused && !p)
         refused = isl_response_error(ISL_E_INTERNAL, "out of memory");
     if (refused) {
-        conn_reply(c, id, refused);
+        router_refuse(c, id, req->game, refused);
         if (g)
             game_maybe_free(g);
         return;

@@ -1,5 +1,7 @@
 /* The edge cases PROTOCOL.md spells out: repeated guesses, forested on a
  * repeat, set_islands and turn order, the id echo, and line framing. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include "check_main.h"
@@ -158,6 +160,48 @@ START_TEST(crlf_empty_lines_and_half_close_are_framed_as_specified)
 }
 END_TEST
 
+/* Answers for one game come in the order of its requests, also for those
+ * refused before they reach the game (bad arguments, a full queue). */
+START_TEST(answers_of_one_game_keep_request_order_even_when_refused)
+{
+    expect_ok_free(testd_call(&testd_fixture, "{s:s, s:s, s:s}", "op", "new_game", "game", "o",
+                              "name", "A"), "new_game");
+    struct raw *c = raw_open(&testd_fixture);
+    raw_sends(c, "{\"id\":1,\"op\":\"state\",\"game\":\"o\"}\n"
+                 "{\"id\":2,\"op\":\"guess\",\"game\":\"o\",\"player\":\"player1\","
+                 "\"token\":\"t\",\"row\":\"x\",\"col\":1}\n"
+                 "{\"id\":3,\"op\":\"state\",\"game\":\"o\"}\n"
+                 "{\"id\":4,\"op\":\"position_island\",\"game\":\"o\"}\n"
+                 "{\"id\":5,\"op\":\"fly\",\"game\":\"o\"}\n");
+    static const char *const want[] = {NULL, "ok", "bad_request", "ok", "bad_request", "unknown_op"};
+    for (int id = 1; id <= 5; id++) {
+        json_t *r = raw_recv(c);
+        ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), id);
+        const char *error = json_string_value(json_object_get(r, "error"));
+        ck_assert_str_eq(testd_ok(r) ? "ok" : error, want[id]);
+        json_decref(r);
+    }
+    /* More than queue_limit (256) at once: the busy ones after the rest. */
+    enum { REQUESTS = 400 };
+    size_t cap = REQUESTS * 64, len = 0;
+    char *text = malloc(cap);
+    for (int id = 1; id <= REQUESTS; id++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "{\"id\":%d,\"op\":\"state\",\"game\":\"o\"}\n", id);
+    raw_send(c, text, len);
+    free(text);
+    int busy = 0;
+    for (int id = 1; id <= REQUESTS; id++) {
+        json_t *r = raw_recv(c);
+        ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), id);
+        busy += !testd_ok(r);
+        json_decref(r);
+    }
+    ck_assert_int_gt(busy, 0);
+    raw_close(c);
+}
+END_TEST
+
 static Suite *protocol_edges_suite(void)
 {
     Suite *s = suite_create("protocol_edges");
@@ -168,6 +212,7 @@ static Suite *protocol_edges_suite(void)
     tcase_add_test(tc, set_islands_repeats_until_the_other_sets_and_player1_starts);
     tcase_add_test(tc, id_is_echoed_unchanged_or_left_out);
     tcase_add_test(tc, crlf_empty_lines_and_half_close_are_framed_as_specified);
+    tcase_add_test(tc, answers_of_one_game_keep_request_order_even_when_refused);
     suite_add_tcase(s, tc);
     return s;
 }

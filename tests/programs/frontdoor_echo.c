@@ -86,6 +86,12 @@ void router_submit(struct conn *c, json_t *id, const struct isl_request *req)
     ev_timer_start(loop, &d->timer);
 }
 
+void router_refuse(struct conn *c, json_t *id, const char *game, json_t *response)
+{
+    (void)game;
+    conn_reply(c, id, response);
+}
+
 static void on_stop(struct ev_loop *l, ev_signal *w, int revents)
 {
     (void)w, (void)revents;

@@ -16,6 +16,10 @@
 #include "router.h"
 #include "workers.h"
 
+/* The writer is never poison: intensity decides, and failing to start it
+ * this many times in a row (a high intensity may allow that) is a give-up. */
+#define WRITER_MAX_START_FAILURES 1000
+
 #define WRITER_ID "writer"
 
 static struct ev_loop *loop;
@@ -244,19 +248,25 @@ static void carry_out(void)
             }
             break;
         case ISL_ACT_FAILED:
-            break;
+            /* A game may be left alone; the writer may not: without it no
+             * game is served, so give up and let the level above decide. */
+            isl_log(ISL_LOG_ERR, "event=give_up supervisor=top child=writer "
+                    "reason=start_failures count=%u", WRITER_MAX_START_FAILURES);
+            isl_sup_actions_clear(&todo);
+            daemon_finish(1);
+            return;
         }
     }
     isl_sup_actions_clear(&todo);
 }
 
 /* The top level's policy: the games supervisor's intensity and backoff;
- * the writer is never poison (intensity decides). */
+ * the writer is never poison (see WRITER_MAX_START_FAILURES). */
 static void top_policy(const struct isl_config *c, struct isl_sup_policy *policy)
 {
     isl_sup_policy_from_config(c, policy);
     policy->strategy = ISL_REST_FOR_ONE;
-    policy->max_start_failures = 1000;
+    policy->max_start_failures = WRITER_MAX_START_FAILURES;
 }
 
 void writer_init(struct ev_loop *l, const struct isl_config *c)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -666,6 +667,45 @@ START_TEST(a_hung_writer_is_killed_and_restarted)
 }
 END_TEST
 
+/* A writer that can no longer be started at all is not left failed (a
+ * game may be; without the writer no game is served): after its
+ * consecutive start failures islandsd gives up, even when the intensity
+ * would allow more restarts, so that the level above restarts it. */
+START_TEST(a_writer_that_cannot_start_makes_islandsd_give_up)
+{
+    char dir[] = "/tmp/islands-writer-wrap-XXXXXX", script[96], flag[96], text[512];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(script, sizeof script, "%s/writer", dir);
+    snprintf(flag, sizeof flag, "%s/broken", dir);
+    snprintf(text, sizeof text, "#!/bin/sh\n[ -e %s ] && exit 1\nexec %s \"$@\"\n", flag,
+             testd_program("ISLANDS_WRITER", "islands-writer"));
+    FILE *f = fopen(script, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(chmod(script, 0755), 0);
+    char config[256];
+    snprintf(config, sizeof config, "writer = %s\nintensity = 100000\nperiod = 60\n", script);
+    struct testd d = {0};
+    testd_start(&d, config);
+    ck_assert_int_eq(wait_log_count(&d, "event=writer_ready", 1), 1);
+    long writer;
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    fclose(fopen(flag, "w"));
+    ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
+    int status = testd_wait_exit(&d, 60000);
+    ck_assert_msg(status != -1, "islandsd kept running without a writer");
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    ck_assert_int_eq(testd_log_count(&d, "event=give_up supervisor=top child=writer "
+                                          "reason=start_failures"), 1);
+    ck_assert_int_eq(testd_live_group_processes(d.pid), 0);
+    testd_cleanup(&d);
+    unlink(flag);
+    unlink(script);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *supervisor_suite(void)
 {
     Suite *s = suite_create("supervisor");
@@ -688,6 +728,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, a_game_whose_worker_dies_starting_is_left_alone);
     tcase_add_test(tc, a_killed_writer_is_restarted_after_its_backoff);
     tcase_add_test(tc, a_hung_writer_is_killed_and_restarted);
+    tcase_add_test(tc, a_writer_that_cannot_start_makes_islandsd_give_up);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");
     tcase_set_timeout(soak, 300);

@@ -435,6 +435,14 @@ size_t isl_sup_count(const struct isl_sup *s)
     return s->table.count;
 }
 
+size_t isl_sup_count_live(const struct isl_sup *s)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < s->table.count; i++)
+        live += s->table.order[i]->state != ISL_CHILD_FAILED;
+    return live;
+}
+
 const struct isl_child *isl_sup_child_at(const struct isl_sup *s, size_t i)
 {
     return i < s->table.count ? s->table.order[i] : NULL;

@@ -165,7 +165,14 @@ unsigned games_sup_total_restarts(void)
 
 unsigned games_sup_children(void)
 {
-    return (unsigned)isl_sup_count(core);
+    return (unsigned)isl_sup_count_live(core);
+}
+
+bool games_sup_room_for_one_more(void)
+{
+    unsigned max = daemon_state.config.max_children;
+    /* The count of every child is O(1) and enough unless failed ones fill it. */
+    return isl_sup_count(core) < max || isl_sup_count_live(core) < max;
 }
 
 uint64_t games_sup_start_order(const struct game *g)

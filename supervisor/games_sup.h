@@ -27,7 +27,10 @@ void games_sup_stop(struct game *g);
 void games_sup_shutdown(int exit_status);
 
 unsigned games_sup_total_restarts(void);
+/* Workers that run or are to run (games left failed are not counted). */
 unsigned games_sup_children(void);
+/* May one more game get a worker under max_children? */
+bool games_sup_room_for_one_more(void);
 /* g's position in the supervisor's start order (larger = started later;
  * what rest_for_one goes by), or 0 when it is not a child. */
 uint64_t games_sup_start_order(const struct game *g);

@@ -254,7 +254,7 @@ static bool activate(struct game *g)
 {
     if (g->worker || g->in_core)
         return true;
-    if (games_sup_children() >= daemon_state.config.max_children)
+    if (!games_sup_room_for_one_more())
         return false;
     games_sup_activate(g);
     return true;

@@ -133,8 +133,9 @@ static void writer_message(struct proc *p, json_t *msg)
         if (daemon_state.config.activation == ISL_ACTIVATION_EAGER) {
             size_t n;
             struct game **all = games_collect(NULL, &n);
-            for (size_t i = 0; i < n; i++)
-                if (all[i]->exists && !all[i]->failed)
+            /* As many as max_children allows; the rest on their first request. */
+            for (size_t i = 0; i < n && games_sup_room_for_one_more(); i++)
+                if (all[i]->exists && !all[i]->failed && !all[i]->in_core)
                     games_sup_activate(all[i]);
             free(all);
         }

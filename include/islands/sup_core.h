@@ -148,6 +148,8 @@ void isl_sup_handle(struct isl_sup *s, const struct isl_sup_event *ev,
 /* O(1) average. */
 const struct isl_child *isl_sup_find(const struct isl_sup *s, const char *id);
 size_t isl_sup_count(const struct isl_sup *s);
+/* Children not left failed: those that have or will have a process. O(n). */
+size_t isl_sup_count_live(const struct isl_sup *s);
 /* Children in start order; i < isl_sup_count(). */
 const struct isl_child *isl_sup_child_at(const struct isl_sup *s, size_t i);
 /* Restarts decided (a group restart counts once, as for intensity). */

@@ -667,6 +667,31 @@ START_TEST(a_hung_writer_is_killed_and_restarted)
 }
 END_TEST
 
+/* activation = eager starts the workers of stored games when the writer is
+ * ready, as many as max_children allows; the others wait for a request. */
+START_TEST(eager_activation_stays_within_max_children)
+{
+    struct testd d = {0};
+    long pids[3];
+    testd_start(&d, NULL);
+    new_games(&d, 3, pids);
+    ck_assert_int_eq(WEXITSTATUS(testd_stop(&d)), 0);
+    int before = testd_log_count(&d, "event=worker_ready");
+    testd_start(&d, "activation = eager\nmax_children = 2\n");
+    ck_assert_int_eq(wait_log_count(&d, "event=worker_ready", before + 2), before + 2);
+    testd_sleep_ms(300);   /* a third would have started by now */
+    ck_assert_int_eq(testd_log_count(&d, "event=worker_ready"), before + 2);
+    json_t *st = testd_call(&d, "{s:s}", "op", "status");
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "children")), 2);
+    json_decref(st);
+    int live = 0;
+    for (int i = 0; i < 3; i++)
+        live += testd_worker_pid(&d, names[i]) != 0;
+    ck_assert_int_eq(live, 2);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 /* A writer that can no longer be started at all is not left failed (a
  * game may be; without the writer no game is served): after its
  * consecutive start failures islandsd gives up, even when the intensity
@@ -729,6 +754,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, a_killed_writer_is_restarted_after_its_backoff);
     tcase_add_test(tc, a_hung_writer_is_killed_and_restarted);
     tcase_add_test(tc, a_writer_that_cannot_start_makes_islandsd_give_up);
+    tcase_add_test(tc, eager_activation_stays_within_max_children);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");
     tcase_set_timeout(soak, 300);

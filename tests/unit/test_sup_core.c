@@ -387,6 +387,8 @@ START_TEST(start_failures_mark_failed)
                      "failed x (worker_cannot_start)");
     const struct isl_child *x = isl_sup_find(sup, "x");
     ck_assert_int_eq(x->state, ISL_CHILD_FAILED);
+    ck_assert_uint_eq(isl_sup_count(sup), 1);
+    ck_assert_uint_eq(isl_sup_count_live(sup), 0);   /* no worker, none to come */
     ck_assert_uint_eq(x->start_failures, 3);
     ck_assert_uint_eq(isl_sup_total_restarts(sup), 2);   /* failed attempts count */
     /* A failed child is left alone until stopped. */

@@ -271,7 +271,8 @@ static void finish_stop(struct isl_sup *s, struct isl_child *c, struct isl_sup_a
 /* An exit nobody asked for: OTP's restart decision. status_known is false
  * for a start failure without a process (fork or exec failed). */
 static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status,
-                         bool status_known, uint64_t now_ms, struct isl_sup_actions *out)
+                         bool status_known, bool killed_as_hung, uint64_t now_ms,
+                         struct isl_sup_actions *out)
 {
     bool was_ready = c->state == ISL_CHILD_RUNNING;
     if (was_ready && now_ms - c->up_since_ms >= s->policy.period_ms)
@@ -285,7 +286,7 @@ static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status
         forget_child(s, c, out);
         return;
     }
-    if (!was_ready && ++c->start_failures >= s->policy.max_start_failures) {
+    if (!was_ready && !killed_as_hung && ++c->start_failures >= s->policy.max_start_failures) {
         fail_child(c,
                    start_failed_outside(wait_status, status_known) ? ISL_FAIL_NO_START
                                                                     : ISL_FAIL_DIED_STARTING,
@@ -315,7 +316,8 @@ static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status
 }
 
 static void handle_exit(struct isl_sup *s, struct isl_child *c, int wait_status,
-                        bool status_known, uint64_t now_ms, struct isl_sup_actions *out)
+                        bool status_known, bool killed_as_hung, uint64_t now_ms,
+                        struct isl_sup_actions *out)
 {
     if (!c->has_process)
         return;   /* a report for no process: nothing to decide */
@@ -323,7 +325,7 @@ static void handle_exit(struct isl_sup *s, struct isl_child *c, int wait_status,
     if (c->state == ISL_CHILD_STOPPING || s->closing)
         finish_stop(s, c, out);
     else
-        handle_crash(s, c, wait_status, status_known, now_ms, out);
+        handle_crash(s, c, wait_status, status_known, killed_as_hung, now_ms, out);
 }
 
 static void handle_stop(struct isl_sup *s, struct isl_child *c, struct isl_sup_actions *out)
@@ -360,10 +362,10 @@ void isl_sup_handle(struct isl_sup *s, const struct isl_sup_event *ev,
         }
         break;
     case ISL_EV_EXITED:
-        handle_exit(s, c, ev->wait_status, true, now_ms, out);
+        handle_exit(s, c, ev->wait_status, true, ev->killed_as_hung, now_ms, out);
         break;
     case ISL_EV_START_FAILED:
-        handle_exit(s, c, 0, false, now_ms, out);
+        handle_exit(s, c, 0, false, false, now_ms, out);
         break;
     case ISL_EV_STOP:
         handle_stop(s, c, out);

@@ -131,8 +131,10 @@ void games_sup_ready(struct game *g)
 
 void games_sup_exited(struct game *g, int wait_status)
 {
-    struct isl_sup_event ev = {.id = g->name, .wait_status = wait_status};
+    struct isl_sup_event ev = {.id = g->name, .wait_status = wait_status,
+                               .killed_as_hung = g->worker_killed_as_hung};
     ev.kind = wait_status < 0 ? ISL_EV_START_FAILED : ISL_EV_EXITED;
+    g->worker_killed_as_hung = false;
     if (g->awaiting_exit) {
         g->awaiting_exit = false;
         awaiting--;

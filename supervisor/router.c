@@ -135,16 +135,27 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
     struct game *g = w->data;
     uint64_t now = monotonic_ms();
     if (g->in_flight && g->in_flight->deadline_ms <= now) {
-        /* A hung worker may hold the store's write lock: never wait on it. */
-        isl_log(ISL_LOG_ERR, "event=worker_hung game=%s pid=%ld timeout_ms=%u action=SIGKILL",
-                g->name, g->worker ? (long)g->worker->pid : -1L,
-                daemon_state.config.request_timeout_ms);
+        /* A hung worker may hold the store's write lock: never wait on it.
+         * One that never said `ready` never handled the request (it was
+         * sent along with `adopt`), and a start held up, most likely by
+         * the store, is no evidence against the game: not a start
+         * failure (no poison marking). */
+        bool ready = g->worker_ready;
+        isl_log(ISL_LOG_ERR, "event=worker_hung game=%s pid=%ld timeout_ms=%u ready=%d "
+                "action=SIGKILL", g->name, g->worker ? (long)g->worker->pid : -1L,
+                daemon_state.config.request_timeout_ms, ready);
         struct pending *p = g->in_flight;
         g->in_flight = NULL;
         g->accepting = false;
-        if (g->worker)
+        if (g->worker) {
+            g->worker_killed_as_hung = true;
             proc_signal(g->worker, SIGKILL);
-        router_reply_unknown_outcome(p);
+        }
+        if (ready)
+            router_reply_unknown_outcome(p);
+        else
+            router_reply_error(p, ISL_E_GAME_UNAVAILABLE,
+                               "the game's worker did not become ready in time");
     }
     while (g->head && g->head->deadline_ms <= now && !g->in_flight)
         router_reply_error(pop_head(g), ISL_E_GAME_UNAVAILABLE,

@@ -79,6 +79,9 @@ struct isl_sup_event {
     enum isl_sup_event_kind kind;
     const char *id;      /* all but SHUTDOWN; an unknown id is ignored */
     int wait_status;     /* EXITED */
+    bool killed_as_hung; /* EXITED: the shell killed it for not answering in
+                            time; not a failure of its own start, so it
+                            never counts toward max_start_failures */
 };
 
 enum isl_sup_action_kind {

@@ -667,6 +667,68 @@ START_TEST(a_hung_writer_is_killed_and_restarted)
 }
 END_TEST
 
+/* An executable file holding text (a wrapper around one of our programs). */
+static void write_script(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+/* A worker that has not said `ready` by a request's deadline (its start
+ * held up, as by a slow store) is killed as hung, but it never handled the
+ * request, and its start is no evidence against the game: the answer is
+ * game_unavailable without an unknown outcome, and however often it
+ * happens the game is never left failed. */
+START_TEST(a_start_held_past_the_deadline_never_fails_the_game)
+{
+    char dir[] = "/tmp/islands-worker-wrap-XXXXXX", script[96], flag[96], fifo[96], text[512];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(script, sizeof script, "%s/worker", dir);
+    snprintf(flag, sizeof flag, "%s/slow", dir);
+    snprintf(fifo, sizeof fifo, "%s/never", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    /* The wait is a read that times out in the shell itself: a `sleep`
+     * child would outlive the killed start. */
+    snprintf(text, sizeof text,
+             "#!/bin/bash\nif [ -e %s ]; then exec 200<>%s; read -t 0.4 -u 200; exec 200<&-; fi\n"
+             "exec %s \"$@\"\n", flag, fifo, testd_program("ISLANDS_WORKER", "islands-worker"));
+    write_script(script, text);
+    char config[256];
+    snprintf(config, sizeof config, "worker = %s\nspare_workers = 0\nrequest_timeout_ms = 200\n"
+             "intensity = 100\nperiod = 60\ncrash_injection = true\n", script);
+    struct testd d = {0};
+    testd_start(&d, config);
+    long pids[1];
+    new_games(&d, 1, pids);
+    fclose(fopen(flag, "w"));
+    crash(&d, "g1", "KILL");
+    for (int i = 0; i < 5; i++) {
+        json_t *r = state_of(&d, "g1");
+        ck_assert_str_eq(testd_error(r), "game_unavailable");
+        ck_assert_ptr_null(json_object_get(r, "outcome"));
+        json_decref(r);
+    }
+    ck_assert_int_ge(testd_log_count(&d, "event=worker_hung game=g1"), 5);
+    unlink(flag);
+    json_t *r = NULL;
+    for (int i = 0; i < 20 && !testd_ok(r); i++) {
+        json_decref(r);
+        testd_sleep_ms(100);
+        r = state_of(&d, "g1");
+    }
+    ck_assert_msg(testd_ok(r), "g1 not served again: %s", testd_error(r));
+    json_decref(r);
+    ck_assert_int_eq(testd_log_count(&d, "event=game_failed"), 0);
+    check_clean_exit(&d, 0);
+    unlink(script);
+    unlink(fifo);
+    rmdir(dir);
+}
+END_TEST
+
 /* activation = eager starts the workers of stored games when the writer is
  * ready, as many as max_children allows; the others wait for a request. */
 START_TEST(eager_activation_stays_within_max_children)
@@ -704,11 +766,7 @@ START_TEST(a_writer_that_cannot_start_makes_islandsd_give_up)
     snprintf(flag, sizeof flag, "%s/broken", dir);
     snprintf(text, sizeof text, "#!/bin/sh\n[ -e %s ] && exit 1\nexec %s \"$@\"\n", flag,
              testd_program("ISLANDS_WRITER", "islands-writer"));
-    FILE *f = fopen(script, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-    ck_assert_int_eq(chmod(script, 0755), 0);
+    write_script(script, text);
     char config[256];
     snprintf(config, sizeof config, "writer = %s\nintensity = 100000\nperiod = 60\n", script);
     struct testd d = {0};
@@ -755,6 +813,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, a_hung_writer_is_killed_and_restarted);
     tcase_add_test(tc, a_writer_that_cannot_start_makes_islandsd_give_up);
     tcase_add_test(tc, eager_activation_stays_within_max_children);
+    tcase_add_test(tc, a_start_held_past_the_deadline_never_fails_the_game);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");
     tcase_set_timeout(soak, 300);

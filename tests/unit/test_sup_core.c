@@ -400,6 +400,29 @@ START_TEST(start_failures_mark_failed)
 }
 END_TEST
 
+/* A start the shell killed for a request's deadline (the store held it up)
+ * is restarted as a crash, counted by intensity, but is no start failure:
+ * it never marks the game failed. */
+START_TEST(a_start_killed_as_hung_is_no_start_failure)
+{
+    new_sup(ISL_ONE_FOR_ONE, 100, 5000);
+    ck_assert_str_eq(add("x", ISL_TRANSIENT), "start x");
+    for (uint64_t t = 10; t <= 50; t += 10) {
+        struct isl_sup_event ev = {.kind = ISL_EV_EXITED, .id = "x", .wait_status = SIGKILL,
+                                   .killed_as_hung = true};
+        isl_sup_actions_clear(&out);
+        isl_sup_handle(sup, &ev, t, &out);
+        ck_assert_str_eq(render(), "start x");
+    }
+    ck_assert_uint_eq(isl_sup_find(sup, "x")->start_failures, 0);
+    ck_assert_uint_eq(isl_sup_total_restarts(sup), 5);
+    /* The same deaths by themselves are start failures. */
+    ck_assert_str_eq(exited("x", SIGKILL, 60), "start x");
+    ck_assert_str_eq(exited("x", SIGKILL, 70), "start x");
+    ck_assert_str_eq(exited("x", SIGKILL, 80), "failed x (worker_dies_starting)");
+}
+END_TEST
+
 START_TEST(ready_resets_start_failures)
 {
     new_sup(ISL_ONE_FOR_ONE, 100, 5000);
@@ -628,6 +651,7 @@ static Suite *sup_core_suite(void)
     tcase_add_test(tc, backoff_doubles_caps_and_resets);
     tcase_add_test(tc, backoff_zero_is_immediate);
     tcase_add_test(tc, start_failures_mark_failed);
+    tcase_add_test(tc, a_start_killed_as_hung_is_no_start_failure);
     tcase_add_test(tc, ready_resets_start_failures);
     tcase_add_test(tc, start_failures_count_toward_intensity);
     tcase_add_test(tc, a_failed_child_says_why);

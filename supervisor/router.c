@@ -287,7 +287,10 @@ void router_pump(struct game *g)
         } else if (!g->exists && op == ISL_OP_NEW_GAME &&
                    games_stored >= daemon_state.config.max_games) {
             router_reply_error(pop_head(g), ISL_E_BUSY, "too many games (max_games)");
-        } else if (!g->worker || !g->accepting || (op == ISL_OP_CRASH && !g->worker_ready)) {
+        } else if (!g->worker || !g->accepting || g->worker->reaped ||
+                   (op == ISL_OP_CRASH && !g->worker_ready)) {
+            /* A reaped worker's last frames are being read: the next
+             * request waits for the next worker, not for a closed channel. */
             if (!activate(g))
                 router_reply_error(pop_head(g), ISL_E_BUSY, "too many live games (max_children)");
             else

@@ -8,7 +8,6 @@
 #include "frontdoor.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "islands/buf.h"
+#include "islands/json_line.h"
 #include "islands/log.h"
 #include "notify.h"
 
@@ -62,29 +62,38 @@ static void conn_close(struct conn *c, const char *reason);
 
 /* ---------------------------------------------------------------- output */
 
-/* The shortest %g precision that reads back as the same double, so that a
- * real id such as 0.1 comes back as written. */
-static int shortest_precision(double v)
+/* The response line: {"id":ID, then the fields of response. ID is the id
+ * as the client wrote it (PROTOCOL.md: echoed back unchanged), which
+ * jansson could not always write back (1E2, 1.00000000000000000001, an
+ * integer beyond 64 bits, an escape written one way or another). */
+static char *response_line(json_t *id_text, json_t *response, size_t *len)
 {
-    char text[40];
-    for (int p = 1; p < 17; p++) {
-        snprintf(text, sizeof text, "%.*g", p, v);
-        if (strtod(text, NULL) == v)
-            return p;
+    char *fields = json_dumps(response, JSON_COMPACT);
+    if (fields == NULL)
+        return NULL;
+    size_t n = strlen(fields);
+    const char *id = json_string_value(id_text);
+    size_t id_len = id ? json_string_length(id_text) : 0;
+    char *line = malloc(n + id_len + 16);
+    if (line == NULL) {
+        free(fields);
+        return NULL;
     }
-    return 17;
-}
-
-/* {"id":ID} followed by the fields of response (stolen). */
-static json_t *with_id(json_t *id, json_t *response)
-{
-    json_t *line = json_object();
-    if (line == NULL || json_object_set(line, "id", id) != 0 ||
-        json_object_update(line, response) != 0) {
-        json_decref(line);
-        return response;   /* out of memory: the answer without its id */
+    if (id == NULL) {
+        memcpy(line, fields, n);
+        *len = n;
+    } else {
+        /* fields is "{...}": the id goes in first. */
+        memcpy(line, "{\"id\":", 6);
+        memcpy(line + 6, id, id_len);
+        *len = 6 + id_len;
+        if (n > 2)
+            line[(*len)++] = ',';
+        memcpy(line + *len, fields + 1, n - 1);
+        *len += n - 1;
     }
-    json_decref(response);
+    line[(*len)++] = '\n';
+    free(fields);
     return line;
 }
 
@@ -113,27 +122,20 @@ static void pace_input(struct conn *c)
 }
 
 /* Queue one response line. */
-static void conn_send(struct conn *c, json_t *id, json_t *response)
+static void conn_send(struct conn *c, json_t *id_text, json_t *response)
 {
     if (c->closed || response == NULL) {
         json_decref(response);
         return;
     }
-    size_t flags = JSON_COMPACT;
-    if (id != NULL) {
-        response = with_id(id, response);
-        if (json_is_real(id) && isfinite(json_real_value(id)))
-            flags |= JSON_REAL_PRECISION(shortest_precision(json_real_value(id)));
-    }
-    char *text = json_dumps(response, flags);
+    size_t len;
+    char *text = response_line(id_text, response, &len);
     json_decref(response);
     if (text == NULL) {
         conn_close(c, "response_encoding_failed");
         return;
     }
-    size_t len = strlen(text);
-    text[len] = '\n';   /* replaces the NUL: the line is sent by length */
-    int rc = isl_buf_append(&c->out, text, len + 1);
+    int rc = isl_buf_append(&c->out, text, len);
     free(text);
     if (rc != 0) {
         conn_close(c, "out_of_memory");
@@ -142,9 +144,9 @@ static void conn_send(struct conn *c, json_t *id, json_t *response)
     flush(c);
 }
 
-static void send_error(struct conn *c, json_t *id, enum isl_error e, const char *message)
+static void send_error(struct conn *c, enum isl_error e, const char *message)
 {
-    conn_send(c, id, isl_response_error(e, message));
+    conn_send(c, NULL, isl_response_error(e, message));
 }
 
 /* Close once everything owed is written: input over, no request pending. */
@@ -209,20 +211,36 @@ static bool id_valid(const json_t *id)
     return json_is_string(id) || json_is_number(id);
 }
 
+/* The id as the client wrote it, held as a JSON string of its text (what
+ * conn_reply writes back); NULL if the request has none. */
+static json_t *id_text_of(const char *line, size_t len, const json_t *id)
+{
+    const char *start;
+    size_t n;
+    if (id == NULL)
+        return NULL;
+    if (isl_json_line_id(line, len, &start, &n))
+        return json_stringn(start, n);
+    char *text = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT);   /* not expected */
+    json_t *held = text ? json_string(text) : NULL;
+    free(text);
+    return held;
+}
+
 /* One complete line (without "\n" and "\r"). */
 static void handle_line(struct conn *c, const char *line, size_t len)
 {
     if (memchr(line, '\0', len) != NULL) {
-        send_error(c, NULL, ISL_E_BAD_REQUEST, "request contains a NUL byte");
+        send_error(c, ISL_E_BAD_REQUEST, "request contains a NUL byte");
         return;
     }
     json_error_t error;
-    json_t *obj = json_loadb(line, len, 0, &error);
+    json_t *obj = isl_json_line_load(line, len, &error);
     if (obj == NULL) {
         char message[256];
         snprintf(message, sizeof message, "not valid JSON (column %d): %s", error.column,
                  error.text);
-        send_error(c, NULL, ISL_E_BAD_REQUEST, message);
+        send_error(c, ISL_E_BAD_REQUEST, message);
         return;
     }
     json_t *id = json_object_get(obj, "id");
@@ -230,21 +248,34 @@ static void handle_line(struct conn *c, const char *line, size_t len)
     const char *message;
     enum isl_error e;
     if (!json_is_object(obj)) {
-        send_error(c, NULL, ISL_E_BAD_REQUEST, "request must be a JSON object");
-    } else if (id != NULL && !id_valid(id)) {
-        send_error(c, NULL, ISL_E_BAD_REQUEST, "id must be a string or a number");
-    } else if ((e = isl_request_parse(obj, false, &req, &message)) != ISL_OK) {
+        send_error(c, ISL_E_BAD_REQUEST, "request must be a JSON object");
+        json_decref(obj);
+        return;
+    }
+    if (id != NULL && !id_valid(id)) {
+        send_error(c, ISL_E_BAD_REQUEST, "id must be a string or a number");
+        json_decref(obj);
+        return;
+    }
+    json_t *id_text = id_text_of(line, len, id);
+    if (id != NULL && id_text == NULL) {
+        send_error(c, ISL_E_INTERNAL, "out of memory");
+        json_decref(obj);
+        return;
+    }
+    if ((e = isl_request_parse(obj, false, &req, &message)) != ISL_OK) {
         /* Still a request for its game, if it names one: in that game's order. */
         json_t *game = json_object_get(obj, "game");
         const char *name = json_string_value(game);
         bool named = name && isl_game_name_valid(name, json_string_length(game));
         c->pending++;
-        router_refuse(c, id, named ? name : NULL, isl_response_error(e, message));
+        router_refuse(c, id_text, named ? name : NULL, isl_response_error(e, message));
     } else {
         req.admin = c->admin;
         c->pending++;
-        router_submit(c, id, &req);
+        router_submit(c, id_text, &req);
     }
+    json_decref(id_text);
     json_decref(obj);
 }
 
@@ -253,7 +284,7 @@ static void too_large(struct conn *c)
     char message[96];
     snprintf(message, sizeof message, "request line longer than %zu bytes", door.max_request);
     stop_input(c);
-    send_error(c, NULL, ISL_E_REQUEST_TOO_LARGE, message);
+    send_error(c, ISL_E_REQUEST_TOO_LARGE, message);
     maybe_finish(c);
 }
 

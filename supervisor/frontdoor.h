@@ -29,13 +29,15 @@ unsigned frontdoor_client_count(void);
 /* Keep a connection alive while a request of it is pending elsewhere. */
 void conn_hold(struct conn *c);
 void conn_release(struct conn *c);
-/* Send a response: sets "id" from id (borrowed; NULL = no id) on response
- * (stolen) and queues it. Dropped silently if the connection is gone. */
+/* Send a response (stolen), its "id" first: `id` is the request's id as
+ * the client wrote it, held as a JSON string of that text (borrowed; NULL:
+ * no id), which the router only keeps and hands back. Dropped silently if
+ * the connection is gone. */
 void conn_reply(struct conn *c, json_t *id, json_t *response);
 
 /* Provided by the router (supervisor/router.c): one parsed request. `id`
- * is borrowed (hold a reference to keep it). req->admin is already set
- * from the peer's credentials. */
+ * (as for conn_reply) is borrowed (hold a reference to keep it).
+ * req->admin is already set from the peer's credentials. */
 void router_submit(struct conn *c, json_t *id, const struct isl_request *req);
 /* A request for `game` (NULL: none) refused before it reached the game's
  * queue, with its answer `response` (stolen): sent now, or right after the

@@ -2,6 +2,7 @@
  * repeat, set_islands and turn order, the id echo, and line framing. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "check_main.h"
@@ -131,6 +132,71 @@ START_TEST(id_is_echoed_unchanged_or_left_out)
 }
 END_TEST
 
+/* Any JSON string or number comes back as written, also those jansson
+ * alone would refuse or write back otherwise. */
+START_TEST(id_is_echoed_as_written)
+{
+    struct raw *c = raw_open(&testd_fixture);
+    static const char *const ids[] = {
+        "123456789012345678901234567890", "9223372036854775808", "-9223372036854775809",
+        "1.00000000000000000001", "1E2", "1e400", "-0.0", "0.1e-400", "\"a\\u0000b\"",
+        "\"\\u00e9\"", "\"\u00e9\"", "\"x\\\"y\""};
+    char line[256], want[256];
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        for (int err = 0; err < 2; err++) {
+            snprintf(line, sizeof line, "{\"id\" : %s ,\"op\":\"%s\"}\n", ids[i],
+                     err ? "fly" : "ping");
+            raw_sends(c, line);
+            char *got = raw_line(c, RAW_TIMEOUT_MS);
+            ck_assert_ptr_nonnull(got);
+            snprintf(want, sizeof want, "{\"id\":%s,\"ok\":%s", ids[i], err ? "false" : "true");
+            ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "sent id %s, got %s", ids[i], got);
+            free(got);
+        }
+    }
+    raw_close(c);
+}
+END_TEST
+
+/* Valid JSON beyond jansson's range: an unknown argument is ignored, an
+ * integer row far outside 1 to 10 is invalid_coordinate, and a NUL in a
+ * name is a bad request, each answered with its id. */
+START_TEST(numbers_and_nuls_beyond_jansson_are_judged_as_json)
+{
+    char tok1[33], tok2[33];
+    testd_setup_game(&testd_fixture, "big", tok1, tok2);
+    struct raw *c = raw_open(&testd_fixture);
+    raw_expect_ok(c, "{\"id\":1,\"op\":\"ping\",\"x\":123456789012345678901234567890,"
+                     "\"y\":[1e400,-1e999],\"z\":\"a\\u0000b\",\"w\\u0000\":0}");
+    char line[256];
+    snprintf(line, sizeof line, "{\"id\":2,\"op\":\"guess\",\"game\":\"big\",\"player\":"
+             "\"player1\",\"token\":\"%s\",\"row\":99999999999999999999999,\"col\":1}", tok1);
+    json_t *r = raw_call(c, line);
+    ck_assert_str_eq(testd_error(r), "invalid_coordinate");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 2);
+    json_decref(r);
+    snprintf(line, sizeof line, "{\"id\":3,\"op\":\"guess\",\"game\":\"big\",\"player\":"
+             "\"player1\",\"token\":\"%s\",\"row\":1e400,\"col\":1}", tok1);
+    r = raw_call(c, line);
+    ck_assert_str_eq(testd_error(r), "bad_request");   /* a real, not an integer */
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 3);
+    json_decref(r);
+    r = raw_call(c, "{\"id\":4,\"op\":\"new_game\",\"game\":\"nul\",\"name\":\"A\\u0000\"}");
+    ck_assert_str_eq(testd_error(r), "bad_request");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 4);
+    json_decref(r);
+    r = raw_call(c, "{\"id\":5,\"op\":\"state\",\"game\":\"nul\"}");
+    ck_assert_str_eq(testd_error(r), "no_such_game");
+    json_decref(r);
+    /* Invalid JSON stays invalid: answered without id. */
+    r = raw_call(c, "{\"id\":6,\"op\":\"ping\",\"x\":1e400x}");
+    ck_assert_str_eq(testd_error(r), "bad_request");
+    ck_assert_ptr_null(json_object_get(r, "id"));
+    json_decref(r);
+    raw_close(c);
+}
+END_TEST
+
 START_TEST(crlf_empty_lines_and_half_close_are_framed_as_specified)
 {
     struct raw *c = raw_open(&testd_fixture);
@@ -211,6 +277,8 @@ static Suite *protocol_edges_suite(void)
     tcase_add_test(tc, repeated_guess_gives_the_same_answer_and_uses_the_turn);
     tcase_add_test(tc, set_islands_repeats_until_the_other_sets_and_player1_starts);
     tcase_add_test(tc, id_is_echoed_unchanged_or_left_out);
+    tcase_add_test(tc, id_is_echoed_as_written);
+    tcase_add_test(tc, numbers_and_nuls_beyond_jansson_are_judged_as_json);
     tcase_add_test(tc, crlf_empty_lines_and_half_close_are_framed_as_specified);
     tcase_add_test(tc, answers_of_one_game_keep_request_order_even_when_refused);
     suite_add_tcase(s, tc);

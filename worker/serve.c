@@ -21,11 +21,25 @@ static void answer_error(struct worker *w, enum isl_error e, const char *message
     worker_answer(w, isl_response_error(e, message));
 }
 
+/* A commit failed because the writer was lost after it was sent: stored or
+ * not, nobody can say (a delete may well be on disk). Exiting unanswered
+ * lets the supervisor tell the client so (game_unavailable, outcome
+ * unknown); a store_error would claim that nothing changed. */
+static void exit_if_outcome_unknown(struct worker *w, const char *error)
+{
+    if (!isl_committer_broken(w->committer))
+        return;
+    isl_log(ISL_LOG_ERR, "event=commit_outcome_unknown game=%s error=\"%s\"", w->name, error);
+    worker_exit(w, ISL_EXIT_STORE);
+}
+
 static void on_committed(void *arg, int rc, const char *error)
 {
     struct worker *w = arg;
     json_t *answer = w->answer;
     w->answer = NULL;
+    if (rc != ISL_STORE_OK)
+        exit_if_outcome_unknown(w, error);
     if (rc != ISL_STORE_OK) {
         /* Not stored, so not made: the old game stays. */
         isl_log(ISL_LOG_ERR, "event=commit_failed game=%s error=\"%s\"", w->name, error);
@@ -49,12 +63,7 @@ static void on_relay_failed(void *arg, int rc, const char *error)
     (void)rc;
     struct worker *w = arg;
     w->unsettled = false;
-    if (isl_committer_broken(w->committer)) {
-        /* Sent, then the writer was lost: stored or not, nobody can say.
-         * Exiting unanswered lets the supervisor tell the client so. */
-        isl_log(ISL_LOG_ERR, "event=commit_outcome_unknown game=%s error=\"%s\"", w->name, error);
-        worker_exit(w, ISL_EXIT_STORE);
-    }
+    exit_if_outcome_unknown(w, error);
     isl_log(ISL_LOG_ERR, "event=commit_failed game=%s error=\"%s\"", w->name, error);
     w->busy = true;
     w->seq = w->unsettled_seq;

@@ -4,6 +4,7 @@
  * connection. And a real worker started with --relay: answers come
  * through the writer, the next request sees the committed game, and a
  * worker stopped with a commit unsettled waits for it. */
+#include <errno.h>
 #include <poll.h>
 
 #include "check_main.h"
@@ -271,6 +272,47 @@ START_TEST(a_stopped_worker_waits_for_its_unsettled_commit)
 }
 END_TEST
 
+/* The writer lost after it committed a worker's end_game (not relayed:
+ * the worker answers it itself) but before it said so: the delete is on
+ * disk, so the worker must not answer store_error ("nothing changed");
+ * it exits unanswered, and the supervisor reports an unknown outcome. */
+START_TEST(a_writer_lost_after_committing_is_an_unknown_outcome)
+{
+    static const char *const args[] = { "--crash-injection", NULL };
+    static const char *const env[] = { "ISLANDS_FAULT_INJECTION=1",
+                                       "ISLANDS_FAULT_COMMITTED_SLEEP_MS=3000", NULL };
+    struct child wr;
+    start_writer(&wr, args, env);
+    struct child w = relay_worker("eg");
+    json_t *r = script_req("new_game", "eg");
+    json_object_set_new(r, "name", json_string("Ann"));
+    send_frame_or_fail(w.chan, json_pack("{s:s, s:i, s:o}", "t", "req", "seq", 1, "req", r));
+    expect_relay(&wr, (long)w.pid, "eg", NULL);   /* after its commit's sleep */
+    r = script_req("end_game", "eg");
+    json_object_set_new(r, "admin", json_true());
+    send_frame_or_fail(w.chan, json_pack("{s:s, s:i, s:o}", "t", "req", "seq", 2, "req", r));
+    struct isl_store *s = test_store_open(0);
+    char *doc = NULL;
+    for (int i = 0; i < 200; i++) {   /* until the delete is stored */
+        free(doc);
+        if ((doc = test_store_get(s, "eg", NULL)) == NULL)
+            break;
+        sleep_ms(10);
+    }
+    ck_assert_ptr_null(doc);
+    isl_store_close(s);
+    kill(wr.pid, SIGKILL);   /* asleep between its commit and its answer */
+    child_wait(&wr);
+    /* Its channel ends with nothing on it: no store_error. */
+    char byte;
+    struct pollfd p = { .fd = w.chan, .events = POLLIN };
+    ck_assert_int_eq(poll(&p, 1, 5000), 1);
+    ssize_t n = recv(w.chan, &byte, 1, 0);
+    ck_assert(n == 0 || (n < 0 && errno == ECONNRESET));
+    ck_assert_int_eq(exit_code(child_wait(&w)), ISL_EXIT_STORE);
+}
+END_TEST
+
 /* Does process pid map or hold open anything in the store directory? */
 static bool holds_the_store(pid_t pid)
 {
@@ -343,6 +385,7 @@ static Suite *relay_suite(void)
     tcase_add_test(tc, a_bad_answer_drops_the_connection_and_stores_nothing);
     tcase_add_test(tc, a_relaying_worker_answers_through_the_writer);
     tcase_add_test(tc, a_stopped_worker_waits_for_its_unsettled_commit);
+    tcase_add_test(tc, a_writer_lost_after_committing_is_an_unknown_outcome);
     tcase_add_test(tc, a_group_worker_lets_go_of_the_store_once_loaded);
     suite_add_tcase(su, tc);
     return su;

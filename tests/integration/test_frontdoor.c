@@ -434,13 +434,15 @@ START_TEST(malformed_lines_answered_without_id)
         "{\"id\":1,\"op\":\"ping\",\"x\":\"\xed\xa0\x80\"}\n" /* surrogate */
         "{\"id\":1,\"op\":\"ping\"}\0\n"                /* NUL after the object */
         "{\"id\":1,\"op\":\"p\0ing\"}\n"                /* NUL inside */
-        "{\"id\":1,\"op\":\"ping\"} {}\n"               /* two values */
-        "{\"id\":1,\"op\":\"ping\",\"x\":\"\\u0000\"}\n"; /* escaped NUL */
+        "{\"id\":1,\"op\":\"ping\"} {}\n";              /* two values */
     send_bytes(fd, bad, sizeof bad - 1);
-    for (int i = 0; i < 12; i++)
+    for (int i = 0; i < 11; i++)
         assert_error(read_response(fd), "bad_request", false);
     send_text(fd, "{\"id\":9,\"op\":\"ping\"}\n");   /* still serving */
     assert_echo(read_response(fd), "ping", 9);
+    /* An escaped NUL is valid JSON: in an argument nobody reads, ignored. */
+    send_text(fd, "{\"id\":10,\"op\":\"ping\",\"x\":\"\\u0000\"}\n");
+    assert_echo(read_response(fd), "ping", 10);
     close(fd);
     stop_echo();
 }

@@ -36,6 +36,7 @@ struct proc {
     bool reaped;
     bool terminating;
     uint64_t spawned_ms;
+    unsigned game_timeout_s;   /* workers: the --game-timeout they run with */
     struct proc *prev, *next;  /* all live procs */
 };
 

@@ -149,9 +149,9 @@ static void log_exit(const struct game *g, const struct proc *w, int status)
  * answer comes after its commit) and cannot have started its own idle-
  * timeout delete: its timer runs game_timeout from its last answer, which
  * came after g's last activity. Then the next worker's fence can skip it. */
-static bool left_no_write(const struct game *g, bool was_ready)
+static bool left_no_write(const struct game *g, const struct proc *w, bool was_ready)
 {
-    uint64_t timeout_ms = (uint64_t)daemon_state.config.game_timeout_s * 1000;
+    uint64_t timeout_ms = (uint64_t)w->game_timeout_s * 1000;   /* its own, not a reload's */
     return was_ready && !g->worker_owes_answer &&
            monotonic_ms() < g->last_activity_ms + timeout_ms;
 }
@@ -167,7 +167,7 @@ static void worker_exit(struct proc *w, int status)
         writer_read_relays();
     }
     bool was_ready = g->worker_ready;
-    if (!left_no_write(g, was_ready)) {
+    if (!left_no_write(g, w, was_ready)) {
         if (g->dead_count < ISL_FENCE_AFTER_MAX)
             g->dead_workers[g->dead_count++] = w->pid;
         else

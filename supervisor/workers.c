@@ -75,7 +75,10 @@ static struct proc *spawn_worker(const char *label, const struct proc_ops *ops, 
     last_spawn_turn = ev_iteration(loop);
     struct worker_command w;
     worker_command(&w);
-    return proc_spawn(label, daemon_state.worker_path, w.argv, ops, owner);
+    struct proc *p = proc_spawn(label, daemon_state.worker_path, w.argv, ops, owner);
+    if (p)
+        p->game_timeout_s = daemon_state.config.game_timeout_s;
+    return p;
 }
 
 static int spare_index(const struct proc *p)
@@ -129,8 +132,10 @@ static void spare_exit(struct proc *p, int status)
         return;
     bool was_ready = spare_ready[i];
     remove_spare((unsigned)i);
-    if (p->terminating)
+    if (p->terminating) {
+        schedule_refill(0.);   /* replaced (a reload), if still wanted */
         return;
+    }
     isl_log(ISL_LOG_WARNING, "event=spare_exit pid=%ld status=%d ready=%s", (long)p->pid, status,
             was_ready ? "yes" : "no");
     spare_lost();
@@ -154,6 +159,7 @@ static void spare_spawned(struct proc *p, uintptr_t tag)
         return;
     }
     add_spare(p);
+    p->game_timeout_s = daemon_state.config.game_timeout_s;   /* asked in this generation */
     isl_log(ISL_LOG_DEBUG, "event=spare_spawned pid=%ld via=spawner", (long)p->pid);
     if (tag != generation || daemon_state.shutting_down || !daemon_state.writer_ready)
         proc_terminate(p, daemon_state.config.shutdown_ms);
@@ -295,6 +301,11 @@ void workers_stop_spares(void)
     ev_timer_stop(loop, &refill_timer);
     for (unsigned i = 0; i < spare_total; i++)
         proc_terminate(spares[i], daemon_state.config.shutdown_ms);
+}
+
+void workers_renew_spares(void)
+{
+    workers_stop_spares();   /* each exit schedules its replacement */
 }
 
 unsigned workers_spare_count(void)

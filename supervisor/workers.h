@@ -24,6 +24,8 @@ void workers_first_answer(void);
 void workers_refill_spares(void);
 /* Stop every spare (writer restart, shutdown). */
 void workers_stop_spares(void);
+/* Replace every spare (a reload changed what they are started with). */
+void workers_renew_spares(void);
 unsigned workers_spare_count(void);
 
 #endif

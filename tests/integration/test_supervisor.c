@@ -677,6 +677,62 @@ static void write_script(const char *path, const char *text)
     ck_assert_int_eq(chmod(path, 0755), 0);
 }
 
+/* The --game-timeout a worker runs with (0 if none or gone). */
+static unsigned game_timeout_of(long pid)
+{
+    char path[64], args[4096];
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(args, 1, sizeof args - 1, f);
+    fclose(f);
+    args[n] = '\0';
+    for (size_t i = 0; i < n; i += strlen(args + i) + 1)
+        if (strcmp(args + i, "--game-timeout") == 0 && i + 15 < n)
+            return (unsigned)strtoul(args + i + 15, NULL, 10);
+    return 0;
+}
+
+/* Do all of islandsd's workers (here: its spares) run with timeout? */
+static bool workers_run_with(struct testd *d, unsigned timeout, int want)
+{
+    long pids[16];
+    int n = testd_children(d->pid, "islands-worker", pids, 16);
+    for (int i = 0; i < n; i++)
+        if (game_timeout_of(pids[i]) != timeout)
+            return false;
+    return n == want;
+}
+
+/* SIGHUP re-reads the configuration: the reloadable keys apply at once,
+ * and spares, started with the old game_timeout, are replaced. */
+START_TEST(sighup_reloads_the_configuration)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 2\ngame_timeout = 86400\nintensity = 1\n");
+    wait_for_spares(&d, 2);
+    ck_assert(workers_run_with(&d, 86400, 2));
+    FILE *f = fopen(d.config, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("spare_workers = 2\ngame_timeout = 600\nintensity = 7\n", f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(kill(d.pid, SIGHUP), 0);
+    ck_assert_int_eq(wait_log_count(&d, "event=reloaded", 1), 1);
+    json_t *st = testd_call(&d, "{s:s}", "op", "status");
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "intensity")), 7);
+    json_decref(st);
+    bool renewed = false;
+    for (int i = 0; i < 500 && !(renewed = workers_run_with(&d, 600, 2)); i++)
+        testd_sleep_ms(10);
+    ck_assert_msg(renewed, "the spares still run with the old game_timeout");
+    long pids[1];
+    new_games(&d, 1, pids);
+    ck_assert_uint_eq(game_timeout_of(pids[0]), 600);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 /* A worker that has not said `ready` by a request's deadline (its start
  * held up, as by a slow store) is killed as hung, but it never handled the
  * request, and its start is no evidence against the game: the answer is
@@ -813,6 +869,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, a_hung_writer_is_killed_and_restarted);
     tcase_add_test(tc, a_writer_that_cannot_start_makes_islandsd_give_up);
     tcase_add_test(tc, eager_activation_stays_within_max_children);
+    tcase_add_test(tc, sighup_reloads_the_configuration);
     tcase_add_test(tc, a_start_held_past_the_deadline_never_fails_the_game);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");

@@ -102,13 +102,41 @@ static void mend_number(struct mend *m, const char *p, const char *end, bool rea
     }
 }
 
+/* The code unit of a \uXXXX escape at p, or -1 if there is none. */
+static long escape_unit(const char *p, const char *end)
+{
+    if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+        return -1;
+    long unit = 0;
+    for (int i = 2; i < 6; i++) {
+        const char *digit = memchr("0123456789abcdef", p[i] | 0x20, 16);
+        if (digit == NULL)
+            return -1;
+        unit = unit * 16 + (digit - "0123456789abcdef");
+    }
+    return unit;
+}
+
+static bool is_surrogate(long unit, long first, long last)
+{
+    return unit >= first && unit <= last;
+}
+
 /* Past the closing quote of the string whose body starts at p, NULL if the
  * line ends first. An escape is skipped whole, so "\\u0000" is a backslash
- * and "u0000"; with m, each \u0000 escape is replaced. */
+ * and "u0000"; with m, each \u0000 escape and each surrogate escape not in
+ * a high-low pair (JSON's grammar allows both, jansson neither) becomes
+ * \u0001, a control character no name accepts. */
 static const char *string_end(struct mend *m, const char *p, const char *end)
 {
     while (p < end && *p != '"') {
-        if (m != NULL && end - p >= 6 && memcmp(p, "\\u0000", 6) == 0)
+        long unit = m != NULL ? escape_unit(p, end) : -1;
+        if (is_surrogate(unit, 0xD800, 0xDBFF) &&
+            is_surrogate(escape_unit(p + 6, end), 0xDC00, 0xDFFF)) {
+            p += 12;   /* a pair: one character */
+            continue;
+        }
+        if (unit == 0 || is_surrogate(unit, 0xD800, 0xDFFF))
             replace(m, p, p + 6, "\\u0001");
         p += *p == '\\' && end - p >= 2 ? 2 : 1;
     }

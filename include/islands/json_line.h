@@ -1,7 +1,7 @@
 /* One client request line into a jansson tree. The protocol promises any
  * JSON id echoed back and unknown arguments ignored, but jansson refuses
- * three kinds of valid JSON: integers beyond 64 bits, reals beyond a
- * double, and \u0000 in strings. Such lines are mended on a copy, the
+ * four kinds of valid JSON: integers beyond 64 bits, reals beyond a
+ * double, and \u0000 or a lone surrogate escape (\ud800) in strings. Such lines are mended on a copy, the
  * tokens clamped, and jansson still judges everything else; the id's exact
  * text is found separately, so that a clamped id is echoed unchanged. */
 #ifndef ISLANDS_JSON_LINE_H
@@ -17,7 +17,8 @@
  *    replaced by LLONG_MAX / LLONG_MIN text (same sign),
  *  - every valid JSON real token (with a fraction or exponent) whose strtod
  *    is +-HUGE_VAL is replaced by 1e308 / -1e308,
- *  - every \u0000 escape inside a string (key or value) becomes \u0001,
+ *  - every \u0000 escape inside a string (key or value), and every
+ *    surrogate escape that is not half of a high-low pair, becomes \u0001,
  * if the copy differs from the line. A real tokenizer finds the tokens:
  * strings are skipped with their escapes, a number is replaced only when
  * its whole token matches JSON's grammar and is followed by the end,

@@ -163,6 +163,19 @@ START_TEST(nul_escapes_become_u0001)
 }
 END_TEST
 
+START_TEST(lone_surrogate_escapes_become_u0001)
+{
+    json_t *obj = load("{\"hi\":\"a\\ud800b\",\"lo\":\"\\uDC00\\uD800\","
+                       "\"pair\":\"\\ud83d\\ude00\",\"k\\udbff\":1,\"esc\":\"\\\\ud800\"}");
+    ck_assert_str_eq(json_string_value(json_object_get(obj, "hi")), "a\001b");
+    ck_assert_str_eq(json_string_value(json_object_get(obj, "lo")), "\001\001");
+    ck_assert_str_eq(json_string_value(json_object_get(obj, "pair")), "\xf0\x9f\x98\x80");
+    assert_int_member(obj, "k\001", 1);
+    ck_assert_str_eq(json_string_value(json_object_get(obj, "esc")), "\\ud800");
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(invalid_lines_stay_invalid_with_the_first_error)
 {
     assert_refused("{\"a\":1e400,}", "real number overflow");
@@ -317,6 +330,7 @@ static Suite *json_line_suite(void)
     tcase_add_test(tc, reals_beyond_a_double_are_clamped);
     tcase_add_test(tc, long_tokens_are_tested_whole);
     tcase_add_test(tc, nul_escapes_become_u0001);
+    tcase_add_test(tc, lone_surrogate_escapes_become_u0001);
     tcase_add_test(tc, invalid_lines_stay_invalid_with_the_first_error);
     tcase_add_test(tc, the_id_s_text_is_found);
     tcase_add_test(tc, no_id_is_found_where_there_is_none);

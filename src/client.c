@@ -37,10 +37,14 @@ const char *isl_client_socket_path(const char *option, const char *config, char 
     const char *env = getenv(ISL_CLIENT_SOCKET_ENV);
     if (env != NULL && env[0] != '\0')
         return env;
+    bool named = config != NULL;
     if (config == NULL)
         config = ISL_CONFIG_DEFAULT_PATH;
-    if (access(config, F_OK) != 0)
+    if (access(config, F_OK) != 0) {
+        if (named)   /* asked for by name: say it is not there */
+            snprintf(err, errlen, "%s: %s", config, strerror(errno));
         return ISL_CLIENT_DEFAULT_SOCKET;
+    }
     struct isl_config *c = malloc(sizeof *c);
     if (c == NULL) {
         snprintf(err, errlen, "%s: out of memory", config);

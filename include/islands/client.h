@@ -45,8 +45,8 @@ struct isl_client;
  * the daemon's configuration file `config` (ISL_CONFIG_DEFAULT_PATH when
  * NULL) if that file exists, else ISL_CLIENT_DEFAULT_SOCKET. The result is
  * option, the environment's string, or buf (ISL_PATH_MAX bytes). A file
- * that exists but cannot be read or is invalid is reported in err (empty
- * otherwise) and the default is used. */
+ * that exists but cannot be read or is invalid, or one named that does not
+ * exist, is reported in err (empty otherwise) and the default is used. */
 const char *isl_client_socket_path(const char *option, const char *config, char *buf,
                                    char *err, size_t errlen);
 

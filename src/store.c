@@ -457,6 +457,10 @@ int isl_store_stats(struct isl_store *s, struct isl_store_stats *out,
     out->map_size = info.me_mapsize;
     out->map_used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
     out->max_readers = info.me_maxreaders;
+    unsigned flags = 0;
+    mdb_env_get_flags(s->env, &flags);
+    out->syncs_data = !(flags & MDB_NOSYNC);
+    out->syncs_meta = !(flags & (MDB_NOSYNC | MDB_NOMETASYNC));
     /* mdb_reader_list prints a header line, then one line per held slot. */
     unsigned lines = 0;
     mdb_reader_list(s->env, count_line, &lines);

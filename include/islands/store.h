@@ -52,6 +52,8 @@ struct isl_store_stats {
     unsigned max_readers;
     unsigned readers_live;     /* slots held by a process right now */
     unsigned stale_cleared;    /* stale slots cleared at open */
+    bool syncs_data;           /* a commit syncs its pages (no MDB_NOSYNC) */
+    bool syncs_meta;           /* ... and its meta page (neither NOSYNC nor NOMETASYNC) */
 };
 
 struct isl_store;

@@ -125,24 +125,38 @@ static void crash_op(struct chaos_run *run, struct worker_fault *f, const char *
     json_decref(r);
 }
 
-/* Freeze the worker with a request in flight: thawed in time it answers;
- * left frozen, islandsd must kill it after request_timeout_ms. */
+/* Freeze the worker with a request in flight: thawed in time it answers
+ * and is not restarted; left frozen, islandsd must kill it after
+ * request_timeout_ms (and restart it). */
 static void freeze(struct chaos_run *run, struct driver *d, struct worker_fault *f, bool thaw)
 {
     unsigned timeout = run->opt->request_timeout_ms;
     kill((pid_t)f->pid, SIGSTOP);
-    driver_send_move(d, f->target);
+    uint64_t until = now_ms() + 1000;
+    while (!proc_stopped((pid_t)f->pid) && now_ms() < until)
+        sleep_ms(1);
+    if (!proc_stopped((pid_t)f->pid))
+        violation(run, "%s: worker %ld did not stop on SIGSTOP", f->target->name, f->pid);
+    if (!driver_send_move(d, f->target)) {
+        violation(run, "%s: no move could be sent to the frozen worker", f->target->name);
+        kill((pid_t)f->pid, SIGCONT);
+        f->restarted = false;
+        return;
+    }
     if (thaw) {
-        uint64_t until = now_ms() + timeout / 5;
+        until = now_ms() + timeout / 5;
         while (now_ms() < until)
             driver_step(d, 5);
         kill((pid_t)f->pid, SIGCONT);
     }
-    driver_wait_answer(d, f->target, (int)timeout + 10000);
-    bool answered = strcmp(f->target->answer, "ok") == 0;
+    bool answered = driver_wait_answer(d, f->target, (int)timeout + 10000) &&
+                    strcmp(f->target->answer, "ok") == 0;
     if (!thaw && answered)
         violation(run, "%s: a worker frozen with SIGSTOP answered", f->target->name);
-    f->restarted = !answered;
+    if (thaw && !answered)
+        violation(run, "%s: a worker thawed within request_timeout_ms answered %s", f->target->name,
+                  f->target->answer[0] ? f->target->answer : "nothing");
+    f->restarted = !thaw;
     debug("stop: %s pid %ld %s, answer %s", f->target->name, f->pid,
           thaw ? "thawed" : "left frozen", f->target->answer);
 }

@@ -173,6 +173,17 @@ static unsigned attach_setup(struct chaos_run *run, unsigned mask)
     return mask;
 }
 
+/* Has every kind of mask landed (hit a live target) at least once? A
+ * scheduled fault with no target is skipped, so the schedule's rounds do
+ * not tell. */
+static bool every_kind_landed(const struct chaos_run *run, unsigned mask)
+{
+    for (int k = 0; k < FAULT_KINDS; k++)
+        if ((mask & FAULT_BIT(k)) && run->stats.faults[k] == 0)
+            return false;
+    return true;
+}
+
 int phase_main(struct chaos_run *run)
 {
     run->phase = "main";
@@ -197,8 +208,8 @@ int phase_main(struct chaos_run *run)
     int rc = 0;
     for (;;) {
         uint64_t now = now_ms();
-        /* Past the duration, go on until each enabled kind ran once. */
-        if ((now >= deadline && (!mask || sch.rounds >= 1)) || now >= hard || run->aborted)
+        /* Past the duration, go on until each enabled kind landed once. */
+        if ((now >= deadline && every_kind_landed(run, mask)) || now >= hard || run->aborted)
             break;
         driver_step(&d, 10);
         if (!mask || run->stats.moves_acked < next_at || !paced(run, times, ntimes))
@@ -214,6 +225,10 @@ int phase_main(struct chaos_run *run)
             ntimes = 64;
         next_at = run->stats.moves_acked + plan.gap_moves;
     }
+    for (int k = 0; k < FAULT_KINDS && rc == 0 && !run->aborted; k++)
+        if ((mask & FAULT_BIT(k)) && run->stats.faults[k] == 0)
+            violation(run, "no %s fault found a target in the whole phase",
+                      fault_name((enum fault_kind)k));
     if (rc == 0 && !run->aborted) {
         finish_games(run, &d);
         check_all(run, &d);

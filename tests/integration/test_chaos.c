@@ -94,8 +94,9 @@ static json_int_t field(const struct chaos_result *r, const char *key)
     return json_integer_value(v);
 }
 
-/* A run that must pass: exit 0, moves made, faults injected, nothing lost. */
-static void expect_clean(const char *const args[])
+/* A run that must pass: exit 0, moves made, every kind in `kinds` (NULL
+ * terminated) injected at least once, nothing lost. */
+static void expect_clean(const char *const args[], const char *const kinds[])
 {
     struct chaos_result r;
     run_chaos(&r, args);
@@ -106,6 +107,10 @@ static void expect_clean(const char *const args[])
                   r.output);
     ck_assert_int_gt(field(&r, "moves_acknowledged"), 0);
     ck_assert_int_gt(field(&r, "faults"), 0);
+    json_t *by_kind = json_object_get(r.report, "faults_by_kind");
+    for (size_t i = 0; kinds[i]; i++)
+        ck_assert_msg(json_integer_value(json_object_get(by_kind, kinds[i])) > 0,
+                      "no %s fault landed (output in %s)", kinds[i], r.output);
     ck_assert_int_eq(field(&r, "lost"), 0);
     ck_assert_int_eq(field(&r, "violations"), 0);
     json_decref(r.report);
@@ -116,7 +121,9 @@ START_TEST(every_fault_kind_loses_nothing)
 {
     const char *const args[] = {"--seed", "11", "--duration", "2", "--games", "6",
                                 "--strategy", "simple_one_for_one", "--faults", "all", NULL};
-    expect_clean(args);
+    const char *const kinds[] = {"kill", "segv", "abrt", "exit", "signal", "stop", "commit",
+                                 "daemon", "reboot", "full", "storm", NULL};
+    expect_clean(args, kinds);
 }
 END_TEST
 
@@ -127,7 +134,8 @@ START_TEST(worker_faults_restart_what_the_strategy_says)
     const char *const args[] = {"--seed", "12", "--duration", "1", "--games", "5",
                                 "--strategy", strategies[_i],
                                 "--faults", "kill,segv,abrt,exit,signal,stop", NULL};
-    expect_clean(args);
+    const char *const kinds[] = {"kill", "segv", "abrt", "exit", "signal", "stop", NULL};
+    expect_clean(args, kinds);
 }
 END_TEST
 

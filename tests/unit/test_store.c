@@ -309,6 +309,28 @@ START_TEST(store_fds_are_close_on_exec)
 }
 END_TEST
 
+/* What each sync mode asks of LMDB: full syncs every commit's pages and
+ * its meta page before mdb_txn_commit returns (the durability promise
+ * through a power cut); nometa and none give up what their names say. */
+START_TEST(sync_modes_set_what_lmdb_syncs)
+{
+    static const struct { enum isl_sync sync; bool data, meta; } modes[] = {
+        {ISL_SYNC_FULL, true, true}, {ISL_SYNC_NOMETA, true, false},
+        {ISL_SYNC_NONE, false, false}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        struct isl_store_options o = { .path = dir, .sync = modes[i].sync };
+        struct isl_store *s;
+        char err[256];
+        ck_assert_int_eq(isl_store_open(&o, &s, err, sizeof err), ISL_STORE_OK);
+        struct isl_store_stats st;
+        ck_assert_int_eq(isl_store_stats(s, &st, err, sizeof err), ISL_STORE_OK);
+        ck_assert_int_eq(st.syncs_data, modes[i].data);
+        ck_assert_int_eq(st.syncs_meta, modes[i].meta);
+        isl_store_close(s);
+    }
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *su = suite_create("store");
@@ -316,6 +338,7 @@ static Suite *store_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, put_load_delete_scan);
+    tcase_add_test(tc, sync_modes_set_what_lmdb_syncs);
     tcase_add_test(tc, quarantine_keeps_the_record);
     tcase_add_test(tc, map_full_is_a_clean_error);
     tcase_add_test(tc, bad_input_is_refused);

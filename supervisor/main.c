@@ -282,10 +282,13 @@ static bool idle_worker(const struct game *g)
            sweep_now - g->last_activity_ms >= idle_ms;
 }
 
-static bool timed_out_without_worker(const struct game *g)
+/* Idle for game_timeout by islandsd's clock, worker or not: a worker's own
+ * timer starts again whenever the worker does (a sibling's one_for_all
+ * restart, say), islandsd's runs from the game's last request. */
+static bool timed_out(const struct game *g)
 {
     uint64_t timeout_ms = (uint64_t)daemon_state.config.game_timeout_s * 1000;
-    return timeout_ms && g->exists && !g->failed && !g->worker && !g->in_core && !g->head &&
+    return timeout_ms && g->exists && !g->failed && !g->in_flight && !g->head &&
            sweep_now - g->last_activity_ms >= timeout_ms;
 }
 
@@ -308,7 +311,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
     }
     free(games);
     /* A stored game nobody touched for game_timeout ends, worker or not. */
-    games = games_collect(timed_out_without_worker, &n);
+    games = games_collect(timed_out, &n);
     for (size_t i = 0; i < n; i++) {
         struct isl_request end = {.op = ISL_OP_END_GAME, .admin = true};
         snprintf(end.game, sizeof end.game, "%s", games[i]->name);

@@ -38,6 +38,7 @@ struct conn {
     bool closed;
     bool input_done;             /* EOF or request_too_large: read no more */
     bool paused;                 /* not read from until it catches up */
+    bool waiting;                /* past max_clients: answered busy until a place frees */
     bool admin;
     unsigned long long serial;   /* names the connection in the log */
 };
@@ -54,11 +55,13 @@ static struct {
     size_t max_request;
     size_t max_output;
     struct conn *conns;
-    unsigned count;
+    unsigned count;              /* served connections */
+    unsigned waiting;            /* connections past max_clients (as many at most) */
     unsigned long long serial;
 } door;
 
 static void conn_close(struct conn *c, const char *reason);
+static void admit_waiting(void);
 
 /* ---------------------------------------------------------------- output */
 
@@ -252,8 +255,17 @@ static void handle_line(struct conn *c, const char *line, size_t len)
         json_decref(obj);
         return;
     }
+    /* Still a request for its game, if it names one: refused in that
+     * game's order (its place is all a client has to match an answer
+     * without id by). */
+    json_t *game = json_object_get(obj, "game");
+    const char *name = json_string_value(game);
+    if (name && !isl_game_name_valid(name, json_string_length(game)))
+        name = NULL;
     if (id != NULL && !id_valid(id)) {
-        send_error(c, ISL_E_BAD_REQUEST, "id must be a string or a number");
+        c->pending++;
+        router_refuse(c, NULL, name, isl_response_error(ISL_E_BAD_REQUEST,
+                                                        "id must be a string or a number"));
         json_decref(obj);
         return;
     }
@@ -263,13 +275,16 @@ static void handle_line(struct conn *c, const char *line, size_t len)
         json_decref(obj);
         return;
     }
+    if (c->waiting) {
+        conn_send(c, id_text, isl_response_error(ISL_E_BUSY, "too many clients (max_clients): "
+                                                 "this connection is served once one leaves"));
+        json_decref(id_text);
+        json_decref(obj);
+        return;
+    }
     if ((e = isl_request_parse(obj, false, &req, &message)) != ISL_OK) {
-        /* Still a request for its game, if it names one: in that game's order. */
-        json_t *game = json_object_get(obj, "game");
-        const char *name = json_string_value(game);
-        bool named = name && isl_game_name_valid(name, json_string_length(game));
         c->pending++;
-        router_refuse(c, id_text, named ? name : NULL, isl_response_error(e, message));
+        router_refuse(c, id_text, name, isl_response_error(e, message));
     } else {
         req.admin = c->admin;
         c->pending++;
@@ -386,13 +401,17 @@ static void conn_close(struct conn *c, const char *reason)
     if (c->next != NULL)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
-    door.count--;
+    if (c->waiting)
+        door.waiting--;
+    else
+        door.count--;
     isl_log(ISL_LOG_DEBUG, "event=client_closed conn=%llu reason=%s pending=%u",
             c->serial, reason, c->pending);
     conn_release(c);
+    admit_waiting();
 }
 
-static void conn_open(int fd)
+static void conn_open(int fd, bool waiting)
 {
     struct ucred peer;
     socklen_t len = sizeof peer;
@@ -422,31 +441,44 @@ static void conn_open(int fd)
     if (door.conns != NULL)
         door.conns->prev = c;
     door.conns = c;
-    door.count++;
+    c->waiting = waiting;
+    if (waiting)
+        door.waiting++;
+    else
+        door.count++;
     isl_log(ISL_LOG_DEBUG, "event=client_accepted conn=%llu uid=%u pid=%d admin=%d",
             c->serial, (unsigned)peer.uid, (int)peer.pid, c->admin);
 }
 
 /* ---------------------------------------------------------------- accept */
 
-static const char busy_line[] =
-    "{\"ok\":false,\"error\":\"busy\",\"message\":\"too many clients\"}\n";
-
-static void refuse_busy(int fd)
+/* Past max_clients a connection is kept (PROTOCOL.md: only
+ * request_too_large closes one) but waits: each of its requests is answered
+ * busy until a served connection leaves, and the oldest waiting one takes
+ * its place. As many may wait as may be served; beyond that, clients stay
+ * in the listen backlog until a place frees. */
+static void admit_waiting(void)
 {
-    /* A fresh socket's buffer is empty: the line fits without blocking. */
-    if (send(fd, busy_line, sizeof busy_line - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-        isl_log(ISL_LOG_DEBUG, "event=busy_reply_failed error=\"%s\"", strerror(errno));
-    drain_input(fd);
-    close(fd);
-    isl_log(ISL_LOG_DEBUG, "event=client_refused reason=max_clients max_clients=%u",
-            door.max_clients);
+    struct conn *oldest = NULL;
+    if (door.waiting > 0 && door.count < door.max_clients)
+        for (struct conn *c = door.conns; c != NULL; c = c->next)
+            if (c->waiting)
+                oldest = c;   /* the list holds the newest first */
+    if (oldest != NULL) {
+        oldest->waiting = false;
+        door.waiting--;
+        door.count++;
+        isl_log(ISL_LOG_DEBUG, "event=client_admitted conn=%llu", oldest->serial);
+    }
+    if (door.listening && !ev_is_active(&door.acceptor) && !ev_is_active(&door.accept_pause) &&
+        door.waiting < door.max_clients)
+        ev_io_start(door.loop, &door.acceptor);
 }
 
 static void on_accept_pause_over(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)t, (void)revents;
-    if (door.listening)
+    if (door.listening && door.waiting < door.max_clients)
         ev_io_start(loop, &door.acceptor);
 }
 
@@ -468,10 +500,11 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
             ev_timer_start(loop, &door.accept_pause);
             return;
         }
-        if (door.count >= door.max_clients)
-            refuse_busy(fd);
-        else
-            conn_open(fd);
+        conn_open(fd, door.count >= door.max_clients);
+        if (door.waiting >= door.max_clients) {
+            ev_io_stop(loop, w);   /* the waiting room is full: the backlog holds the rest */
+            return;
+        }
     }
 }
 

@@ -521,20 +521,39 @@ END_TEST
 
 /* ---------------------------------------------------------------- limits */
 
+/* Past max_clients a connection is kept, not closed (only
+ * request_too_large closes one): its requests are answered busy, with
+ * their ids, until a served client leaves and it takes the place. */
 START_TEST(max_clients_busy)
 {
     start_echo((const char *const[]){"--max-clients", "2", NULL});
     int a = open_served(), b = open_served();
     int c = connect_to(sock_path);
     ck_assert_int_ge(c, 0);
-    assert_error(read_response(c), "busy", false);
-    assert_eof(c);
-    close(c);
-    /* a and b go on; when one leaves, a new client gets in. */
+    for (int id = 5; id <= 6; id++) {
+        char line[64];
+        snprintf(line, sizeof line, "{\"id\":%d,\"op\":\"ping\"}\n", id);
+        send_text(c, line);
+        json_t *r = read_response(c);
+        ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), id);
+        assert_error(r, "busy", true);
+    }
+    /* a and b go on; when one leaves, c takes its place. */
     send_text(b, "{\"id\":7,\"op\":\"ping\"}\n");
     assert_echo(read_response(b), "ping", 7);
     close(a);
-    c = open_served();
+    json_t *r = NULL;
+    for (int i = 0; i < 100; i++) {
+        send_text(c, "{\"id\":8,\"op\":\"ping\"}\n");
+        r = read_response(c);
+        if (json_is_true(json_object_get(r, "ok")))
+            break;
+        json_decref(r);
+        r = NULL;
+        usleep(10000);
+    }
+    ck_assert_msg(r != NULL, "the waiting client was never served");
+    assert_echo(r, "ping", 8);
     close(c);
     close(b);
     stop_echo();

@@ -238,7 +238,8 @@ START_TEST(answers_of_one_game_keep_request_order_even_when_refused)
                  "\"token\":\"t\",\"row\":\"x\",\"col\":1}\n"
                  "{\"id\":3,\"op\":\"state\",\"game\":\"o\"}\n"
                  "{\"id\":4,\"op\":\"position_island\",\"game\":\"o\"}\n"
-                 "{\"id\":5,\"op\":\"fly\",\"game\":\"o\"}\n");
+                 "{\"id\":5,\"op\":\"fly\",\"game\":\"o\"}\n"
+                 "{\"id\":[6],\"op\":\"state\",\"game\":\"o\"}\n");
     static const char *const want[] = {NULL, "ok", "bad_request", "ok", "bad_request", "unknown_op"};
     for (int id = 1; id <= 5; id++) {
         json_t *r = raw_recv(c);
@@ -247,6 +248,11 @@ START_TEST(answers_of_one_game_keep_request_order_even_when_refused)
         ck_assert_str_eq(testd_ok(r) ? "ok" : error, want[id]);
         json_decref(r);
     }
+    /* A bad id cannot be echoed: the answer's place is all that tells. */
+    json_t *bad_id = raw_recv(c);
+    ck_assert_ptr_null(json_object_get(bad_id, "id"));
+    ck_assert_str_eq(testd_error(bad_id), "bad_request");
+    json_decref(bad_id);
     /* More than queue_limit (256) at once: the busy ones after the rest. */
     enum { REQUESTS = 400 };
     size_t cap = REQUESTS * 64, len = 0;

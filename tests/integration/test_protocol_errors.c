@@ -225,16 +225,26 @@ START_TEST(max_games_and_max_clients_give_busy)
     json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "a");
     ck_assert(testd_ok(r));
     json_decref(r);
-    /* testd's own connection is one client; two more fit, the next is busy. */
+    /* testd's own connection is one client; two more fit, the next is
+     * answered busy, and served once a place frees. */
     struct raw *c1 = raw_open(&d), *c2 = raw_open(&d), *c3 = raw_open(&d);
     raw_expect_ok(c1, "{\"op\":\"ping\"}");
     raw_expect_ok(c2, "{\"op\":\"ping\"}");
-    r = raw_recv(c3);
+    r = raw_call(c3, "{\"id\":9,\"op\":\"ping\"}");
     ck_assert_str_eq(testd_error(r), "busy");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 9);
     json_decref(r);
-    raw_close(c3);
-    raw_close(c2);
     raw_close(c1);
+    bool served = false;
+    for (int i = 0; i < 100 && !served; i++) {
+        r = raw_call(c3, "{\"id\":10,\"op\":\"ping\"}");
+        served = testd_ok(r);
+        json_decref(r);
+        if (!served)
+            ms_sleep(10);
+    }
+    ck_assert_msg(served, "the waiting client was never served");
+    raw_close(c2);
     testd_stop(&d);
     testd_cleanup(&d);
 }

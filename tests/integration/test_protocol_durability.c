@@ -2,7 +2,9 @@
  * islandsd, the idle game timeout, hibernation of idle workers, and a
  * move in its commit when islandsd is stopped. */
 #include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "check_main.h"
 #include "protocol_harness.h"
@@ -106,6 +108,50 @@ START_TEST(idle_game_times_out_and_frees_its_name)
 }
 END_TEST
 
+static bool listed(struct testd *d, const char *game)
+{
+    json_t *l = testd_call(d, "{s:s}", "op", "list");
+    bool found = false;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(l, "games"), i, g)
+        found = found || strcmp(json_string_value(json_object_get(g, "game")), game) == 0;
+    json_decref(l);
+    return found;
+}
+
+/* game_timeout runs from the game's last request, not from its worker's
+ * last start: a one_for_all restart caused by another game must not give
+ * an idle game more time. */
+START_TEST(a_sibling_restart_does_not_extend_the_timeout)
+{
+    struct testd d = {0};
+    testd_start(&d, "strategy = one_for_all\nhibernate_after = 0\ngame_timeout = 4\n"
+                    "crash_injection = true\nintensity = 10\n");
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "x", "name", "A"),
+                   "new_game x");
+    ms_sleep(2500);
+    expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "y", "name", "A"),
+                   "new_game y");
+    expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "crash", "game", "y", "signal", "KILL"),
+                   "crash y");   /* x's worker restarts too, its own timer with it */
+    long elapsed_ms = 0;
+    while (listed(&d, "x") && elapsed_ms < 10000) {
+        ms_sleep(50);
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        elapsed_ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+    }
+    /* islandsd's count ends it by 4 s + its 1 s sweep; the restarted
+     * worker's timer alone would have waited until about 6.5 s. */
+    ck_assert_msg(elapsed_ms >= 3900 && elapsed_ms < 5800, "x ended after %ld ms", elapsed_ms);
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
 START_TEST(hibernated_game_keeps_its_state_and_answers)
 {
     struct testd d = {0};
@@ -175,6 +221,7 @@ static Suite *protocol_durability_suite(void)
     tcase_add_test(tc, games_survive_a_clean_restart);
     tcase_add_test(tc, every_acknowledged_move_survives_kill_9);
     tcase_add_test(tc, idle_game_times_out_and_frees_its_name);
+    tcase_add_test(tc, a_sibling_restart_does_not_extend_the_timeout);
     tcase_add_test(tc, hibernated_game_keeps_its_state_and_answers);
     tcase_add_test(tc, a_clean_stop_answers_the_move_in_its_commit);
     suite_add_tcase(s, tc);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "islands/exit_status.h"
@@ -294,13 +295,32 @@ static void answer(struct batch_entry *e, int rc, const char *error)
     c->inflight--;
     /* A relayed answer goes out even if its worker is gone: the supervisor
      * may not have seen the death yet, and this answer is certain. */
-    if (rc == ISL_STORE_OK && e->answer)
+    bool answered = e->relayed_early;   /* before the commit: the broken writer */
+    if (!answered && rc == ISL_STORE_OK && e->answer)
         writer_relay(c->wr, c->peer, e->write.game, e->answer);
-    else if (!c->closing)
+    else if (!answered && !c->closing)
         queue_answer(c, e->seq, rc, error);
     json_decref(e->frame);
     free(e->owned);
     free(e->answer);
+    e->relayed_early = false;
+}
+
+/* The deliberately broken writer (relay_first_ms): answers out, a pause in
+ * which a crash loses acknowledged moves, then the commit. */
+static void relay_before_commit(struct writer *wr)
+{
+    for (size_t i = 0; i < wr->batch_len; i++) {
+        struct batch_entry *e = &wr->batch[i];
+        if (e->answer) {
+            writer_relay(wr, e->conn->peer, e->write.game, e->answer);
+            e->relayed_early = true;
+        }
+    }
+    writer_relay_flush(wr);
+    struct timespec pause = { wr->relay_first_ms / 1000, (wr->relay_first_ms % 1000) * 1000000L };
+    while (nanosleep(&pause, &pause) < 0 && errno == EINTR)
+        ;
 }
 
 /* One transaction for the whole batch; a failure fails every write in it. */
@@ -310,6 +330,8 @@ static void commit_batch(struct writer *wr)
     size_t n = wr->batch_len;
     for (size_t i = 0; i < n; i++)
         writes[i] = wr->batch[i].write;
+    if (wr->relay_first_ms > 0)
+        relay_before_commit(wr);
     char err[256];
     int rc = isl_store_commit(wr->store, writes, n, err, sizeof err);
     wr->batches++;

@@ -22,6 +22,7 @@ struct batch_entry {
     json_t *frame;
     char *owned;
     char *answer;                  /* relayed to the supervisor once committed, or NULL */
+    bool relayed_early;            /* by a deliberately broken writer (relay_first_ms) */
 };
 
 struct writer {
@@ -40,6 +41,10 @@ struct writer {
     struct isl_buf sup_out;        /* relayed answers and pongs for the supervisor (fd 3) */
     ev_io sup_io;
     struct isl_buf sup_in;         /* the supervisor's pings */
+    /* ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS with fault injection: a broken
+     * writer that passes the answers on, waits this long, then commits,
+     * for the chaos harness to catch. 0: never. */
+    long relay_first_ms;
 };
 
 /* commit_text.c: a commit frame in the committer's exact layout, decoded

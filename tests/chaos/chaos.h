@@ -48,6 +48,7 @@ struct chaos_options {
     const char *islandsd;
     unsigned request_timeout_ms;
     bool break_ack_before_commit;
+    bool break_relay_before_commit;
     bool keep;                  /* keep the temporary directory */
     bool verbose;
 };

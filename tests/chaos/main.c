@@ -44,8 +44,12 @@ static void usage(FILE *out)
         "  --islandsd PATH    the islandsd to start (default: $ISLANDSD, else next to\n"
         "                     islands-chaos)\n"
         "  --request-timeout MS  request_timeout_ms of the daemons started (default 500)\n"
-        "  --break ack-before-commit  start islandsd with ISLANDS_FAULT_ACK_BEFORE_COMMIT=1\n"
-        "                     (a broken daemon: the run must fail)\n"
+        "  --break ack-before-commit  start islandsd with ISLANDS_FAULT_ACK_BEFORE_COMMIT=1:\n"
+        "                     every worker answers, then dies before committing\n"
+        "  --break relay-before-commit  ... with ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS=20:\n"
+        "                     the writer passes answers on 20 ms before it commits,\n"
+        "                     so only a crash in that window loses them (broken\n"
+        "                     daemons: the run must fail)\n"
         "  --json FILE        also append the JSON report line to FILE\n"
         "  --keep             keep the temporary directories (logs, stores)\n"
         "  --verbose          say what happens at each step\n"
@@ -140,10 +144,14 @@ static void parse_args(int argc, char **argv, struct chaos_options *o)
                       optarg, "--request-timeout: milliseconds, 1 to 3600000, not '%s'", 3600000);
                   if (!o->request_timeout_ms) fail_usage("--request-timeout: not 0%s", "");
                   break;
-        case 'b': if (strcmp(optarg, "ack-before-commit") != 0)
-                      fail_usage("--break: the only breakage is ack-before-commit, not '%s'",
+        case 'b': if (strcmp(optarg, "ack-before-commit") == 0)
+                      o->break_ack_before_commit = true;
+                  else if (strcmp(optarg, "relay-before-commit") == 0)
+                      o->break_relay_before_commit = true;
+                  else
+                      fail_usage("--break: ack-before-commit or relay-before-commit, not '%s'",
                                  optarg);
-                  o->break_ack_before_commit = true; break;
+                  break;
         case 'K': o->keep = true; break;
         case 'v': o->verbose = true; break;
         case 'h': usage(stdout); exit(0);
@@ -152,7 +160,7 @@ static void parse_args(int argc, char **argv, struct chaos_options *o)
     }
     if (optind < argc)
         fail_usage("unexpected argument '%s'", argv[optind]);
-    if (o->attach && o->break_ack_before_commit)
+    if (o->attach && (o->break_ack_before_commit || o->break_relay_before_commit))
         fail_usage("--break needs a daemon of our own, not --attach%s", "");
     if (!seeded && getrandom(&o->seed, sizeof o->seed, 0) != sizeof o->seed)
         o->seed = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);

@@ -72,6 +72,10 @@ static void exec_daemon(const struct daemon *d)
     } else {
         unsetenv("ISLANDS_FAULT_COMMIT_SLEEP_MS");
     }
+    if (d->relay_before_commit)
+        setenv("ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS", "20", 1);
+    else
+        unsetenv("ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS");
     if (d->ack_before_commit)
         setenv("ISLANDS_FAULT_ACK_BEFORE_COMMIT", "1", 1);
     else

@@ -19,6 +19,7 @@ struct daemon {
     char config_text[1024];      /* islands.conf lines */
     unsigned commit_sleep_ms;    /* ISLANDS_FAULT_COMMIT_SLEEP_MS, 0: none */
     bool ack_before_commit;      /* ISLANDS_FAULT_ACK_BEFORE_COMMIT=1 */
+    bool relay_before_commit;    /* ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS=20 */
 };
 
 /* Make the temporary directory (under $TMPDIR or /tmp). -1 on failure. */

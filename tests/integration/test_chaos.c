@@ -155,6 +155,26 @@ START_TEST(a_daemon_that_acknowledges_before_committing_fails_the_run)
 }
 END_TEST
 
+/* A writer that passes answers on 20 ms before it commits loses nothing
+ * unless a crash lands in that window: the harness must catch the moves
+ * its daemon and reboot faults lose, not only a total loss. */
+START_TEST(a_writer_that_relays_before_committing_fails_the_run_under_crashes)
+{
+    const char *const args[] = {"--seed", "14", "--duration", "2", "--games", "4",
+                                "--faults", "daemon,reboot", "--break", "relay-before-commit",
+                                NULL};
+    struct chaos_result r;
+    run_chaos(&r, args);
+    ck_assert_msg(r.report != NULL, "no JSON report (output in %s)", r.output);
+    ck_assert_msg(r.exit_status == 1, "islands-chaos exited %d, expected 1 (output in %s)",
+                  r.exit_status, r.output);
+    ck_assert_int_gt(field(&r, "lost"), 0);
+    ck_assert_int_gt(field(&r, "faults"), 0);
+    json_decref(r.report);
+    unlink(r.output);
+}
+END_TEST
+
 START_TEST(bad_command_lines_are_refused)
 {
     static const char *const bad[][4] = {
@@ -183,6 +203,7 @@ static Suite *chaos_suite(void)
     tcase_add_loop_test(tc, worker_faults_restart_what_the_strategy_says, 0,
                         (int)(sizeof strategies / sizeof strategies[0]));
     tcase_add_test(tc, a_daemon_that_acknowledges_before_committing_fails_the_run);
+    tcase_add_test(tc, a_writer_that_relays_before_committing_fails_the_run_under_crashes);
     suite_add_tcase(s, tc);
     return s;
 }

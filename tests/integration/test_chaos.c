@@ -139,10 +139,10 @@ START_TEST(worker_faults_restart_what_the_strategy_says)
 }
 END_TEST
 
-START_TEST(a_daemon_that_acknowledges_before_committing_fails_the_run)
+/* A run against a broken daemon: it must fail, with acknowledged moves
+ * found lost. */
+static void expect_caught(const char *const args[])
 {
-    const char *const args[] = {"--seed", "13", "--duration", "1", "--games", "4",
-                                "--faults", "none", "--break", "ack-before-commit", NULL};
     struct chaos_result r;
     run_chaos(&r, args);
     ck_assert_msg(r.report != NULL, "no JSON report (output in %s)", r.output);
@@ -152,6 +152,13 @@ START_TEST(a_daemon_that_acknowledges_before_committing_fails_the_run)
     ck_assert_int_gt(field(&r, "violations"), 0);
     json_decref(r.report);
     unlink(r.output);
+}
+
+START_TEST(a_daemon_that_acknowledges_before_committing_fails_the_run)
+{
+    const char *const args[] = {"--seed", "13", "--duration", "1", "--games", "4",
+                                "--faults", "none", "--break", "ack-before-commit", NULL};
+    expect_caught(args);
 }
 END_TEST
 
@@ -163,15 +170,7 @@ START_TEST(a_writer_that_relays_before_committing_fails_the_run_under_crashes)
     const char *const args[] = {"--seed", "14", "--duration", "2", "--games", "4",
                                 "--faults", "daemon,reboot", "--break", "relay-before-commit",
                                 NULL};
-    struct chaos_result r;
-    run_chaos(&r, args);
-    ck_assert_msg(r.report != NULL, "no JSON report (output in %s)", r.output);
-    ck_assert_msg(r.exit_status == 1, "islands-chaos exited %d, expected 1 (output in %s)",
-                  r.exit_status, r.output);
-    ck_assert_int_gt(field(&r, "lost"), 0);
-    ck_assert_int_gt(field(&r, "faults"), 0);
-    json_decref(r.report);
-    unlink(r.output);
+    expect_caught(args);
 }
 END_TEST
 

@@ -244,6 +244,7 @@ START_TEST(max_games_and_max_clients_give_busy)
             ms_sleep(10);
     }
     ck_assert_msg(served, "the waiting client was never served");
+    raw_close(c3);
     raw_close(c2);
     testd_stop(&d);
     testd_cleanup(&d);

@@ -20,6 +20,7 @@ static void next_game(struct slot *s)
     model_plan_layout(&s->rng, &s->plan[1]);
     s->created = false;
     s->abandon = false;
+    s->model_lost = false;
     s->unknown = false;
     s->history_count = 0;
     memset(&s->model, 0, sizeof s->model);
@@ -238,13 +239,15 @@ static int reconcile_state(struct chaos_run *run, struct slot *s, const json_t *
             s->abandon = true;   /* player2's token is not known */
         return 0;
     }
-    if (model_state_equal(&s->model, resp) || s->abandon) {
+    /* An abandoned game is still compared until it is ended: only its
+     * next move is unknown (a token), not its state. */
+    if (model_state_equal(&s->model, resp) || s->model_lost) {
         if (was_unknown && s->move.kind != MOVE_END_GAME) {
             s->has_ghost = true;
             s->ghost = s->predicted;
             model_describe(&s->move, s->ghost_move, sizeof s->ghost_move);
         }
-        return 0;   /* as acknowledged, or known to differ and being ended */
+        return 0;   /* as acknowledged, or known to differ (reported) and being ended */
     }
     if (s->has_ghost && model_state_equal(&s->ghost, resp)) {
         violation(run, "%s: a move with an unknown outcome that state showed as not made "
@@ -270,6 +273,7 @@ static int reconcile_state(struct chaos_run *run, struct slot *s, const json_t *
               text ? text : "?");
     free(text);
     s->abandon = true;
+    s->model_lost = true;
     return 0;
 }
 

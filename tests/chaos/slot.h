@@ -19,6 +19,8 @@ struct slot {
     char name[ISL_GAME_NAME_MAX + 1];
     bool created;                /* the model holds an acknowledged game */
     bool abandon;                /* end it as admin at the next move */
+    bool model_lost;             /* its state matched nothing known (a violation
+                                    already): no longer compared */
     bool retired;                /* finishing: no new game after this one */
     struct isl_game model;
     struct isl_game *history;    /* model after each acknowledged move; last == model */

@@ -232,8 +232,13 @@ enum commit_target {
 static void commit_fault(struct chaos_run *run, struct driver *d, struct worker_fault *f,
                          enum commit_target target)
 {
+    /* Only the target's move in flight, so that the commit the fault
+     * catches is the one holding it. */
+    d->issuing = false;
+    driver_quiesce(d, QUIESCE_MS);
     long offset = daemon_log_size(&run->daemon);
-    driver_send_move(d, f->target);
+    if (!driver_send_move(d, f->target))
+        violation(run, "commit fault: no move could be sent to %s", f->target->name);
     uint64_t until = now_ms() + 5000;
     bool seen = false;
     while (!seen && now_ms() < until && !run->aborted) {
@@ -241,8 +246,8 @@ static void commit_fault(struct chaos_run *run, struct driver *d, struct worker_
         seen = daemon_log_has(&run->daemon, offset, "point=commit");
     }
     if (!seen)
-        say("commit fault: no 'event=fault point=commit' in %s; killing anyway",
-            run->daemon.log);
+        violation(run, "commit fault: %s's move reached no commit within 5 s (no "
+                  "'event=fault point=commit' in %s)", f->target->name, run->daemon.log);
     pid_t writer = proc_find_child(run->daemon.pid, "islands-writer");
     if (target != KILL_WORKER && writer > 0) {
         kill(writer, target == FREEZE_WRITER ? SIGSTOP : SIGKILL);
@@ -250,6 +255,7 @@ static void commit_fault(struct chaos_run *run, struct driver *d, struct worker_
         target = KILL_WORKER;
         kill((pid_t)f->pid, SIGKILL);
     }
+    d->issuing = true;   /* the others play on while the daemon recovers */
     static const char *const what[] = {"killed the writer", "killed the worker",
                                        "froze the writer"};
     debug("commit: %s in the commit of %s", what[target], f->target->name);

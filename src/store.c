@@ -492,13 +492,17 @@ int isl_store_reader_check(struct isl_store *s)
     return mdb_reader_check(s->env, &dead) == 0 ? dead : -1;
 }
 
+long isl_store_fault_ms(const struct isl_store *s, const char *name)
+{
+    const char *v = s->faults ? getenv(name) : NULL;
+    long ms = v ? strtol(v, NULL, 10) : 0;
+    return ms > 0 ? ms : 0;
+}
+
 void isl_store_fault_sleep(const struct isl_store *s, const char *name, const char *point)
 {
-    if (!s->faults)
-        return;
-    const char *v = getenv(name);
-    long ms = v ? strtol(v, NULL, 10) : 0;
-    if (ms <= 0)
+    long ms = isl_store_fault_ms(s, name);
+    if (ms == 0)
         return;
     isl_log(ISL_LOG_INFO, "event=fault point=%s sleep_ms=%ld", point, ms);
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };

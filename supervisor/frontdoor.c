@@ -457,6 +457,12 @@ static void conn_open(int fd, bool waiting)
  * busy until a served connection leaves, and the oldest waiting one takes
  * its place. As many may wait as may be served; beyond that, clients stay
  * in the listen backlog until a place frees. */
+static void resume_accepting(void)
+{
+    if (door.listening && door.waiting < door.max_clients)
+        ev_io_start(door.loop, &door.acceptor);   /* a no-op when active */
+}
+
 static void admit_waiting(void)
 {
     struct conn *oldest = NULL;
@@ -470,16 +476,14 @@ static void admit_waiting(void)
         door.count++;
         isl_log(ISL_LOG_DEBUG, "event=client_admitted conn=%llu", oldest->serial);
     }
-    if (door.listening && !ev_is_active(&door.acceptor) && !ev_is_active(&door.accept_pause) &&
-        door.waiting < door.max_clients)
-        ev_io_start(door.loop, &door.acceptor);
+    if (!ev_is_active(&door.accept_pause))
+        resume_accepting();
 }
 
 static void on_accept_pause_over(struct ev_loop *loop, ev_timer *t, int revents)
 {
-    (void)t, (void)revents;
-    if (door.listening && door.waiting < door.max_clients)
-        ev_io_start(loop, &door.acceptor);
+    (void)loop, (void)t, (void)revents;
+    resume_accepting();
 }
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)

@@ -261,7 +261,7 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     bool new_timeout = fresh.game_timeout_s != c->game_timeout_s;
     isl_config_apply_reloadable(c, &fresh);
     if (new_timeout)
-        workers_renew_spares();   /* a spare adopting a game later gets the new one */
+        workers_stop_spares();   /* replaced: a game adopted later gets the new one */
     games_sup_reconfigure(c);
     writer_reconfigure(c);
     frontdoor_reconfigure(c);

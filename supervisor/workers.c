@@ -303,11 +303,6 @@ void workers_stop_spares(void)
         proc_terminate(spares[i], daemon_state.config.shutdown_ms);
 }
 
-void workers_renew_spares(void)
-{
-    workers_stop_spares();   /* each exit schedules its replacement */
-}
-
 unsigned workers_spare_count(void)
 {
     return spare_total;

@@ -22,10 +22,10 @@ bool workers_can_start_now(void);
 void workers_first_answer(void);
 /* Keep config.spare_workers spares ready (call when the writer is ready). */
 void workers_refill_spares(void);
-/* Stop every spare (writer restart, shutdown). */
+/* Stop every spare (writer restart, shutdown, a reload that changes what
+ * they are started with); each one's exit asks for a replacement, which
+ * comes if spares are still wanted. */
 void workers_stop_spares(void);
-/* Replace every spare (a reload changed what they are started with). */
-void workers_renew_spares(void);
 unsigned workers_spare_count(void);
 
 #endif

@@ -233,8 +233,12 @@ static void carry_out(void)
                 proc_terminate(writer, daemon_state.config.shutdown_ms);
             break;
         case ISL_ACT_GIVE_UP:
-            isl_log(ISL_LOG_ERR, "event=give_up supervisor=top child=writer "
-                    "reason=intensity_exceeded");
+        case ISL_ACT_FAILED:
+            /* A game may be left alone as failed; the writer may not:
+             * without it no game is served, so that is a give-up too, and
+             * the level above decides. */
+            isl_log(ISL_LOG_ERR, "event=give_up supervisor=top child=writer reason=%s",
+                    a->kind == ISL_ACT_GIVE_UP ? "intensity_exceeded" : "start_failures");
             isl_sup_actions_clear(&todo);
             daemon_finish(1);
             return;
@@ -248,14 +252,6 @@ static void carry_out(void)
                 return;
             }
             break;
-        case ISL_ACT_FAILED:
-            /* A game may be left alone; the writer may not: without it no
-             * game is served, so give up and let the level above decide. */
-            isl_log(ISL_LOG_ERR, "event=give_up supervisor=top child=writer "
-                    "reason=start_failures count=%u", WRITER_MAX_START_FAILURES);
-            isl_sup_actions_clear(&todo);
-            daemon_finish(1);
-            return;
         }
     }
     isl_sup_actions_clear(&todo);

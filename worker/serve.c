@@ -38,9 +38,8 @@ static void on_committed(void *arg, int rc, const char *error)
     struct worker *w = arg;
     json_t *answer = w->answer;
     w->answer = NULL;
-    if (rc != ISL_STORE_OK)
-        exit_if_outcome_unknown(w, error);
     if (rc != ISL_STORE_OK) {
+        exit_if_outcome_unknown(w, error);
         /* Not stored, so not made: the old game stays. */
         isl_log(ISL_LOG_ERR, "event=commit_failed game=%s error=\"%s\"", w->name, error);
         json_decref(answer);

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "islands/exit_status.h"
@@ -306,8 +305,8 @@ static void answer(struct batch_entry *e, int rc, const char *error)
     e->relayed_early = false;
 }
 
-/* The deliberately broken writer (relay_first_ms): answers out, a pause in
- * which a crash loses acknowledged moves, then the commit. */
+/* The deliberately broken writer (relay_before_commit): answers out, a
+ * pause in which a crash loses acknowledged moves, then the commit. */
 static void relay_before_commit(struct writer *wr)
 {
     for (size_t i = 0; i < wr->batch_len; i++) {
@@ -318,9 +317,7 @@ static void relay_before_commit(struct writer *wr)
         }
     }
     writer_relay_flush(wr);
-    struct timespec pause = { wr->relay_first_ms / 1000, (wr->relay_first_ms % 1000) * 1000000L };
-    while (nanosleep(&pause, &pause) < 0 && errno == EINTR)
-        ;
+    isl_store_fault_sleep(wr->store, RELAY_BEFORE_COMMIT, "relayed");
 }
 
 /* One transaction for the whole batch; a failure fails every write in it. */
@@ -330,7 +327,7 @@ static void commit_batch(struct writer *wr)
     size_t n = wr->batch_len;
     for (size_t i = 0; i < n; i++)
         writes[i] = wr->batch[i].write;
-    if (wr->relay_first_ms > 0)
+    if (wr->relay_before_commit)
         relay_before_commit(wr);
     char err[256];
     int rc = isl_store_commit(wr->store, writes, n, err, sizeof err);

@@ -173,14 +173,11 @@ int main(int argc, char **argv)
         usage("--store DIR is required");
 
     struct writer *wr = &the_writer;
-    const char *fi = getenv("ISLANDS_FAULT_INJECTION"), *early =
-        getenv("ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS");
-    if (opts.crash_injection && fi && strcmp(fi, "1") == 0 && early)
-        wr->relay_first_ms = strtol(early, NULL, 10);
     if (isl_store_open(&opts, &wr->store, err, sizeof err) != ISL_STORE_OK) {
         isl_log(ISL_LOG_ERR, "event=store_open_failed error=\"%s\"", err);
         return ISL_EXIT_STORE;
     }
+    wr->relay_before_commit = isl_store_fault_ms(wr->store, RELAY_BEFORE_COMMIT) > 0;
     unsigned long games = send_index(wr);
     wr->listen_fd = listen_socket(opts.path);
     if (wr->listen_fd < 0) {

@@ -15,6 +15,8 @@
 
 struct wconn;
 
+#define RELAY_BEFORE_COMMIT "ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS"
+
 struct batch_entry {
     struct wconn *conn;
     long long seq;
@@ -22,7 +24,7 @@ struct batch_entry {
     json_t *frame;
     char *owned;
     char *answer;                  /* relayed to the supervisor once committed, or NULL */
-    bool relayed_early;            /* by a deliberately broken writer (relay_first_ms) */
+    bool relayed_early;            /* by a deliberately broken writer (relay_before_commit) */
 };
 
 struct writer {
@@ -41,10 +43,10 @@ struct writer {
     struct isl_buf sup_out;        /* relayed answers and pongs for the supervisor (fd 3) */
     ev_io sup_io;
     struct isl_buf sup_in;         /* the supervisor's pings */
-    /* ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS with fault injection: a broken
-     * writer that passes the answers on, waits this long, then commits,
-     * for the chaos harness to catch. 0: never. */
-    long relay_first_ms;
+    /* The store's fault hook RELAY_BEFORE_COMMIT: a broken writer that
+     * passes the answers on, sleeps the hook's time, then commits, for the
+     * chaos harness to catch. */
+    bool relay_before_commit;
 };
 
 /* commit_text.c: a commit frame in the committer's exact layout, decoded

@@ -1,9 +1,10 @@
 /* One client request line into a jansson tree. The protocol promises any
  * JSON id echoed back and unknown arguments ignored, but jansson refuses
  * four kinds of valid JSON: integers beyond 64 bits, reals beyond a
- * double, and \u0000 or a lone surrogate escape (\ud800) in strings. Such lines are mended on a copy, the
- * tokens clamped, and jansson still judges everything else; the id's exact
- * text is found separately, so that a clamped id is echoed unchanged. */
+ * double, and \u0000 or a lone surrogate escape (\ud800) in strings. Such
+ * lines are mended on a copy, the tokens clamped, and jansson still judges
+ * everything else; the id's exact text is found separately, so that a
+ * clamped id is echoed unchanged. */
 #ifndef ISLANDS_JSON_LINE_H
 #define ISLANDS_JSON_LINE_H
 

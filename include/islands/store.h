@@ -99,5 +99,7 @@ int isl_store_reader_check(struct isl_store *s);
  * for the number of milliseconds in the environment variable `name`,
  * after logging "event=fault point=POINT" so a test knows where we are. */
 void isl_store_fault_sleep(const struct isl_store *s, const char *name, const char *point);
+/* The milliseconds that hook would sleep (0: none, or faults disabled). */
+long isl_store_fault_ms(const struct isl_store *s, const char *name);
 
 #endif

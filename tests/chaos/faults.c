@@ -229,25 +229,31 @@ enum commit_target {
     FREEZE_WRITER   /* SIGSTOP, left so: islandsd must find it hung and kill it */
 };
 
+/* variant % 3: the commit_target; (variant / 3) % 2: strike before
+ * mdb_txn_commit (the `commit` hook) or after it (`committed`). */
 static void commit_fault(struct chaos_run *run, struct driver *d, struct worker_fault *f,
-                         enum commit_target target)
+                         unsigned variant)
 {
+    enum commit_target target = (enum commit_target)(variant % 3);
+    bool committed = (variant / 3) % 2 == 1;
+    const char *point = committed ? "point=committed" : "point=commit";
     /* Only the target's move in flight, so that the commit the fault
      * catches is the one holding it. */
     d->issuing = false;
     driver_quiesce(d, QUIESCE_MS);
     long offset = daemon_log_size(&run->daemon);
+    uint64_t sent = now_ms();
     if (!driver_send_move(d, f->target))
         violation(run, "commit fault: no move could be sent to %s", f->target->name);
     uint64_t until = now_ms() + 5000;
     bool seen = false;
     while (!seen && now_ms() < until && !run->aborted) {
         driver_step(d, 2);
-        seen = daemon_log_has(&run->daemon, offset, "point=commit");
+        seen = daemon_log_has(&run->daemon, offset, point);
     }
     if (!seen)
         violation(run, "commit fault: %s's move reached no commit within 5 s (no "
-                  "'event=fault point=commit' in %s)", f->target->name, run->daemon.log);
+                  "'event=fault %s' in %s)", f->target->name, point, run->daemon.log);
     pid_t writer = proc_find_child(run->daemon.pid, "islands-writer");
     if (target != KILL_WORKER && writer > 0) {
         kill(writer, target == FREEZE_WRITER ? SIGSTOP : SIGKILL);
@@ -255,10 +261,20 @@ static void commit_fault(struct chaos_run *run, struct driver *d, struct worker_
         target = KILL_WORKER;
         kill((pid_t)f->pid, SIGKILL);
     }
+    /* A worker's death does not stop the writer committing what it sent;
+     * the writer's death aborts an uncommitted transaction, if it came
+     * within the sleep, which began after the move was sent (a slow
+     * machine can make us late: then either outcome is right). */
+    bool within_sleep = now_ms() - sent < run->daemon.commit_sleep_ms;
+    if (seen && (committed || target == KILL_WORKER))
+        f->target->on_disk = ON_DISK_MADE;
+    else if (seen && within_sleep)
+        f->target->on_disk = ON_DISK_NOT_MADE;
     d->issuing = true;   /* the others play on while the daemon recovers */
     static const char *const what[] = {"killed the writer", "killed the worker",
                                        "froze the writer"};
-    debug("commit: %s in the commit of %s", what[target], f->target->name);
+    debug("commit: %s %s mdb_txn_commit of %s's move", what[target],
+          committed ? "after" : "before", f->target->name);
     driver_wait_answer(d, f->target, RECOVER_MS);
     debug("commit: %s answered %s%s", f->target->name, f->target->answer,
           f->target->unknown ? " (outcome unknown)" : "");
@@ -303,7 +319,7 @@ static int worker_fault(struct chaos_run *run, struct driver *d, const struct fa
         freeze(run, d, &f, plan->variant % 2 == 0);
         break;
     case FAULT_COMMIT:
-        commit_fault(run, d, &f, (enum commit_target)(plan->variant % 3));
+        commit_fault(run, d, &f, plan->variant);
         return 0;
     default:
         break;

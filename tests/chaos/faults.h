@@ -10,7 +10,7 @@
 struct fault_plan {
     enum fault_kind kind;
     uint64_t target;             /* index into the live games, mod their count */
-    unsigned variant;            /* signal, thaw or not, which process in a commit */
+    unsigned variant;            /* signal, thaw or not, which process in a commit and when */
     unsigned gap_moves;          /* acknowledged moves before the next fault */
 };
 

@@ -21,18 +21,18 @@
 
 /* ---------------------------------------------------------------- daemons */
 
-/* With the commit hook on, every commit holds the writer for
- * commit_sleep_ms: a request may queue behind a commit per game and a
- * fence per restarted worker, which is slowness we asked for, not a hung
- * worker to kill. */
+/* With the commit hooks on, every commit holds the writer for twice
+ * commit_sleep_ms (before and after mdb_txn_commit): a request may queue
+ * behind a commit per game and a fence per restarted worker, which is
+ * slowness we asked for, not a hung worker to kill. */
 #define COMMITS_QUEUED_MAX 20
 
 void phase_config(struct chaos_run *run, unsigned intensity, unsigned period_s,
                   unsigned hibernate_s, unsigned commit_sleep_ms, const char *extra)
 {
     unsigned request_timeout_ms = run->opt->request_timeout_ms;
-    if (request_timeout_ms < commit_sleep_ms * COMMITS_QUEUED_MAX)
-        request_timeout_ms = commit_sleep_ms * COMMITS_QUEUED_MAX;
+    if (request_timeout_ms < 2 * commit_sleep_ms * COMMITS_QUEUED_MAX)
+        request_timeout_ms = 2 * commit_sleep_ms * COMMITS_QUEUED_MAX;
     snprintf(run->daemon.config_text, sizeof run->daemon.config_text,
              "# written by islands-chaos\n"
              "log_level = info\n"
@@ -257,7 +257,8 @@ static bool all_playing(const struct driver *d)
 
 /* The writer or a worker is killed, or the writer frozen, while a commit
  * sleeps between its writes and mdb_txn_commit
- * (ISLANDS_FAULT_COMMIT_SLEEP_MS). */
+ * (ISLANDS_FAULT_COMMIT_SLEEP_MS) or after it, before any answer is sent
+ * (ISLANDS_FAULT_COMMITTED_SLEEP_MS). */
 int phase_commit(struct chaos_run *run)
 {
     run->phase = "commit";
@@ -278,9 +279,10 @@ int phase_commit(struct chaos_run *run)
     for (unsigned i = 0; i < COMMIT_FAULTS && rc == 0 && !run->aborted; i++) {
         struct fault_plan plan;
         schedule_next(&sch, &plan);
-        /* Writer killed, worker killed, writer frozen in turn, starting
-         * where the seed says. */
-        plan.variant = i + (unsigned)(run->opt->seed & 1);
+        /* Writer killed, worker killed, writer frozen in turn, each once
+         * before mdb_txn_commit and once after it, which first the seed
+         * says. */
+        plan.variant = i + 3 * (unsigned)(run->opt->seed & 1);
         rc = fault_inject(run, &d, &plan);
     }
     /* Each game must still take moves. */

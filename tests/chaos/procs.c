@@ -69,8 +69,10 @@ static void exec_daemon(const struct daemon *d)
         char ms[16];
         snprintf(ms, sizeof ms, "%u", d->commit_sleep_ms);
         setenv("ISLANDS_FAULT_COMMIT_SLEEP_MS", ms, 1);
+        setenv("ISLANDS_FAULT_COMMITTED_SLEEP_MS", ms, 1);
     } else {
         unsetenv("ISLANDS_FAULT_COMMIT_SLEEP_MS");
+        unsetenv("ISLANDS_FAULT_COMMITTED_SLEEP_MS");
     }
     if (d->relay_before_commit)
         setenv("ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS", "20", 1);

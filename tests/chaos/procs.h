@@ -17,7 +17,8 @@ struct daemon {
     char config[300];
     char log[300];               /* stderr of islandsd and its children */
     char config_text[1024];      /* islands.conf lines */
-    unsigned commit_sleep_ms;    /* ISLANDS_FAULT_COMMIT_SLEEP_MS, 0: none */
+    unsigned commit_sleep_ms;    /* ISLANDS_FAULT_COMMIT_SLEEP_MS and
+                                    ISLANDS_FAULT_COMMITTED_SLEEP_MS, 0: none */
     bool ack_before_commit;      /* ISLANDS_FAULT_ACK_BEFORE_COMMIT=1 */
     bool relay_before_commit;    /* ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS=20 */
 };

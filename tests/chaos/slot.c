@@ -78,6 +78,7 @@ json_t *slot_request(struct slot *s, json_int_t id)
 {
     s->in_flight = true;
     s->probe = false;
+    s->on_disk = ON_DISK_EITHER;
     s->id = id;
     s->sent_ms = now_ms();
     return model_request(s->name, s->created ? &s->model : NULL, &s->move, id);
@@ -129,6 +130,9 @@ static void acknowledged(struct chaos_run *run, struct slot *s, const json_t *re
     }
     if (model_check_result(&s->move, &s->expect, &s->predicted, resp, why, sizeof why) != 0)
         violation(run, "%s: %s: %s", s->name, what, why);
+    if (s->on_disk == ON_DISK_NOT_MADE)
+        violation(run, "%s: %s answered ok, but the writer died before mdb_txn_commit", s->name,
+                  what);
     run->stats.moves_acked++;
     if (s->move.kind == MOVE_END_GAME) {
         game_ended(run, s);
@@ -156,9 +160,16 @@ void slot_answer(struct chaos_run *run, struct slot *s, const json_t *resp)
     }
     run->stats.moves_refused++;
     const char *code = answer_error(resp);
+    const char *outcome = json_string_value(json_object_get(resp, "outcome"));
+    bool outcome_unknown = outcome && strcmp(outcome, "unknown") == 0;
+    if (s->on_disk == ON_DISK_MADE && !outcome_unknown) {
+        char what[96];
+        model_describe(&s->move, what, sizeof what);
+        violation(run, "%s: %s answered %s (nothing changed), but it was committed", s->name,
+                  what, code);
+    }
     if (strcmp(code, "game_unavailable") == 0) {
-        const char *outcome = json_string_value(json_object_get(resp, "outcome"));
-        if (outcome && strcmp(outcome, "unknown") == 0) {
+        if (outcome_unknown) {
             run->stats.unknown++;
             s->unknown = s->expect.error == ISL_OK;
         }
@@ -231,8 +242,13 @@ static int reconcile_state(struct chaos_run *run, struct slot *s, const json_t *
 {
     bool was_unknown = s->unknown;
     s->unknown = false;
+    char what[96];
+    model_describe(&s->move, what, sizeof what);
     if (was_unknown && s->move.kind != MOVE_END_GAME && model_state_equal(&s->predicted, resp) &&
         !model_state_equal(&s->model, resp)) {
+        if (s->on_disk == ON_DISK_NOT_MADE)
+            violation(run, "%s: %s was made, but the writer died before mdb_txn_commit",
+                      s->name, what);
         run->stats.unknown_applied++;
         adopt(s, &s->predicted);
         if (s->move.kind == MOVE_ADD_PLAYER)
@@ -242,10 +258,12 @@ static int reconcile_state(struct chaos_run *run, struct slot *s, const json_t *
     /* An abandoned game is still compared until it is ended: only its
      * next move is unknown (a token), not its state. */
     if (model_state_equal(&s->model, resp) || s->model_lost) {
+        if (was_unknown && s->on_disk == ON_DISK_MADE)
+            violation(run, "%s: %s was committed, but state shows it not made", s->name, what);
         if (was_unknown && s->move.kind != MOVE_END_GAME) {
             s->has_ghost = true;
             s->ghost = s->predicted;
-            model_describe(&s->move, s->ghost_move, sizeof s->ghost_move);
+            snprintf(s->ghost_move, sizeof s->ghost_move, "%s", what);
         }
         return 0;   /* as acknowledged, or known to differ (reported) and being ended */
     }

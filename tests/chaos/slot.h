@@ -12,6 +12,15 @@
 
 #define NO_WATCH ((size_t)-1)
 
+/* A kill inside a commit decides the fate of the move it holds, whatever
+ * the client hears: before mdb_txn_commit the writer's death aborts it,
+ * after it the move is on disk. */
+enum move_on_disk {
+    ON_DISK_EITHER,
+    ON_DISK_MADE,
+    ON_DISK_NOT_MADE
+};
+
 struct slot {
     unsigned index, serial;
     uint64_t seed;
@@ -37,6 +46,7 @@ struct slot {
     uint64_t sent_ms;
     char answer[24];             /* the last answer: "ok", an error code, "lost" */
     bool unknown;                /* the move's outcome is unknown until a probe */
+    enum move_on_disk on_disk;   /* what a commit fault decided of the move */
     uint64_t probe_after_ms;
     bool has_ghost;              /* an unknown move `state` said was not made ... */
     struct isl_game ghost;       /* ... and the game as it would be if it was */

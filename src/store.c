@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "islands/game.h"
 #include "islands/log.h"
+#include "islands/request.h"
 
 struct isl_store {
     MDB_env *env;
@@ -147,6 +149,47 @@ static int open_dbis(struct isl_store *s, char *err, size_t errlen)
         return ISL_STORE_OK;
     }
     return ISL_STORE_NOT_FOUND;
+}
+
+int isl_store_claim(const char *dir, char *err, size_t errlen)
+{
+    char path[ISL_PATH_MAX];
+    if (make_dirs(dir) < 0) {
+        snprintf(err, errlen, "store: cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (snprintf(path, sizeof path, "%s/islandsd.lock", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        snprintf(err, errlen, "store: path too long: %s", dir);
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "store: cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int saved = errno;
+        char holder[32] = "";
+        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        if (saved == EWOULDBLOCK)
+            snprintf(err, errlen, "store %s is in use by another islandsd (pid %s)", dir,
+                     holder[0] ? holder : "unknown");
+        else
+            snprintf(err, errlen, "store: cannot lock %s: %s", path, strerror(saved));
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    /* Only for the message above: the lock, not the file, is the claim. */
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+        isl_log(ISL_LOG_WARNING, "event=store_lock_note_failed path=%s error=\"%s\"", path,
+                strerror(errno));
+    return fd;
 }
 
 int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
@@ -422,6 +465,18 @@ int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
         name[k.mv_size] = '\0';
         memcpy(rules, v.mv_data, v.mv_size);
         rules[v.mv_size] = '\0';
+        /* islandsd takes a bad entry for a broken writer: one such record
+         * would stop every game. The game itself is judged when loaded. */
+        enum isl_rules_state state;
+        if (!isl_game_name_valid(name, k.mv_size)) {
+            isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=bad_name key_bytes=%zu",
+                    k.mv_size);
+            continue;
+        }
+        if (isl_rules_state_from_name(rules, &state) != 0) {
+            isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=bad_rules game=%s", name);
+            continue;
+        }
         result = fn(arg, name, rules);
         if (result != 0)
             break;

@@ -15,6 +15,7 @@
 #include "frontdoor.h"
 #include "games_sup.h"
 #include "islands/log.h"
+#include "islands/store.h"
 #include "notify.h"
 #include "procs.h"
 #include "router.h"
@@ -62,9 +63,11 @@ static void usage(FILE *out)
 
 /* ---------------------------------------------------------------- configuration */
 
+/* With the priority prefix of every other line: journald files the reason
+ * a start failed as an error. */
 static void fail_usage(const char *message)
 {
-    fprintf(stderr, "islandsd: %s\n", message);
+    fprintf(stderr, "<%d>islandsd: %s\n", ISL_LOG_ERR, message);
     exit(EXIT_USAGE);
 }
 
@@ -90,9 +93,22 @@ static void resolve_program(char *out, const char *configured, const char *env, 
     snprintf(out, ISL_PATH_MAX, "%s/%s", dirname(self), name);
 }
 
+/* A wrong path would only show at the first spawn, after READY=1, and
+ * then as a give-up that systemd retries. */
+static void require_program(const char *path, const char *key)
+{
+    if (strchr(path, '/') && access(path, X_OK) != 0) {
+        char message[ISL_PATH_MAX + 64];
+        snprintf(message, sizeof message, "%s %s: %s", key, path, strerror(errno));
+        fail_usage(message);
+    }
+}
+
+/* Keys set on the command line, one slot per option that sets one: a
+ * repeated option replaces its value. */
 struct overrides {
-    const char *keys[16];
-    const char *values[16];
+    const char *keys[8];
+    const char *values[8];
     int count;
 };
 
@@ -114,6 +130,17 @@ static void load_config(struct isl_config *c, const char *path, const struct ove
 
 static struct overrides overrides;
 
+static void override(const char *key, const char *value)
+{
+    int i = 0;
+    while (i < overrides.count && strcmp(overrides.keys[i], key) != 0)
+        i++;
+    if (i == overrides.count)
+        overrides.count++;
+    overrides.keys[i] = key;
+    overrides.values[i] = value;
+}
+
 static void parse_args(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -123,6 +150,7 @@ static void parse_args(int argc, char **argv)
         {"crash-injection", no_argument, NULL, 'x'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
     int opt;
+    opterr = 0;   /* our message, with its priority */
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         const char *key = NULL, *value = optarg;
         switch (opt) {
@@ -135,10 +163,14 @@ static void parse_args(int argc, char **argv)
         case 'x': key = "crash_injection"; value = "true"; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("islandsd %s (protocol 1)\n", ISLANDSD_VERSION); exit(0);
-        default: usage(stderr); exit(EXIT_USAGE);
+        default: {
+            char message[ISL_PATH_MAX + 64];
+            snprintf(message, sizeof message, "bad option or missing value: %s (see --help)",
+                     argv[optind - 1]);
+            fail_usage(message);
         }
-        overrides.keys[overrides.count] = key;
-        overrides.values[overrides.count++] = value;
+        }
+        override(key, value);
     }
     if (optind < argc)
         fail_usage("unexpected argument (see --help)");
@@ -343,6 +375,15 @@ int main(int argc, char **argv)
     isl_log_init("islandsd", c->log_level);
     resolve_program(daemon_state.worker_path, c->worker, "ISLANDS_WORKER", "islands-worker");
     resolve_program(daemon_state.writer_path, c->writer, "ISLANDS_WRITER", "islands-writer");
+    require_program(daemon_state.worker_path, "worker");
+    require_program(daemon_state.writer_path, "writer");
+    /* Held for our life (close-on-exec: no child keeps it). */
+    if (isl_store_claim(c->store, err, sizeof err) < 0) {
+        if (errno == EWOULDBLOCK)
+            fail_usage(err);   /* a second daemon: starting again would not help */
+        isl_log(ISL_LOG_ERR, "event=fatal reason=store_unusable error=\"%s\"", err);
+        return 1;
+    }
     raise_fd_limit();
 
     struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);

@@ -70,15 +70,20 @@ static void on_ping_timer(struct ev_loop *l, ev_timer *w, int revents)
     json_decref(ping);
 }
 
+/* Four pings per request_timeout_ms, from now. */
+static void ping_every_quarter_timeout(void)
+{
+    ping_timer.repeat = hung_after_ms() / 4000.0;
+    ev_timer_again(loop, &ping_timer);
+}
+
 /* Pings start with a ready writer, and every ping so far counts as
  * answered: a new writer owes nothing. */
 static void start_pinging(void)
 {
     pong_n = ping_sent_n;
     killed_as_hung = false;
-    double every = hung_after_ms() / 4000.0;
-    ev_timer_set(&ping_timer, every, every);
-    ev_timer_again(loop, &ping_timer);
+    ping_every_quarter_timeout();
 }
 
 static void writer_message(struct proc *p, json_t *msg)
@@ -285,6 +290,9 @@ void writer_reconfigure(const struct isl_config *c)
     struct isl_sup_policy policy;
     top_policy(c, &policy);
     isl_sup_set_policy(top, &policy);
+    /* A shorter request_timeout_ms must find a hung writer that soon. */
+    if (writer && daemon_state.writer_ready)
+        ping_every_quarter_timeout();
 }
 
 void writer_start(void)

@@ -389,8 +389,13 @@ static void accept_pending(struct writer *wr)
         }
         struct ucred cred;
         socklen_t len = sizeof cred;
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-            cred.uid != geteuid()) {
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+            isl_log(ISL_LOG_WARNING, "event=peer_refused reason=no_credentials error=\"%s\"",
+                    strerror(errno));
+            close(fd);
+            continue;
+        }
+        if (cred.uid != geteuid()) {
             isl_log(ISL_LOG_WARNING, "event=peer_refused uid=%d", (int)cred.uid);
             close(fd);
             continue;

@@ -58,6 +58,14 @@ struct isl_store_stats {
 
 struct isl_store;
 
+/* Claim the store directory for one islandsd (creating it): an exclusive
+ * flock on DIR/islandsd.lock, held while the returned descriptor
+ * (close-on-exec) stays open, and released by the kernel when its holder
+ * dies. Two daemons on one store would each start a writer, the second
+ * taking writer.sock from the first. -1 with a message in err; errno
+ * EWOULDBLOCK when another process holds it. */
+int isl_store_claim(const char *dir, char *err, size_t errlen);
+
 /* Open (creating the directory and databases unless read_only).
  * ISL_STORE_OK and *out, or a failure with a message in err. */
 int isl_store_open(const struct isl_store_options *o, struct isl_store **out,

@@ -642,13 +642,28 @@ START_TEST(a_killed_writer_is_restarted_after_its_backoff)
 }
 END_TEST
 
+/* Rewrite islandsd's configuration file, SIGHUP, and wait for its nth
+ * `reloaded`. */
+static void reload_with(struct testd *d, const char *config, int nth)
+{
+    FILE *f = fopen(d->config, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(config, f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
+    ck_assert_int_eq(wait_log_count(d, "event=reloaded", nth), nth);
+}
+
 /* A writer that stops answering (here SIGSTOP; a disk that hangs looks the
  * same) is killed after request_timeout_ms like a hung worker, and the
  * tree below it restarts with it. */
 START_TEST(a_hung_writer_is_killed_and_restarted)
 {
     struct testd d = {0};
-    testd_start(&d, "request_timeout_ms = 1000\nintensity = 10\nperiod = 60\n");
+    /* The timeout shortened by a reload, which must take effect at once. */
+    testd_start(&d, "request_timeout_ms = 60000\nintensity = 10\nperiod = 60\n");
+    ck_assert_int_eq(wait_log_count(&d, "event=writer_ready", 1), 1);
+    reload_with(&d, "request_timeout_ms = 1000\nintensity = 10\nperiod = 60\n", 1);
     long pids[1], writer, again = 0;
     new_games(&d, 1, pids);
     json_t *before = state_of(&d, "g1");
@@ -713,12 +728,7 @@ START_TEST(sighup_reloads_the_configuration)
     testd_start(&d, "spare_workers = 2\ngame_timeout = 86400\nintensity = 1\n");
     wait_for_spares(&d, 2);
     ck_assert(workers_run_with(&d, 86400, 2));
-    FILE *f = fopen(d.config, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("spare_workers = 2\ngame_timeout = 600\nintensity = 7\n", f);
-    ck_assert_int_eq(fclose(f), 0);
-    ck_assert_int_eq(kill(d.pid, SIGHUP), 0);
-    ck_assert_int_eq(wait_log_count(&d, "event=reloaded", 1), 1);
+    reload_with(&d, "spare_workers = 2\ngame_timeout = 600\nintensity = 7\n", 1);
     json_t *st = testd_call(&d, "{s:s}", "op", "status");
     ck_assert_int_eq(json_integer_value(json_object_get(st, "intensity")), 7);
     json_decref(st);

@@ -1,5 +1,6 @@
 /* The LMDB store against a real environment in a temporary directory. */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -67,6 +68,42 @@ static int collect(void *arg, const char *game, const char *rules)
     strcat(out, ";");
     return 0;
 }
+
+/* The index is what islandsd trusts: a record it would refuse is left out
+ * (islandsd would take the writer sending it for a broken one). */
+START_TEST(scan_skips_meta_entries_islandsd_would_refuse)
+{
+    struct isl_store *s = open_store(0, false);
+    char err[256], index[256] = "";
+    struct isl_store_write batch[] = {
+        put("sea", "{}", "player1_turn"),
+        put("bad\001name", "{}", "player1_turn"),
+        put("bay", "{}", "no_such_state"),
+    };
+    ck_assert_int_eq(isl_store_commit(s, batch, 3, err, sizeof err), ISL_STORE_OK);
+    ck_assert_int_eq(isl_store_scan(s, collect, index, err, sizeof err), ISL_STORE_OK);
+    ck_assert_str_eq(index, "sea=player1_turn;");
+    isl_store_close(s);
+}
+END_TEST
+
+START_TEST(one_claim_per_store_until_its_holder_lets_go)
+{
+    char err[256], pid[32], sub[96];
+    snprintf(sub, sizeof sub, "%s/new/store", dir);
+    int fd = isl_store_claim(sub, err, sizeof err);   /* creates the directories */
+    ck_assert_msg(fd >= 0, "claim: %s", err);
+    ck_assert_int_eq(isl_store_claim(sub, err, sizeof err), -1);
+    ck_assert_int_eq(errno, EWOULDBLOCK);
+    snprintf(pid, sizeof pid, "(pid %ld)", (long)getpid());
+    ck_assert_msg(strstr(err, "in use by another islandsd") && strstr(err, pid), "%s", err);
+    ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+    close(fd);
+    fd = isl_store_claim(sub, err, sizeof err);
+    ck_assert_msg(fd >= 0, "claim after release: %s", err);
+    close(fd);
+}
+END_TEST
 
 START_TEST(put_load_delete_scan)
 {
@@ -337,6 +374,8 @@ static Suite *store_suite(void)
     TCase *tc = tcase_create("store");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, scan_skips_meta_entries_islandsd_would_refuse);
+    tcase_add_test(tc, one_claim_per_store_until_its_holder_lets_go);
     tcase_add_test(tc, put_load_delete_scan);
     tcase_add_test(tc, sync_modes_set_what_lmdb_syncs);
     tcase_add_test(tc, quarantine_keeps_the_record);

@@ -1,0 +1,159 @@
+/* islandsd's start: what it refuses before it serves (a store another
+ * islandsd holds, a program it could never start, a bad command line), and
+ * how it says so. */
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "testd.h"
+
+/* Run islandsd with args (NULL-terminated, after argv[0]) until it exits
+ * (killed after 10 s); its stderr in out. Returns the wait status. */
+static int run_islandsd(const char *const args[], char *out, size_t outlen)
+{
+    char path[] = "/tmp/islandsd-start-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    const char *argv[64] = {"islandsd"};
+    int n = 1;
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fd, 2);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execv(testd_program("ISLANDSD", "islandsd"), (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
+        if (waited == 10000) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            ck_abort_msg("islandsd did not exit within 10 s");
+        }
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    ssize_t len = pread(fd, out, outlen - 1, 0);
+    out[len > 0 ? len : 0] = '\0';
+    close(fd);
+    return status;
+}
+
+static void assert_usage_error(int status, const char *out, const char *expected)
+{
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 2, "status %d: %s", status, out);
+    ck_assert_msg(strncmp(out, "<3>islandsd: ", 13) == 0, "no error priority: %s", out);
+    ck_assert_msg(strstr(out, expected), "'%s' not in: %s", expected, out);
+}
+
+/* A second islandsd on the same store would start its own writer, which
+ * takes writer.sock from the first: both would acknowledge moves of one
+ * game, and the first could start no worker any more. */
+START_TEST(a_second_islandsd_on_the_same_store_is_refused)
+{
+    struct testd a = {0};
+    testd_start(&a, NULL);
+    json_t *r = testd_call(&a, "{s:s, s:s, s:s}", "op", "new_game", "game", "sea", "name", "Ann");
+    ck_assert(testd_ok(r));
+    json_decref(r);
+    char other[320], out[4096], pid[32];
+    snprintf(other, sizeof other, "%s/other.sock", a.dir);
+    snprintf(pid, sizeof pid, "pid %ld", (long)a.pid);
+    const char *const args[] = {"--config", "/dev/null", "--socket", other, "--store", a.store,
+                                NULL};
+    int status = run_islandsd(args, out, sizeof out);
+    assert_usage_error(status, out, "in use by another islandsd");
+    ck_assert_msg(strstr(out, pid), "the holder's pid not named: %s", out);
+    ck_assert_int_eq(access(other, F_OK), -1);
+    /* The first still starts workers: its writer.sock is its own. */
+    r = testd_call(&a, "{s:s, s:s, s:s}", "op", "new_game", "game", "bay", "name", "Bob");
+    ck_assert_msg(testd_ok(r), "new_game after the refused start: %s", testd_error(r));
+    json_decref(r);
+    pid_t group = a.pid;
+    int stopped = testd_stop(&a);
+    ck_assert(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0);
+    ck_assert_int_eq(testd_group_processes(group), 0);
+    /* Released with its holder: the same store starts again. */
+    testd_start(&a, NULL);
+    r = testd_call(&a, "{s:s, s:s}", "op", "state", "game", "bay");
+    ck_assert(testd_ok(r));
+    json_decref(r);
+    testd_stop(&a);
+    testd_cleanup(&a);
+}
+END_TEST
+
+START_TEST(a_worker_or_writer_that_cannot_run_stops_the_start)
+{
+    char dir[] = "/tmp/islandsd-start-dir-XXXXXX", sock[96], store[96], out[4096];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(sock, sizeof sock, "%s/s.sock", dir);
+    snprintf(store, sizeof store, "%s/store", dir);
+    static const char *const keys[] = {"ISLANDS_WORKER", "ISLANDS_WRITER"};
+    for (int i = 0; i < 2; i++) {
+        char saved[512] = "";
+        if (getenv(keys[i]))
+            snprintf(saved, sizeof saved, "%s", getenv(keys[i]));
+        setenv(keys[i], "/nonexistent/islands-program", 1);
+        const char *const args[] = {"--config", "/dev/null", "--socket", sock, "--store", store,
+                                    NULL};
+        int status = run_islandsd(args, out, sizeof out);
+        if (saved[0])
+            setenv(keys[i], saved, 1);
+        else
+            unsetenv(keys[i]);
+        assert_usage_error(status, out, "/nonexistent/islands-program: No such file");
+        ck_assert_int_eq(access(sock, F_OK), -1);
+    }
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(command_line_errors_are_usage_errors)
+{
+    char out[4096];
+    const char *const unknown[] = {"--config", "/dev/null", "--bogus", NULL};
+    assert_usage_error(run_islandsd(unknown, out, sizeof out), out, "--bogus");
+    const char *const missing[] = {"--config", "/dev/null", "--socket", NULL};
+    assert_usage_error(run_islandsd(missing, out, sizeof out), out, "--socket");
+    /* A repeated option replaces its value (many of them once overran
+     * the table of overrides): the last, bad one is what is refused. */
+    const char *repeated[48] = {"--config", "/dev/null"};
+    int n = 2;
+    while (n < 42) {
+        repeated[n++] = "--period";
+        repeated[n++] = "5";
+    }
+    repeated[n++] = "--period";
+    repeated[n++] = "soon";
+    repeated[n] = NULL;
+    assert_usage_error(run_islandsd(repeated, out, sizeof out), out, "'soon'");
+}
+END_TEST
+
+static Suite *daemon_start_suite(void)
+{
+    Suite *s = suite_create("daemon_start");
+    TCase *tc = tcase_create("start");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, a_second_islandsd_on_the_same_store_is_refused);
+    tcase_add_test(tc, a_worker_or_writer_that_cannot_run_stops_the_start);
+    tcase_add_test(tc, command_line_errors_are_usage_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+ISL_CHECK_MAIN(daemon_start_suite)

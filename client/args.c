@@ -150,7 +150,30 @@ static int parse_option(int argc, char *const argv[], int *i, struct cli_args *o
     return 0;
 }
 
-/* Check the arguments of the command: count, integers, signal. */
+/* Text the request can carry: JSON strings are UTF-8, and jansson's own
+ * check is the one that would otherwise drop the argument. */
+static bool is_utf8(const char *s)
+{
+    json_t *j = json_string(s);
+    json_decref(j);
+    return j != NULL;
+}
+
+/* Every argument must be UTF-8: named by its word in info->args. */
+static int check_utf8(const struct cli_args *out, char *err, size_t errlen)
+{
+    const char *word = commands[out->command].args;
+    for (int i = 0; i < out->nargs; i++) {
+        word += strspn(word, " [");
+        size_t len = strcspn(word, " ]");
+        if (!is_utf8(out->arg[i]))
+            return cli_fail(err, errlen, "%.*s must be UTF-8 text", (int)len, word);
+        word += len;
+    }
+    return 0;
+}
+
+/* Check the arguments of the command: count, text, integers, signal. */
 static int check_arguments(struct cli_args *out, char *err, size_t errlen)
 {
     const struct cli_command_info *info = &commands[out->command];
@@ -158,6 +181,8 @@ static int check_arguments(struct cli_args *out, char *err, size_t errlen)
         return cli_fail(err, errlen, "%s: too few arguments", info->name);
     if (out->nargs > info->max_args)
         return cli_fail(err, errlen, "%s: too many arguments", info->name);
+    if (check_utf8(out, err, errlen) != 0)
+        return -1;
 
     int row_at = out->command == CMD_PLACE ? 2 : out->command == CMD_GUESS ? 1 : -1;
     if (row_at >= 0) {

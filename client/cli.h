@@ -173,7 +173,8 @@ struct cli_env {
 
 /* The request for a command; `who` is the identity acted as (NULL for
  * none) and `player` its index. A new reference, or NULL for no request
- * (help, version). */
+ * (help, version) or when a field cannot be set (no memory, text that is
+ * not UTF-8): never a request with a field left out. */
 json_t *cli_build_request(const struct cli_args *a, const struct cli_identity *who,
                           int player);
 

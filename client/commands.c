@@ -37,6 +37,14 @@ static bool uses_state_file(enum cli_command cmd)
     return cmd == CMD_NEW || cmd == CMD_JOIN || identity_use(cmd) != ID_NONE;
 }
 
+/* json_object_set_new that remembers a failure (no memory, or a string
+ * that is not UTF-8) in *ok instead of leaving the field out. */
+static void set_field(json_t *obj, const char *key, json_t *value, bool *ok)
+{
+    if (value == NULL || json_object_set_new(obj, key, value) != 0)
+        *ok = false;
+}
+
 json_t *cli_build_request(const struct cli_args *a, const struct cli_identity *who, int player)
 {
     if (a->command >= CMD_HELP)
@@ -44,28 +52,33 @@ json_t *cli_build_request(const struct cli_args *a, const struct cli_identity *w
     json_t *r = json_pack("{s:i, s:s}", "id", REQUEST_ID, "op", ops[a->command]);
     if (r == NULL)
         return NULL;
+    bool ok = true;
     if (a->command <= CMD_END || a->command == CMD_CRASH)
-        json_object_set_new(r, "game", json_string(a->arg[0]));
+        set_field(r, "game", json_string(a->arg[0]), &ok);
     if (who != NULL) {
-        json_object_set_new(r, "player", json_string(isl_player_name((enum isl_player)player)));
-        json_object_set_new(r, "token", json_string(who->token));
+        set_field(r, "player", json_string(isl_player_name((enum isl_player)player)), &ok);
+        set_field(r, "token", json_string(who->token), &ok);
     }
     switch (a->command) {
     case CMD_NEW: case CMD_JOIN:
-        json_object_set_new(r, "name", json_string(a->arg[1]));
+        set_field(r, "name", json_string(a->arg[1]), &ok);
         break;
     case CMD_PLACE:
-        json_object_set_new(r, "island", json_string(a->arg[1]));
+        set_field(r, "island", json_string(a->arg[1]), &ok);
         /* fall through */
     case CMD_GUESS:
-        json_object_set_new(r, "row", json_integer(a->row));
-        json_object_set_new(r, "col", json_integer(a->col));
+        set_field(r, "row", json_integer(a->row), &ok);
+        set_field(r, "col", json_integer(a->col), &ok);
         break;
     case CMD_CRASH:
-        json_object_set_new(r, "signal", json_string(a->signal));
+        set_field(r, "signal", json_string(a->signal), &ok);
         break;
     default:
         break;
+    }
+    if (!ok) {
+        json_decref(r);
+        return NULL;
     }
     return r;
 }

@@ -137,16 +137,21 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
     }
 }
 
+/* The file's document, or NULL (no memory, or a name or token that is not
+ * UTF-8): never a document with an identity left out. */
 static json_t *memory_to_json(const struct cli_memory *m)
 {
     json_t *players = json_object();
-    for (int p = 0; p < 2; p++) {
+    for (int p = 0; p < 2 && players != NULL; p++) {
         const struct cli_identity *id = &m->players[p];
-        if (id->known)
+        if (id->known &&
             json_object_set_new(players, isl_player_name((enum isl_player)p),
-                                json_pack("{s:s, s:s}", "name", id->name, "token", id->token));
+                                json_pack("{s:s, s:s}", "name", id->name, "token", id->token)) != 0) {
+            json_decref(players);
+            players = NULL;
+        }
     }
-    return json_pack("{s:s, s:o}", "game", m->game, "players", players);
+    return players != NULL ? json_pack("{s:s, s:o}", "game", m->game, "players", players) : NULL;
 }
 
 static int write_all(int fd, const char *data, size_t len)
@@ -205,7 +210,7 @@ int cli_state_save(const char *dir, const struct cli_memory *m, char *err, size_
     char *text = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;
     json_decref(doc);
     if (text == NULL)
-        return cli_fail(err, errlen, "out of memory");
+        return cli_fail(err, errlen, "cannot encode the memory of game %s", m->game);
     int rc = write_atomically(dir, path, text, err, errlen);
     free(text);
     return rc;

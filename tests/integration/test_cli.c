@@ -265,6 +265,32 @@ START_TEST(usage_errors_are_exit_2_with_the_usage_line)
 }
 END_TEST
 
+START_TEST(arguments_that_are_not_utf8_are_usage_errors)
+{
+    start_fake(NEW_G1);
+    struct cli_result r;
+    ISLANDS(&r, "new", "g8", "Ann\xff");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, "islands: NAME must be UTF-8 text\n"
+                            "usage: islands [OPTIONS] new GAME NAME\n");
+    free_result(&r);
+    ISLANDS(&r, "join", "g\xc3", "Bob");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "islands: GAME must be UTF-8 text\n"));
+    free_result(&r);
+    ISLANDS(&r, "place", "g1", "\xed\xa0\x80", "1", "1");     /* a surrogate */
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "islands: ISLAND must be UTF-8 text\n"));
+    free_result(&r);
+    ISLANDS(&r, "help", "\xff");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "islands: COMMAND must be UTF-8 text\n"));
+    free_result(&r);
+    check_requests("");
+    ck_assert_int_eq(access(state_file("game-g8.json"), F_OK), -1);
+}
+END_TEST
+
 START_TEST(end_forgets_the_game)
 {
     start_fake(NEW_G1 "end_game {\"ok\":true}\n"
@@ -495,6 +521,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, json_prints_the_response_line_unchanged);
     tcase_add_test(tc, connection_trouble_is_exit_2);
     tcase_add_test(tc, usage_errors_are_exit_2_with_the_usage_line);
+    tcase_add_test(tc, arguments_that_are_not_utf8_are_usage_errors);
     tcase_add_test(tc, end_forgets_the_game);
     tcase_add_test(tc, dot_names_are_stored_under_escaped_file_names);
     tcase_add_test(tc, show_draws_the_board_with_the_token);

@@ -13,7 +13,9 @@ static const struct cli_command_info commands[CMD_COUNT] = {
         "Creates GAME on the server with you, NAME, as player 1, and remembers\n"
         "your player token for GAME. Game names are 1 to 64 of A-Z a-z 0-9 _ . -\n" },
     [CMD_JOIN] = { "join", "GAME NAME", 2, 2, "join a game as player 2",
-        "Joins GAME as player 2 under NAME and remembers your player token.\n" },
+        "Joins GAME as player 2 under NAME and remembers your player token.\n"
+        "A player 1 remembered for GAME is kept only if the server still\n"
+        "accepts its token (a game of that name may have ended since).\n" },
     [CMD_PLACE] = { "place", "GAME ISLAND ROW COL", 4, 4,
         "position an island by its upper-left square",
         "ISLAND is one of atoll, dot, l_shape, s_shape, square; ROW and COL\n"

@@ -148,6 +148,53 @@ static int exchange(const struct cli_args *a, const json_t *request, const struc
     return CLI_EXIT_USAGE;
 }
 
+/* Send the request of `a` as `who` (NULL: none) and read the answer. */
+static int ask(const struct cli_args *a, const struct cli_identity *who, int player,
+               const struct cli_env *env, char **line, json_t **response)
+{
+    json_t *request = cli_build_request(a, who, player);
+    if (request == NULL)
+        return local_error(env, "out of memory");
+    int status = exchange(a, request, env, line, response);
+    json_decref(request);
+    return status;
+}
+
+static bool has_error(const json_t *response, const char *code)
+{
+    const char *c = json_string_value(json_object_get(response, "error"));
+    return c != NULL && strcmp(c, code) == 0;
+}
+
+/* Drop an identity the server answered `unauthorized` for: its token is
+ * wrong for the game of that name now, and will stay wrong. */
+static void drop_identity(struct cli_memory *mem, int player, const struct cli_env *env)
+{
+    mem->players[player].known = false;
+    fprintf(env->err, "islands: forgot your token for game %s as %s: the server no longer "
+            "accepts it\n", mem->game, isl_player_name((enum isl_player)player));
+}
+
+/* `join` into a game remembered as player 1 (to play it alone, or an old
+ * game of the same name): player 1 is kept only if the server still
+ * accepts its token. When that cannot be asked it is kept: an identity
+ * found wrong later is dropped then. */
+static void confirm_player1(const struct cli_args *a, struct cli_memory *mem,
+                            const struct cli_env *env)
+{
+    if (!mem->players[ISL_PLAYER1].known)
+        return;
+    struct cli_args show = *a;
+    show.command = CMD_SHOW;
+    char *line = NULL;
+    json_t *response = NULL;
+    if (ask(&show, &mem->players[ISL_PLAYER1], ISL_PLAYER1, env, &line, &response) == CLI_EXIT_OK &&
+        has_error(response, "unauthorized"))
+        drop_identity(mem, ISL_PLAYER1, env);
+    json_decref(response);
+    free(line);
+}
+
 /* After a success: remember a new identity, or forget an ended game. */
 static int update_memory(const struct cli_args *a, const json_t *response, const char *dir,
                          struct cli_memory *mem, const struct cli_env *env)
@@ -164,6 +211,8 @@ static int update_memory(const struct cli_args *a, const json_t *response, const
     if (token == NULL || strlen(token) > CLI_TOKEN_MAX)
         return local_error(env, "the server's answer holds no usable token");
     isl_player_from_name(json_string_value(json_object_get(response, "player")), &p);
+    if (p != ISL_PLAYER1)
+        confirm_player1(a, mem, env);
     struct cli_identity *id = &mem->players[p];
     id->known = true;
     snprintf(id->token, sizeof id->token, "%s", token);
@@ -194,32 +243,32 @@ int cli_run(const struct cli_args *a, const struct cli_env *env)
         return status;
     const struct cli_identity *who = player >= 0 ? &mem.players[player] : NULL;
 
-    json_t *request = cli_build_request(a, who, player);
-    if (request == NULL)
-        return local_error(env, "out of memory");
     char *line = NULL;
     json_t *response = NULL;
-    status = exchange(a, request, env, &line, &response);
-    json_decref(request);
+    status = ask(a, who, player, env, &line, &response);
     if (status != CLI_EXIT_OK)
         return status;
 
     if (a->json)
         fprintf(env->out, "%s\n", line);
     bool ok = json_is_true(json_object_get(response, "ok"));
-    const char *code = json_string_value(json_object_get(response, "error"));
     if (ok) {
         status = update_memory(a, response, dir, &mem, env);
         if (!a->json)
             cli_print_result(a, response, who != NULL ? isl_player_name((enum isl_player)player)
                                                       : NULL, env);
     } else {
-        if (a->command == CMD_END && code != NULL && strcmp(code, "no_such_game") == 0)
+        if (a->command == CMD_END && has_error(response, "no_such_game"))
             cli_state_forget(dir, a->arg[0], err, sizeof err);  /* nothing left to end */
         if (!a->json) {
             char *text = cli_error_text(response);
             fprintf(env->err, "islands: %s\n", text != NULL ? text : "the server refused");
             free(text);
+        }
+        if (who != NULL && has_error(response, "unauthorized")) {
+            drop_identity(&mem, player, env);
+            if (cli_state_save(dir, &mem, err, sizeof err) != 0)
+                local_error(env, err);
         }
         status = CLI_EXIT_GAME_ERROR;
     }

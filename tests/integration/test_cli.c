@@ -141,9 +141,13 @@ START_TEST(the_token_is_used_again_for_moves)
 }
 END_TEST
 
+#define STATE_OK "state {\"ok\":true,\"game\":\"g1\",\"rules\":{\"state\":\"players_set\"}}\n"
+#define UNAUTHORIZED "{\"ok\":false,\"error\":\"unauthorized\",\"message\":\"wrong token\"}\n"
+
 START_TEST(both_identities_need_player_to_choose)
 {
-    start_fake(NEW_G1 JOIN_G1 "guess {\"ok\":true,\"hit\":false,\"forested\":null,\"win\":false}\n");
+    start_fake(NEW_G1 JOIN_G1 STATE_OK
+               "guess {\"ok\":true,\"hit\":false,\"forested\":null,\"win\":false}\n");
     struct cli_result r;
     ISLANDS(&r, "new", "g1", "Ann");
     free_result(&r);
@@ -164,8 +168,56 @@ START_TEST(both_identities_need_player_to_choose)
     check_requests(
         "{\"id\":1,\"op\":\"new_game\",\"game\":\"g1\",\"name\":\"Ann\"}\n"
         "{\"id\":1,\"op\":\"add_player\",\"game\":\"g1\",\"name\":\"Bob\"}\n"
+        "{\"id\":1,\"op\":\"state\",\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\"}\n"
         "{\"id\":1,\"op\":\"guess\",\"game\":\"g1\",\"player\":\"player2\",\"token\":\"tok2\","
         "\"row\":1,\"col\":1}\n");
+}
+END_TEST
+
+START_TEST(join_drops_a_player1_the_server_no_longer_accepts)
+{
+    /* tok1 is from an old game g1: the g1 joined now is another one. */
+    start_fake(NEW_G1 JOIN_G1 "state " UNAUTHORIZED "position_island {\"ok\":true}\n");
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ISLANDS(&r, "join", "g1", "Ann");
+    ck_assert_msg(r.status == 0 && strstr(r.out, "you are player2 (Ann)") != NULL, "%s", r.out);
+    ck_assert_str_eq(r.err, "islands: forgot your token for game g1 as player1: the server "
+                            "no longer accepts it\n");
+    free_result(&r);
+    char *saved = read_whole_file(state_file("game-g1.json"));
+    ck_assert_ptr_null(strstr(saved, "tok1"));
+    ck_assert_ptr_nonnull(strstr(saved, "tok2"));
+    free(saved);
+    ISLANDS(&r, "place", "g1", "dot", "1", "1");
+    ck_assert_int_eq(r.status, 0);
+    free_result(&r);
+    check_requests(
+        "{\"id\":1,\"op\":\"new_game\",\"game\":\"g1\",\"name\":\"Ann\"}\n"
+        "{\"id\":1,\"op\":\"add_player\",\"game\":\"g1\",\"name\":\"Ann\"}\n"
+        "{\"id\":1,\"op\":\"state\",\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\"}\n"
+        "{\"id\":1,\"op\":\"position_island\",\"game\":\"g1\",\"player\":\"player2\","
+        "\"token\":\"tok2\",\"island\":\"dot\",\"row\":1,\"col\":1}\n");
+}
+END_TEST
+
+START_TEST(a_token_answered_unauthorized_is_forgotten)
+{
+    start_fake(NEW_G1 "guess " UNAUTHORIZED);
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ISLANDS(&r, "guess", "g1", "1", "1");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_ptr_nonnull(strstr(r.err, "islands: forgot your token for game g1 as player1: "
+                                        "the server no longer accepts it\n"));
+    free_result(&r);
+    ck_assert_int_eq(access(state_file("game-g1.json"), F_OK), -1);
+    ISLANDS(&r, "guess", "g1", "1", "1");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "you have not joined game g1 here"));
+    free_result(&r);
 }
 END_TEST
 
@@ -516,6 +568,8 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, new_remembers_the_token_in_a_private_file);
     tcase_add_test(tc, the_token_is_used_again_for_moves);
     tcase_add_test(tc, both_identities_need_player_to_choose);
+    tcase_add_test(tc, join_drops_a_player1_the_server_no_longer_accepts);
+    tcase_add_test(tc, a_token_answered_unauthorized_is_forgotten);
     tcase_add_test(tc, moves_without_an_identity_send_nothing);
     tcase_add_test(tc, an_error_answer_is_exit_1_with_a_sentence);
     tcase_add_test(tc, json_prints_the_response_line_unchanged);

@@ -155,9 +155,42 @@ START_TEST(a_wrong_token_is_refused)
     write_whole_file(path, "{\"game\":\"g2\",\"players\":{\"player1\":{\"name\":\"Ann\","
                            "\"token\":\"00000000000000000000000000000000\"}}}");
     EXPECT(1, "did not accept your player token", "place", "g2", "dot", "1", "1");
-    /* Forgotten, the game can still be ended by its admin (the same user). */
-    ck_assert_int_eq(unlink(path), 0);
+    /* That token is forgotten; the game's admin (the same user) can end it. */
+    ck_assert_int_eq(access(path, F_OK), -1);
     EXPECT(0, "Game g2 ended.", "end", "g2");
+}
+END_TEST
+
+/* Two accounts in turn, one state file: A creates "stale", the game ends
+ * behind A's back, B creates a new "stale", and A joins that one. */
+START_TEST(joining_a_reused_name_drops_the_old_token)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/islands/game-stale.json", sandbox.state_home);
+    EXPECT(0, "you are player1 (Ann)", "new", "stale", "Ann");
+    char *old_memory = read_whole_file(path);
+    ck_assert_ptr_nonnull(old_memory);
+    EXPECT(0, "Game stale ended.", "end", "stale");
+    EXPECT(0, "you are player1 (Bob)", "new", "stale", "Bob");
+    write_whole_file(path, old_memory);     /* back to A's memory */
+    free(old_memory);
+    EXPECT(0, "you are player2 (Ann)", "join", "stale", "Ann");
+    EXPECT(0, "Placed the dot", "place", "stale", "dot", "1", "1");
+    char *memory = read_whole_file(path);
+    ck_assert_ptr_null(strstr(memory, "player1"));
+    free(memory);
+    EXPECT(0, "Game stale ended.", "end", "stale");
+    ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+/* The same account as both players keeps both. */
+START_TEST(joining_ones_own_game_keeps_both_players)
+{
+    EXPECT(0, "you are player1 (Ann)", "new", "solo", "Ann");
+    EXPECT(0, "you are player2 (Bob)", "join", "solo", "Bob");
+    EXPECT(2, "choose one with --player", "place", "solo", "dot", "1", "1");
+    EXPECT(0, "Placed the dot", "--player", "player1", "place", "solo", "dot", "1", "1");
 }
 END_TEST
 
@@ -170,6 +203,8 @@ static Suite *cli_game_suite(void)
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, a_whole_game_with_the_command_line_client);
     tcase_add_test(tc, a_wrong_token_is_refused);
+    tcase_add_test(tc, joining_a_reused_name_drops_the_old_token);
+    tcase_add_test(tc, joining_ones_own_game_keeps_both_players);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -158,6 +158,14 @@ const char *cli_error_sentence(const char *code);
  * message in parentheses, and a hint where one helps. malloc'd. */
 char *cli_error_text(const json_t *response);
 
+/* What the client asked, for a sentence that fits it better. */
+struct cli_error_context {
+    enum cli_command command;
+    bool token_sent;        /* the request carried a player's token */
+};
+/* cli_error_text for a known request (ctx NULL: as cli_error_text). */
+char *cli_error_text_for(const json_t *response, const struct cli_error_context *ctx);
+
 /* Write a message into err and return -1: for the functions above that
  * explain their failures. */
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)

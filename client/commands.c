@@ -261,7 +261,8 @@ int cli_run(const struct cli_args *a, const struct cli_env *env)
         if (a->command == CMD_END && has_error(response, "no_such_game"))
             cli_state_forget(dir, a->arg[0], err, sizeof err);  /* nothing left to end */
         if (!a->json) {
-            char *text = cli_error_text(response);
+            struct cli_error_context ctx = { .command = a->command, .token_sent = who != NULL };
+            char *text = cli_error_text_for(response, &ctx);
             fprintf(env->err, "islands: %s\n", text != NULL ? text : "the server refused");
             free(text);
         }

@@ -33,7 +33,27 @@ const char *cli_error_sentence(const char *code)
     return "The server refused the request.";
 }
 
+/* The sentence for a code when what was asked is known: the general one
+ * unless the request makes another clearer. */
+static const char *sentence_for(const char *code, const struct cli_error_context *ctx)
+{
+    if (ctx != NULL && code != NULL) {
+        if (ctx->command == CMD_PLACE && strcmp(code, "invalid_coordinate") == 0)
+            return "The island does not fit there: all of its squares must be on the board, "
+                   "whose rows and columns go from 1 to 10.";
+        if (!ctx->token_sent && strcmp(code, "unauthorized") == 0)
+            return "You hold no player token for this game here, and only its players and "
+                   "the daemon's administrator may do that.";
+    }
+    return cli_error_sentence(code);
+}
+
 char *cli_error_text(const json_t *response)
+{
+    return cli_error_text_for(response, NULL);
+}
+
+char *cli_error_text_for(const json_t *response, const struct cli_error_context *ctx)
 {
     const char *code = json_string_value(json_object_get(response, "error"));
     const char *message = json_string_value(json_object_get(response, "message"));
@@ -41,16 +61,16 @@ char *cli_error_text(const json_t *response)
     const char *hint = "";
     if (outcome != NULL && strcmp(outcome, "unknown") == 0)
         hint = " The move may or may not have been made: look with islands show.";
-    else if (code != NULL && strcmp(code, "unauthorized") == 0)
+    else if (code != NULL && strcmp(code, "unauthorized") == 0 && (ctx == NULL || ctx->token_sent))
         hint = " (Did the game end and start again under the same name?)";
 
     char *text = NULL;
     int n;
     if (message != NULL && message[0] != '\0')
-        n = asprintf(&text, "%s (%s: %s)%s", cli_error_sentence(code),
+        n = asprintf(&text, "%s (%s: %s)%s", sentence_for(code, ctx),
                      code != NULL ? code : "error", message, hint);
     else
-        n = asprintf(&text, "%s (%s)%s", cli_error_sentence(code),
+        n = asprintf(&text, "%s (%s)%s", sentence_for(code, ctx),
                      code != NULL ? code : "error", hint);
     if (n < 0)
         return NULL;

@@ -375,6 +375,19 @@ START_TEST(end_forgets_the_game)
 }
 END_TEST
 
+START_TEST(unauthorized_without_a_token_says_there_is_none)
+{
+    start_fake("end_game " UNAUTHORIZED);
+    struct cli_result r;
+    ISLANDS(&r, "end", "g5");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(r.err, "islands: You hold no player token for this game here, and only its "
+                            "players and the daemon's administrator may do that. "
+                            "(unauthorized: wrong token)\n");
+    free_result(&r);
+}
+END_TEST
+
 START_TEST(dot_names_are_stored_under_escaped_file_names)
 {
     start_fake("new_game {\"ok\":true,\"game\":\"..\",\"player\":\"player1\",\"token\":\"tokdd\"}\n");
@@ -577,6 +590,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, usage_errors_are_exit_2_with_the_usage_line);
     tcase_add_test(tc, arguments_that_are_not_utf8_are_usage_errors);
     tcase_add_test(tc, end_forgets_the_game);
+    tcase_add_test(tc, unauthorized_without_a_token_says_there_is_none);
     tcase_add_test(tc, dot_names_are_stored_under_escaped_file_names);
     tcase_add_test(tc, show_draws_the_board_with_the_token);
     tcase_add_test(tc, colour_on_a_terminal_unless_no_color);

@@ -99,7 +99,8 @@ START_TEST(a_whole_game_with_the_command_line_client)
     EXPECT(0, "Position your islands (0 of 5 placed)", "--player", "player1", "show", "g1");
     EXPECT(2, "choose one with --player", "show", "g1");
     EXPECT(1, "That move is not allowed now.", "--player", "player1", "guess", "g1", "1", "1");
-    EXPECT(1, "That is off the board", "--player", "player1", "place", "g1", "atoll", "9", "1");
+    EXPECT(1, "The island does not fit there: all of its squares must be on the board",
+           "--player", "player1", "place", "g1", "atoll", "9", "1");
     EXPECT(1, "There is no such island", "--player", "player1", "place", "g1", "volcano", "1", "1");
     EXPECT(1, "Position all five islands first.", "--player", "player1", "ready", "g1");
 

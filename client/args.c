@@ -11,7 +11,8 @@
 static const struct cli_command_info commands[CMD_COUNT] = {
     [CMD_NEW] = { "new", "GAME NAME", 2, 2, "start a game as player 1",
         "Creates GAME on the server with you, NAME, as player 1, and remembers\n"
-        "your player token for GAME. Game names are 1 to 64 of A-Z a-z 0-9 _ . -\n" },
+        "your player token for GAME. Game names are 1 to 64 of A-Z a-z 0-9 _ . -\n"
+        "A name that starts with - goes after --: islands -- new -g Ann\n" },
     [CMD_JOIN] = { "join", "GAME NAME", 2, 2, "join a game as player 2",
         "Joins GAME as player 2 under NAME and remembers your player token.\n"
         "A player 1 remembered for GAME is kept only if the server still\n"
@@ -286,6 +287,9 @@ void cli_print_help(FILE *f)
           "  -h, --help                 show this help (islands help COMMAND: one\n"
           "                             command's)\n"
           "  --version                  show the version\n"
+          "  --                         the end of the options: later arguments\n"
+          "                             starting with - are names, as in\n"
+          "                             islands -- new -g Ann\n"
           "\n"
           "Player tokens are remembered in $XDG_STATE_HOME/islands (default\n"
           "~/.local/state/islands), one file per game. Colours are used on a\n"

@@ -343,6 +343,23 @@ START_TEST(arguments_that_are_not_utf8_are_usage_errors)
 }
 END_TEST
 
+START_TEST(the_help_tells_how_to_name_a_game_starting_with_a_dash)
+{
+    start_fake("new_game {\"ok\":true,\"game\":\"-g\",\"player\":\"player1\",\"token\":\"t\"}\n");
+    struct cli_result r;
+    ISLANDS(&r, "--help");
+    ck_assert_ptr_nonnull(strstr(r.out, "\n  --                         the end of the options"));
+    free_result(&r);
+    ISLANDS(&r, "help", "new");
+    ck_assert_ptr_nonnull(strstr(r.out, "islands -- new -g Ann\n"));
+    free_result(&r);
+    ISLANDS(&r, "--", "new", "-g", "Ann");
+    ck_assert_int_eq(r.status, 0);
+    free_result(&r);
+    check_requests("{\"id\":1,\"op\":\"new_game\",\"game\":\"-g\",\"name\":\"Ann\"}\n");
+}
+END_TEST
+
 START_TEST(end_forgets_the_game)
 {
     start_fake(NEW_G1 "end_game {\"ok\":true}\n"
@@ -589,6 +606,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, connection_trouble_is_exit_2);
     tcase_add_test(tc, usage_errors_are_exit_2_with_the_usage_line);
     tcase_add_test(tc, arguments_that_are_not_utf8_are_usage_errors);
+    tcase_add_test(tc, the_help_tells_how_to_name_a_game_starting_with_a_dash);
     tcase_add_test(tc, end_forgets_the_game);
     tcase_add_test(tc, unauthorized_without_a_token_says_there_is_none);
     tcase_add_test(tc, dot_names_are_stored_under_escaped_file_names);

@@ -224,6 +224,26 @@ static int update_memory(const struct cli_args *a, const json_t *response, const
     return CLI_EXIT_USAGE;
 }
 
+/* Read what is remembered of the game into mem (a new game starts a fresh
+ * memory, whatever an old file says). A corrupt or unreadable file blocks
+ * only the commands that need an identity; the others go on without one. */
+static int load_memory(const struct cli_args *a, const char *dir, struct cli_memory *mem,
+                       const struct cli_env *env)
+{
+    char err[512];
+    snprintf(mem->game, sizeof mem->game, "%s", a->arg[0]);
+    if (a->command == CMD_NEW || cli_state_load(dir, a->arg[0], mem, err, sizeof err) >= 0)
+        return CLI_EXIT_OK;
+    static const char fix[] = "remove that file to forget the game here";
+    if (identity_use(a->command) == ID_REQUIRED || a->player != NULL) {
+        fprintf(env->err, "islands: %s; %s\n", err, fix);
+        return CLI_EXIT_USAGE;
+    }
+    fprintf(env->err, "islands: warning: %s; going on without it (%s)\n", err, fix);
+    memset(mem->players, 0, sizeof mem->players);
+    return CLI_EXIT_OK;
+}
+
 int cli_run(const struct cli_args *a, const struct cli_env *env)
 {
     char dir[4096], err[512];
@@ -232,10 +252,9 @@ int cli_run(const struct cli_args *a, const struct cli_env *env)
     if (uses_state_file(a->command)) {
         if (cli_state_dir(dir, sizeof dir, err, sizeof err) != 0)
             return local_error(env, err);
-        snprintf(mem.game, sizeof mem.game, "%s", a->arg[0]);
-        /* A new game starts a fresh memory, whatever an old file says. */
-        if (a->command != CMD_NEW && cli_state_load(dir, a->arg[0], &mem, err, sizeof err) < 0)
-            return local_error(env, err);
+        int status = load_memory(a, dir, &mem, env);
+        if (status != CLI_EXIT_OK)
+            return status;
     }
     int status = CLI_EXIT_OK;
     int player = choose_identity(a, &mem, env, &status);

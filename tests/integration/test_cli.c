@@ -405,6 +405,36 @@ START_TEST(unauthorized_without_a_token_says_there_is_none)
 }
 END_TEST
 
+START_TEST(a_corrupt_state_file_blocks_only_what_needs_an_identity)
+{
+    start_fake(STATE_OK JOIN_G1);
+    char islands_dir[256];
+    snprintf(islands_dir, sizeof islands_dir, "%s/islands", sandbox.state_home);
+    ck_assert_int_eq(mkdir(sandbox.state_home, 0700), 0);
+    ck_assert_int_eq(mkdir(islands_dir, 0700), 0);
+    write_whole_file(state_file("game-g1.json"), "{not json");
+    struct cli_result r;
+    ISLANDS(&r, "place", "g1", "dot", "1", "1");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, state_file("game-g1.json")));
+    ck_assert_ptr_nonnull(strstr(r.err, "; remove that file to forget the game here\n"));
+    free_result(&r);
+    ISLANDS(&r, "show", "g1");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.err, "islands: warning: cannot read "));
+    ck_assert_ptr_nonnull(strstr(r.err, "; going on without it (remove that file"));
+    free_result(&r);
+    ISLANDS(&r, "join", "g1", "Bob");
+    ck_assert_int_eq(r.status, 0);
+    free_result(&r);
+    char *saved = read_whole_file(state_file("game-g1.json"));
+    ck_assert_ptr_nonnull(strstr(saved, "\"tok2\""));
+    free(saved);
+    check_requests("{\"id\":1,\"op\":\"state\",\"game\":\"g1\"}\n"
+                   "{\"id\":1,\"op\":\"add_player\",\"game\":\"g1\",\"name\":\"Bob\"}\n");
+}
+END_TEST
+
 START_TEST(dot_names_are_stored_under_escaped_file_names)
 {
     start_fake("new_game {\"ok\":true,\"game\":\"..\",\"player\":\"player1\",\"token\":\"tokdd\"}\n");
@@ -610,6 +640,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, end_forgets_the_game);
     tcase_add_test(tc, unauthorized_without_a_token_says_there_is_none);
     tcase_add_test(tc, dot_names_are_stored_under_escaped_file_names);
+    tcase_add_test(tc, a_corrupt_state_file_blocks_only_what_needs_an_identity);
     tcase_add_test(tc, show_draws_the_board_with_the_token);
     tcase_add_test(tc, colour_on_a_terminal_unless_no_color);
     tcase_add_test(tc, state_goes_under_home_without_xdg_state_home);

@@ -268,12 +268,15 @@ static void finish_stop(struct isl_sup *s, struct isl_child *c, struct isl_sup_a
     start_group_if_down(s, out);
 }
 
-/* An exit nobody asked for: OTP's restart decision. status_known is false
- * for a start failure without a process (fork or exec failed). */
-static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status,
-                         bool status_known, bool killed_as_hung, uint64_t now_ms,
-                         struct isl_sup_actions *out)
+/* An exit nobody asked for (ISL_EV_EXITED, or ISL_EV_START_FAILED: no
+ * process, no status): OTP's restart decision. */
+static void handle_crash(struct isl_sup *s, struct isl_child *c, const struct isl_sup_event *ev,
+                         uint64_t now_ms, struct isl_sup_actions *out)
 {
+    bool status_known = ev->kind == ISL_EV_EXITED;
+    int wait_status = status_known ? ev->wait_status : 0;
+    bool killed_as_hung = status_known && ev->killed_as_hung;
+    bool blameless = status_known && ev->blameless;
     bool was_ready = c->state == ISL_CHILD_RUNNING;
     if (was_ready && now_ms - c->up_since_ms >= s->policy.period_ms)
         c->delay_ms = s->policy.restart_delay_ms;   /* stayed up long enough */
@@ -286,11 +289,21 @@ static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status
         forget_child(s, c, out);
         return;
     }
-    if (!was_ready && !killed_as_hung && ++c->start_failures >= s->policy.max_start_failures) {
+    if (!was_ready && !killed_as_hung && !blameless &&
+        ++c->start_failures >= s->policy.max_start_failures) {
         fail_child(c,
                    start_failed_outside(wait_status, status_known) ? ISL_FAIL_NO_START
                                                                     : ISL_FAIL_DIED_STARTING,
                    out);
+        return;
+    }
+    if ((!c->ever_ready && !s->policy.static_children) || blameless) {
+        /* Never up: as OTP's start_child, whose failure is its caller's
+         * answer, this restarts nothing, so it is neither counted against
+         * intensity (no process, as when descriptors run out, would stop
+         * every game) nor carried to the siblings; max_start_failures
+         * bounds the tries. Nor is a death the child did not cause. */
+        start_child(c, take_backoff(s, c), out);
         return;
     }
     if (!record_restart(s, now_ms)) {
@@ -315,9 +328,8 @@ static void handle_crash(struct isl_sup *s, struct isl_child *c, int wait_status
     }
 }
 
-static void handle_exit(struct isl_sup *s, struct isl_child *c, int wait_status,
-                        bool status_known, bool killed_as_hung, uint64_t now_ms,
-                        struct isl_sup_actions *out)
+static void handle_exit(struct isl_sup *s, struct isl_child *c, const struct isl_sup_event *ev,
+                        uint64_t now_ms, struct isl_sup_actions *out)
 {
     if (!c->has_process)
         return;   /* a report for no process: nothing to decide */
@@ -325,7 +337,7 @@ static void handle_exit(struct isl_sup *s, struct isl_child *c, int wait_status,
     if (c->state == ISL_CHILD_STOPPING || s->closing)
         finish_stop(s, c, out);
     else
-        handle_crash(s, c, wait_status, status_known, killed_as_hung, now_ms, out);
+        handle_crash(s, c, ev, now_ms, out);
 }
 
 static void handle_stop(struct isl_sup *s, struct isl_child *c, struct isl_sup_actions *out)
@@ -359,13 +371,12 @@ void isl_sup_handle(struct isl_sup *s, const struct isl_sup_event *ev,
             c->state = ISL_CHILD_RUNNING;
             c->up_since_ms = now_ms;
             c->start_failures = 0;
+            c->ever_ready = true;
         }
         break;
     case ISL_EV_EXITED:
-        handle_exit(s, c, ev->wait_status, true, ev->killed_as_hung, now_ms, out);
-        break;
     case ISL_EV_START_FAILED:
-        handle_exit(s, c, 0, false, false, now_ms, out);
+        handle_exit(s, c, ev, now_ms, out);
         break;
     case ISL_EV_STOP:
         handle_stop(s, c, out);

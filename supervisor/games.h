@@ -46,6 +46,7 @@ struct game {
     struct proc *worker;
     bool worker_ready;         /* it said `ready`: its game is loaded */
     bool worker_killed_as_hung; /* we killed it for a request's deadline */
+    bool worker_blameless;     /* ... while the writer did not answer */
     bool first_answer_pending; /* its worker has not answered yet (spare refill waits) */
     bool worker_owes_answer;   /* a request was sent to it and not answered by it */
     /* Workers of this game that exited since one was last ready: the next

@@ -132,9 +132,10 @@ void games_sup_ready(struct game *g)
 void games_sup_exited(struct game *g, int wait_status)
 {
     struct isl_sup_event ev = {.id = g->name, .wait_status = wait_status,
-                               .killed_as_hung = g->worker_killed_as_hung};
+                               .killed_as_hung = g->worker_killed_as_hung,
+                               .blameless = g->worker_blameless};
     ev.kind = wait_status < 0 ? ISL_EV_START_FAILED : ISL_EV_EXITED;
-    g->worker_killed_as_hung = false;
+    g->worker_killed_as_hung = g->worker_blameless = false;
     if (g->awaiting_exit) {
         g->awaiting_exit = false;
         awaiting--;

@@ -31,7 +31,7 @@ static ev_signal sigterm_watcher, sigint_watcher, sighup_watcher;
 static ev_timer sweep_timer, finish_timer;
 static int final_status;
 static bool finishing;
-static double finish_started;   /* when only spares and strays were left */
+static uint64_t finish_started_ms;   /* when only spares and strays were left */
 static bool untracked_killed;
 
 uint64_t monotonic_ms(void)
@@ -215,8 +215,9 @@ static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
      * still our child: it reads EOF on its channel and goes. One that does
      * not is killed after the shutdown timeout; past twice that (no /proc
      * to list it), PR_SET_PDEATHSIG takes it down once we are gone. */
-    double waited = ev_now(loop) - finish_started;
-    double timeout = daemon_state.config.shutdown_ms / 1000.0;
+    uint64_t waited = monotonic_ms() - finish_started_ms;   /* ev_now is wall-clock */
+    int shutdown_ms = daemon_state.config.shutdown_ms;
+    uint64_t timeout = shutdown_ms < 0 ? 0 : (uint64_t)shutdown_ms;   /* brutal_kill: -1 */
     if (procs_any_child_left() && waited < 2 * timeout) {
         if (waited >= timeout && !untracked_killed) {
             procs_kill_untracked();
@@ -234,7 +235,7 @@ static void writer_stopped(void)
 {
     /* Remaining children (spares) were told to stop; the timer waits for them
      * and leaves a moment to flush the last answers to clients. */
-    finish_started = ev_now(daemon_state.loop);
+    finish_started_ms = monotonic_ms();
     ev_timer_set(&finish_timer, 0.02, 0.02);
     ev_timer_start(daemon_state.loop, &finish_timer);
 }

@@ -12,6 +12,7 @@
 #include "games_sup.h"
 #include "islands/log.h"
 #include "router_internal.h"
+#include "writer_link.h"
 
 struct ev_loop *router_loop;
 
@@ -149,6 +150,11 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
         g->accepting = false;
         if (g->worker) {
             g->worker_killed_as_hung = true;
+            /* Waiting for a commit from a writer that does not answer its
+             * pings: the writer's own check will find it hung, and this
+             * worker's death is not counted (one stalled disk would
+             * otherwise stop every game). */
+            g->worker_blameless = ready && writer_owes_pong();
             proc_signal(g->worker, SIGKILL);
         }
         if (ready)

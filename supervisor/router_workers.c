@@ -75,6 +75,12 @@ static void on_response(struct game *g, json_t *msg)
         isl_log(ISL_LOG_INFO, "event=game_ended game=%s reason=end_game", g->name);
         g->accepting = false;
         games_sup_stop(g);
+    } else if (!g->exists && !g->head) {
+        /* Nothing stored (a new_game refused or not committed): the worker
+         * holds no game, and would hold a place under max_children. */
+        isl_log(ISL_LOG_INFO, "event=worker_released game=%s reason=no_game", g->name);
+        g->accepting = false;
+        games_sup_stop(g);
     }
     router_pump(g);
 }
@@ -199,6 +205,10 @@ static void worker_exit(struct proc *w, int status)
     }
     if (ended)
         game_set_stored(g, NULL);
+    /* It lost the store writer (rest_for_one will stop it anyway), which
+     * it may notice before we see the writer exit. */
+    if (WIFEXITED(status) && WEXITSTATUS(status) == ISL_EXIT_STORE && writer_is_down())
+        g->worker_blameless = true;
     games_sup_exited(g, status);
     router_pump(g);
     game_maybe_free(g);

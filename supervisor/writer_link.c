@@ -269,6 +269,7 @@ static void top_policy(const struct isl_config *c, struct isl_sup_policy *policy
     isl_sup_policy_from_config(c, policy);
     policy->strategy = ISL_REST_FOR_ONE;
     policy->max_start_failures = WRITER_MAX_START_FAILURES;
+    policy->static_children = true;
 }
 
 void writer_init(struct ev_loop *l, const struct isl_config *c)
@@ -325,4 +326,23 @@ void writer_read_relays(void)
 {
     if (writer)
         proc_read_dry(writer);
+}
+
+bool writer_is_down(void)
+{
+    if (!writer || !daemon_state.writer_ready || writer->reaped || killed_as_hung)
+        return true;
+    /* Dead but not reaped yet: our children are reaped one at a time, and
+     * workers see the writer's socket close before we see it exit. */
+    siginfo_t info = {0};
+    return waitid(P_PID, (id_t)writer->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == writer->pid;
+}
+
+bool writer_owes_pong(void)
+{
+    if (writer_is_down())
+        return true;
+    writer_read_relays();
+    return pong_n != ping_sent_n;
 }

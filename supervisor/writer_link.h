@@ -5,6 +5,7 @@
 #define ISLANDS_WRITER_LINK_H
 
 #include <ev.h>
+#include <stdbool.h>
 
 #include "islands/config.h"
 
@@ -18,5 +19,11 @@ long writer_pid(void);
 /* Take in the answers the writer has relayed so far (a worker died: its
  * last answer may be among them). */
 void writer_read_relays(void);
+/* Is the writer gone, dying, or not yet ready? A worker that lost it and
+ * exits is a victim, not a crash of its own. */
+bool writer_is_down(void);
+/* ... or late with a pong (what it sent read first)? A worker waiting for
+ * its commit then, and killed for a deadline, is a victim. */
+bool writer_owes_pong(void);
 
 #endif

@@ -39,6 +39,11 @@ struct isl_sup_policy {
     unsigned restart_delay_ms;     /* first backoff delay; 0 = immediate (OTP) */
     unsigned restart_delay_max_ms; /* backoff cap */
     unsigned max_start_failures;   /* consecutive start failures -> failed */
+    bool static_children;          /* children of the supervisor's own start (the
+                                      store writer): a failed first start counts
+                                      as a restart; otherwise children come at
+                                      run time, as by OTP's start_child, and a
+                                      child never up restarts nothing */
 };
 
 enum isl_child_state {
@@ -64,6 +69,7 @@ struct isl_child {
     /* private to the core: */
     int stop_reason;               /* why it is STOPPING (or waits in a group) */
     bool has_process;              /* a START was issued, its exit not yet reported */
+    bool ever_ready;               /* up once: a start after that is a restart */
     bool in_group;                 /* part of a pending one_for_all/rest_for_one restart */
 };
 
@@ -82,6 +88,11 @@ struct isl_sup_event {
     bool killed_as_hung; /* EXITED: the shell killed it for not answering in
                             time; not a failure of its own start, so it
                             never counts toward max_start_failures */
+    bool blameless;      /* EXITED: its death was another process's doing
+                            (it waited on the store writer, which stopped
+                            answering or died): started again alone,
+                            counted neither as a restart nor as a failed
+                            start */
 };
 
 enum isl_sup_action_kind {

@@ -333,6 +333,23 @@ START_TEST(full_store_gives_store_error_and_changes_nothing)
     }
     expect_ok_free(testd_call(&d, "{s:s, s:s}", "op", "state", "game", "g0"), "an older game");
     expect_ok_free(testd_call(&d, "{s:s}", "op", "ping"), "ping");
+    /* A refused new_game leaves no worker behind: every live child holds
+     * a listed game (else each refusal would keep a process and a place
+     * under max_children, and a full store could never be emptied). */
+    long children = -1, holding = -2;
+    for (int tries = 0; tries < 200 && children != holding; tries++) {
+        testd_sleep_ms(10);
+        json_t *st = testd_call(&d, "{s:s}", "op", "status");
+        children = (long)json_integer_value(json_object_get(st, "children"));
+        json_decref(st);
+        json_t *l = testd_call(&d, "{s:s}", "op", "list"), *g;
+        size_t i;
+        holding = 0;
+        json_array_foreach(json_object_get(l, "games"), i, g)
+            holding += json_is_integer(json_object_get(g, "pid"));
+        json_decref(l);
+    }
+    ck_assert_int_eq(children, holding);
     raw_close(c);
     testd_stop(&d);
     testd_cleanup(&d);

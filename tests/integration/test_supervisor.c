@@ -682,6 +682,48 @@ START_TEST(a_hung_writer_is_killed_and_restarted)
 }
 END_TEST
 
+/* A stalled writer (a disk that stops answering) holds every commit: the
+ * workers waiting on it pass their requests' deadlines and are killed, but
+ * their deaths are the writer's doing and are not counted; the writer is
+ * found hung and restarted, and islandsd does not give up. With the
+ * deaths counted, three games waiting at once exceeded intensity 1. */
+START_TEST(workers_waiting_on_a_stalled_writer_are_not_counted)
+{
+    struct testd d = {0};
+    testd_start(&d, "request_timeout_ms = 1000\nintensity = 1\nperiod = 60\n");
+    long pids[3], writer;
+    new_games(&d, 3, pids);
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    ck_assert_int_eq(kill((pid_t)writer, SIGSTOP), 0);
+    struct isl_client *c[3];
+    for (int i = 0; i < 3; i++) {
+        c[i] = testd_connect(&d);
+        json_t *join = json_pack("{s:i, s:s, s:s, s:s}", "id", i, "op", "add_player", "game",
+                                 names[i], "name", "Bob");
+        ck_assert_int_eq(isl_client_send(c[i], join, 2000), ISL_CLIENT_OK);
+        json_decref(join);
+    }
+    for (int i = 0; i < 3; i++) {
+        json_t *r = NULL;
+        ck_assert_int_eq(isl_client_recv(c[i], &r, 10000), ISL_CLIENT_OK);
+        ck_assert_str_eq(testd_error(r), "game_unavailable");
+        ck_assert_str_eq(json_string_value(json_object_get(r, "outcome")), "unknown");
+        json_decref(r);
+        isl_client_close(c[i]);
+    }
+    ck_assert_int_eq(wait_log_count(&d, "event=writer_hung", 1), 1);
+    ck_assert_int_eq(wait_log_count(&d, "event=writer_ready", 2), 2);
+    ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
+    for (int i = 0; i < 3; i++) {
+        json_t *r = state_of(&d, names[i]);
+        ck_assert_msg(testd_ok(r), "%s after the writer's restart: %s", names[i],
+                      testd_error(r));
+        json_decref(r);
+    }
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 /* An executable file holding text (a wrapper around one of our programs). */
 static void write_script(const char *path, const char *text)
 {
@@ -877,6 +919,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, a_game_whose_worker_dies_starting_is_left_alone);
     tcase_add_test(tc, a_killed_writer_is_restarted_after_its_backoff);
     tcase_add_test(tc, a_hung_writer_is_killed_and_restarted);
+    tcase_add_test(tc, workers_waiting_on_a_stalled_writer_are_not_counted);
     tcase_add_test(tc, a_writer_that_cannot_start_makes_islandsd_give_up);
     tcase_add_test(tc, eager_activation_stays_within_max_children);
     tcase_add_test(tc, sighup_reloads_the_configuration);

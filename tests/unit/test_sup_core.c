@@ -390,7 +390,7 @@ START_TEST(start_failures_mark_failed)
     ck_assert_uint_eq(isl_sup_count(sup), 1);
     ck_assert_uint_eq(isl_sup_count_live(sup), 0);   /* no worker, none to come */
     ck_assert_uint_eq(x->start_failures, 3);
-    ck_assert_uint_eq(isl_sup_total_restarts(sup), 2);   /* failed attempts count */
+    ck_assert_uint_eq(isl_sup_total_restarts(sup), 0);   /* never up: no restart */
     /* A failed child is left alone until stopped. */
     ck_assert_str_eq(exited("x", EXIT_WITH(1), 40), "-");
     ck_assert_str_eq(handle(ISL_EV_READY, "x", 0, 40), "-");
@@ -401,8 +401,8 @@ START_TEST(start_failures_mark_failed)
 END_TEST
 
 /* A start the shell killed for a request's deadline (the store held it up)
- * is restarted as a crash, counted by intensity, but is no start failure:
- * it never marks the game failed. */
+ * is started again, but is no start failure: it never marks the game
+ * failed. */
 START_TEST(a_start_killed_as_hung_is_no_start_failure)
 {
     new_sup(ISL_ONE_FOR_ONE, 100, 5000);
@@ -415,7 +415,7 @@ START_TEST(a_start_killed_as_hung_is_no_start_failure)
         ck_assert_str_eq(render(), "start x");
     }
     ck_assert_uint_eq(isl_sup_find(sup, "x")->start_failures, 0);
-    ck_assert_uint_eq(isl_sup_total_restarts(sup), 5);
+    ck_assert_uint_eq(isl_sup_total_restarts(sup), 0);
     /* The same deaths by themselves are start failures. */
     ck_assert_str_eq(exited("x", SIGKILL, 60), "start x");
     ck_assert_str_eq(exited("x", SIGKILL, 70), "start x");
@@ -470,12 +470,67 @@ START_TEST(a_failed_child_says_why)
 }
 END_TEST
 
-START_TEST(start_failures_count_toward_intensity)
+/* A death another process caused (the store writer stopped answering or
+ * died under it) is no crash of the child's: restarted alone, counted
+ * neither against intensity nor as a failed start. */
+START_TEST(a_blameless_death_restarts_only_the_child)
+{
+    new_sup(ISL_ONE_FOR_ALL, 0, 5000);
+    add_running("a", ISL_PERMANENT);
+    add_running("x", ISL_PERMANENT);
+    struct isl_sup_event ev = {.kind = ISL_EV_EXITED, .id = "x", .wait_status = SIGKILL,
+                               .killed_as_hung = true, .blameless = true};
+    for (uint64_t t = 10; t <= 50; t += 10) {   /* before ready: no failed start */
+        ev.wait_status = t == 10 ? SIGKILL : EXIT_WITH(ISL_EXIT_STORE);
+        ev.killed_as_hung = t == 10;
+        isl_sup_actions_clear(&out);
+        isl_sup_handle(sup, &ev, t, &out);
+        ck_assert_str_eq(render(), "start x");
+    }
+    ck_assert_uint_eq(isl_sup_total_restarts(sup), 0);
+    ck_assert_uint_eq(isl_sup_find(sup, "x")->start_failures, 0);
+    ck_assert_int_eq(isl_sup_find(sup, "a")->state, ISL_CHILD_RUNNING);
+}
+END_TEST
+
+/* A failed restart is a restart, as in OTP: counted by intensity. */
+START_TEST(failed_restarts_count_toward_intensity)
 {
     new_sup(ISL_ONE_FOR_ONE, 1, 5000);
-    add("x", ISL_PERMANENT);
-    ck_assert_str_eq(handle(ISL_EV_START_FAILED, "x", 0, 10), "start x");
+    add_running("x", ISL_PERMANENT);
+    ck_assert_str_eq(exited("x", SIGKILL, 10), "start x");
     ck_assert_str_eq(handle(ISL_EV_START_FAILED, "x", 0, 20), "give_up");
+}
+END_TEST
+
+/* A child that never came up (a game's first start) restarts nothing, as
+ * OTP's start_child: its failures, with or without a process, are neither
+ * counted against intensity nor carried to its siblings, and
+ * max_start_failures ends them. Counted, one game whose worker cannot
+ * start (descriptors run out) would stop every game. */
+START_TEST(a_first_start_that_fails_restarts_nothing)
+{
+    new_sup(ISL_ONE_FOR_ALL, 0, 5000);
+    add_running("a", ISL_PERMANENT);
+    ck_assert_str_eq(add("x", ISL_PERMANENT), "start x");
+    ck_assert_str_eq(handle(ISL_EV_START_FAILED, "x", 0, 10), "start x");
+    ck_assert_str_eq(exited("x", SIGSEGV, 20), "start x");
+    ck_assert_str_eq(handle(ISL_EV_START_FAILED, "x", 0, 30), "failed x (worker_cannot_start)");
+    ck_assert_uint_eq(isl_sup_total_restarts(sup), 0);
+    ck_assert_int_eq(isl_sup_find(sup, "a")->state, ISL_CHILD_RUNNING);
+    /* Up once, the next crash is a restart: intensity 0 gives up. */
+    ck_assert_str_eq(add("y", ISL_PERMANENT), "start y");
+    ready("y", 40);
+    ck_assert_str_eq(exited("y", SIGKILL, 50), "terminate a, give_up");
+    teardown();
+    /* A supervisor's own children (the store writer) count from the
+     * first start. */
+    struct isl_sup_policy p = policy(ISL_ONE_FOR_ONE, 1, 5000, 0, 0);
+    p.static_children = true;
+    sup = isl_sup_new(&p);
+    ck_assert_str_eq(add("w", ISL_PERMANENT), "start w");
+    ck_assert_str_eq(handle(ISL_EV_START_FAILED, "w", 0, 10), "start w");
+    ck_assert_str_eq(handle(ISL_EV_START_FAILED, "w", 0, 20), "give_up");
 }
 END_TEST
 
@@ -653,7 +708,9 @@ static Suite *sup_core_suite(void)
     tcase_add_test(tc, start_failures_mark_failed);
     tcase_add_test(tc, a_start_killed_as_hung_is_no_start_failure);
     tcase_add_test(tc, ready_resets_start_failures);
-    tcase_add_test(tc, start_failures_count_toward_intensity);
+    tcase_add_test(tc, failed_restarts_count_toward_intensity);
+    tcase_add_test(tc, a_blameless_death_restarts_only_the_child);
+    tcase_add_test(tc, a_first_start_that_fails_restarts_nothing);
     tcase_add_test(tc, a_failed_child_says_why);
     tcase_add_test(tc, corrupt_before_ready_fails_without_intensity);
     tcase_add_test(tc, corrupt_after_ready_is_a_crash);

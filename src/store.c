@@ -103,6 +103,45 @@ static void mark_new_fds_cloexec(const int *fds, int n)
     }
 }
 
+/* Bytes of the data file the environment uses: its last page + 1. */
+static int env_used(MDB_env *env, MDB_envinfo *info, size_t *used)
+{
+    MDB_stat st;
+    int rc = mdb_env_info(env, info);
+    if (rc == 0)
+        rc = mdb_env_stat(env, &st);
+    if (rc == 0)
+        *used = (info->me_last_pgno + 1) * (size_t)st.ms_psize;
+    return rc;
+}
+
+/* A data file shorter than the pages its meta page names (a copy cut
+ * short, a file truncated by hand) is mapped without complaint, but the
+ * first touch of a missing page kills the process with SIGBUS: refuse it
+ * at open, with a message that says why. */
+static int check_not_truncated(struct isl_store *s, char *err, size_t errlen)
+{
+    MDB_envinfo info;
+    size_t used;
+    int rc = env_used(s->env, &info, &used);
+    if (rc != 0)
+        return fail(rc, "stat", err, errlen);
+    mdb_filehandle_t fd;
+    struct stat st;
+    rc = mdb_env_get_fd(s->env, &fd);
+    if (rc != 0)
+        return fail(rc, "data file", err, errlen);
+    if (fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "store error (data file: %s)", strerror(errno));
+        return ISL_STORE_FAILED;
+    }
+    if ((size_t)st.st_size >= used)
+        return ISL_STORE_OK;
+    snprintf(err, errlen, "store truncated: data.mdb is %lld bytes, the environment uses %zu",
+             (long long)st.st_size, used);
+    return ISL_STORE_CORRUPT;
+}
+
 /* Begin a transaction; a map grown by another process is adopted. */
 static int txn_begin(struct isl_store *s, unsigned flags, MDB_txn **txn)
 {
@@ -230,15 +269,18 @@ int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
     int n_free = lowest_free_fds(free_before);
     if (rc == 0)
         rc = mdb_env_open(s->env, o->path, flags, 0600);
-    if (rc != 0) {
-        int r = fail(rc, "open", err, errlen);
+    int r = rc != 0 ? fail(rc, "open", err, errlen) : ISL_STORE_OK;
+    if (rc == 0) {
+        mark_new_fds_cloexec(free_before, n_free);
+        r = check_not_truncated(s, err, errlen);
+    }
+    if (r != ISL_STORE_OK) {
         char detail[256];
         snprintf(detail, sizeof detail, "%s", err);
         snprintf(err, errlen, "%s: %s", o->path, detail);
         isl_store_close(s);
         return r;
     }
-    mark_new_fds_cloexec(free_before, n_free);
 
     if (!o->skip_reader_check) {
         int dead = 0;
@@ -248,7 +290,7 @@ int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
                     o->path, dead);
         s->stale_cleared = dead > 0 ? (unsigned)dead : 0;
     }
-    int r = open_dbis(s, err, errlen);
+    r = open_dbis(s, err, errlen);
     if (r < 0) {
         isl_store_close(s);
         return r;
@@ -504,13 +546,10 @@ int isl_store_stats(struct isl_store *s, struct isl_store_stats *out,
     out->stale_cleared = s->stale_cleared;
     MDB_envinfo info;
     MDB_stat st;
-    int rc = mdb_env_info(s->env, &info);
-    if (rc == 0)
-        rc = mdb_env_stat(s->env, &st);
+    int rc = env_used(s->env, &info, &out->map_used);
     if (rc != 0)
         return fail(rc, "stat", err, errlen);
     out->map_size = info.me_mapsize;
-    out->map_used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
     out->max_readers = info.me_maxreaders;
     unsigned flags = 0;
     mdb_env_get_flags(s->env, &flags);

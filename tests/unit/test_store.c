@@ -368,6 +368,40 @@ START_TEST(sync_modes_set_what_lmdb_syncs)
 }
 END_TEST
 
+/* A data.mdb cut short (a full disk, a bad copy) is refused at open with
+ * a message saying so, read-write and read-only alike: touching the pages
+ * past its end would kill the process with SIGBUS. */
+START_TEST(a_truncated_data_file_is_refused_at_open)
+{
+    struct isl_store *s = open_store(0, false);
+    static char doc[2048];
+    memset(doc, 'x', sizeof doc - 1);
+    char err[256], game[16];
+    for (int i = 0; i < 64; i++) {
+        snprintf(game, sizeof game, "g%02d", i);
+        struct isl_store_write w = put(game, doc, "initialized");
+        ck_assert_int_eq(isl_store_commit(s, &w, 1, err, sizeof err), ISL_STORE_OK);
+    }
+    struct isl_store_stats st;
+    ck_assert_int_eq(isl_store_stats(s, &st, err, sizeof err), ISL_STORE_OK);
+    ck_assert_uint_gt(st.map_used, 8192);
+    isl_store_close(s);
+    char path[128], want[128];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    ck_assert_int_eq(truncate(path, 8192), 0);
+    snprintf(want, sizeof want, "store truncated: data.mdb is 8192 bytes, the environment uses %zu",
+             st.map_used);
+    for (int ro = 0; ro <= 1; ro++) {
+        struct isl_store_options o = { .path = dir, .read_only = ro };
+        s = NULL;
+        err[0] = '\0';
+        ck_assert_int_eq(isl_store_open(&o, &s, err, sizeof err), ISL_STORE_CORRUPT);
+        ck_assert_ptr_null(s);
+        ck_assert_msg(strstr(err, want) != NULL, "read_only=%d: %s", ro, err);
+    }
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *su = suite_create("store");
@@ -384,6 +418,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, reader_check_clears_dead_slots);
     tcase_add_test(tc, fault_hooks_need_both_switches);
     tcase_add_test(tc, store_fds_are_close_on_exec);
+    tcase_add_test(tc, a_truncated_data_file_is_refused_at_open);
     suite_add_tcase(su, tc);
     return su;
 }

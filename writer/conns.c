@@ -20,6 +20,8 @@
 #include "islands/worker_proto.h"
 #include "writer.h"
 
+#define ACCEPT_PAUSE_S 0.1   /* no accept for so long after running out of fds */
+
 struct wconn {
     struct writer *wr;
     int fd;
@@ -377,14 +379,38 @@ static void on_check(struct ev_loop *loop, ev_check *chk, int revents)
     free_closed(wr);
 }
 
+/* Out of fds (or memory): the listening socket stays readable, so a
+ * level-triggered watcher would call us again at once, for ever. Stop it
+ * and try again from a timer; waiting workers stay in the listen queue.
+ * One line per pause, not per failed accept. */
+static void pause_accepting(struct writer *wr, int error)
+{
+    if (ev_is_active(&wr->accept_pause))
+        return;   /* a fence tried while paused */
+    isl_log(ISL_LOG_WARNING, "event=accept_failed error=\"%s\" paused_ms=%d", strerror(error),
+            (int)(ACCEPT_PAUSE_S * 1000));
+    ev_io_stop(wr->loop, &wr->accept_io);
+    ev_timer_set(&wr->accept_pause, ACCEPT_PAUSE_S, 0.);
+    ev_timer_start(wr->loop, &wr->accept_pause);
+}
+
+static void on_accept_pause_over(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)revents;
+    struct writer *wr = t->data;
+    ev_io_start(loop, &wr->accept_io);
+}
+
 /* Take every connection waiting in the listen queue. */
 static void accept_pending(struct writer *wr)
 {
     for (;;) {
         int fd = accept4(wr->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                isl_log(ISL_LOG_WARNING, "event=accept_failed error=\"%s\"", strerror(errno));
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                pause_accepting(wr, errno);
             return;
         }
         struct ucred cred;
@@ -431,6 +457,8 @@ void writer_conns_start(struct writer *wr)
     ev_io_init(&wr->accept_io, on_accept, wr->listen_fd, EV_READ);
     wr->accept_io.data = wr;
     ev_io_start(wr->loop, &wr->accept_io);
+    ev_timer_init(&wr->accept_pause, on_accept_pause_over, ACCEPT_PAUSE_S, 0.);
+    wr->accept_pause.data = wr;
     /* Lowest priority: libev runs it after the iteration's io callbacks. */
     ev_check_init(&wr->commit_check, on_check);
     ev_set_priority(&wr->commit_check, EV_MINPRI);

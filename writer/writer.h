@@ -32,6 +32,7 @@ struct writer {
     struct isl_store *store;
     int listen_fd;
     ev_io accept_io;
+    ev_timer accept_pause;         /* out of fds: accept_io stopped until it fires */
     ev_check commit_check;         /* runs after every io callback of an iteration */
     struct batch_entry batch[WRITER_BATCH_MAX];
     size_t batch_len;

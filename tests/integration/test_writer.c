@@ -1,5 +1,6 @@
 /* islands-writer: the index, group commit over writer.sock, batch failure,
  * a writer killed mid-commit, and real workers in group-commit mode. */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -427,6 +428,96 @@ START_TEST(workers_commit_through_the_writer)
 }
 END_TEST
 
+/* The lowest descriptor number free in process pid: a soft RLIMIT_NOFILE
+ * of that makes its next open or accept fail with EMFILE. */
+static rlim_t lowest_free_fd(pid_t pid)
+{
+    char path[64];
+    for (rlim_t fd = 0;; fd++) {
+        snprintf(path, sizeof path, "/proc/%d/fd/%llu", (int)pid, (unsigned long long)fd);
+        if (access(path, F_OK) < 0)
+            return fd;
+    }
+}
+
+/* How often marker shows in the child's stderr over the next ms. */
+static int count_in_stderr(struct child *c, const char *marker, int ms)
+{
+    size_t keep = strlen(marker) - 1;
+    char buf[65536];
+    size_t len = 0;
+    int count = 0;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
+                          (now.tv_nsec - start.tv_nsec) / 1000000);
+        struct pollfd p = { .fd = c->err, .events = POLLIN };
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            return count;
+        ssize_t n = read(c->err, buf + len, sizeof buf - 1 - len);
+        if (n <= 0)
+            return count;
+        len += (size_t)n;
+        buf[len] = '\0';
+        for (const char *at = buf; (at = strstr(at, marker)) != NULL; at += keep + 1)
+            count++;
+        if (len > keep) {   /* a marker cut in two by a read is counted once */
+            memmove(buf, buf + len - keep, keep);
+            len = keep;
+        }
+    }
+}
+
+/* Out of descriptors, the writer stops accepting for a while instead of
+ * retrying at once for ever (each try a log line): waiting workers stay
+ * in the listen queue, the supervisor is still answered, and once
+ * descriptors are back every waiting commit is served. */
+START_TEST(out_of_fds_the_writer_pauses_accepting)
+{
+    enum { WAITING = 3 };
+    struct child c;
+    writer_start(&c, NULL, NULL, STDERR_PIPE, NULL, NULL);
+    struct rlimit old, low;
+    ck_assert_int_eq(prlimit(c.pid, RLIMIT_NOFILE, NULL, &old), 0);
+    low = (struct rlimit){ .rlim_cur = lowest_free_fd(c.pid), .rlim_max = old.rlim_max };
+    ck_assert_int_eq(prlimit(c.pid, RLIMIT_NOFILE, &low, NULL), 0);
+    int fd[WAITING];
+    char game[16];
+    for (int i = 0; i < WAITING; i++) {
+        fd[i] = writer_connect();   /* into the listen queue */
+        snprintf(game, sizeof game, "q%d", i);
+        send_commit(fd[i], i, game, "{}");
+    }
+    /* About one line per 100 ms pause; a writer that spins logs thousands. */
+    int lines = count_in_stderr(&c, "event=accept_failed", 1000);
+    ck_assert_int_ge(lines, 1);
+    ck_assert_int_le(lines, 20);
+    send_frame_or_fail(c.chan, json_pack("{s:s, s:i}", "t", "ping", "n", 7));
+    json_t *f = recv_frame(c.chan);
+    ck_assert_str_eq(frame_type(f), "pong");
+    json_decref(f);
+    json_t *none;
+    ck_assert_int_ne(isl_frame_recv(fd[0], &none, 100), 0);   /* not accepted yet */
+
+    ck_assert_int_eq(prlimit(c.pid, RLIMIT_NOFILE, &old, NULL), 0);
+    for (int i = 0; i < WAITING; i++) {
+        ck_assert(recv_answer(fd[i], i, NULL, 0));
+        close(fd[i]);
+    }
+    int later = writer_connect();
+    send_commit(later, 9, "later", "{}");
+    ck_assert(recv_answer(later, 9, NULL, 0));
+    close(later);
+    struct isl_store *s = test_store_open(0);
+    assert_stored(s, "q0", "{}");
+    assert_stored(s, "later", "{}");
+    isl_store_close(s);
+    writer_stop(&c);
+}
+END_TEST
+
 static Suite *writer_suite(void)
 {
     Suite *su = suite_create("writer");
@@ -441,6 +532,7 @@ static Suite *writer_suite(void)
     tcase_add_test(tc, a_failed_batch_fails_every_write);
     tcase_add_test(tc, writer_killed_mid_commit_leaves_the_store_consistent);
     tcase_add_test(tc, workers_commit_through_the_writer);
+    tcase_add_test(tc, out_of_fds_the_writer_pauses_accepting);
     suite_add_tcase(su, tc);
     return su;
 }

@@ -55,7 +55,8 @@ static void usage(FILE *out)
             "  --crash-injection  allow the admin op `crash`\n"
             "  --help             show this help\n"
             "  --version          show the version\n\n"
-            "Signals: SIGTERM/SIGINT stop every worker in reverse start order and exit 0;\n"
+            "Signals: SIGTERM/SIGINT stop every worker (all at once with simple_one_for_one,\n"
+            "else one after another in reverse start order) and exit 0;\n"
             "SIGHUP re-reads the configuration file (see islands.conf for the keys it applies).\n"
             "Exit status: 0 stopped on request, 1 gave up (restart intensity exceeded) or failed,\n"
             "2 bad command line or configuration.\n");

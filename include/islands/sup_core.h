@@ -1,14 +1,20 @@
 /* The supervision core: OTP supervisor decisions as a pure state machine.
  * No fork, no signals, no clock: the shell passes every event and the time
  * (milliseconds, monotonic) in, and carries out the actions that come back,
- * in order. Tested without processes (tests/unit/test_sup_core.c).
+ * in order. Tested without processes (tests/unit/test_sup_core.c). The one
+ * side effect: should malloc fail for the few bytes of its action list or
+ * restart stamps, it writes a line to stderr and aborts.
  *
- * Contract with the shell (supervisor/procs.c):
+ * Contract with the shell (supervisor/games_sup.c for the games,
+ * supervisor/writer_link.c for the writer; the processes themselves are
+ * supervisor/procs.c's):
  * - Actions are carried out in the order they were returned, across calls:
  *   the shell keeps one FIFO of actions and appends each call's actions to
  *   its end. A TERMINATE blocks that FIFO until the child's exit has been
- *   reported with ISL_EV_EXITED; events that arrive meanwhile (other
- *   children's exits, READY, STOP) are fed to the core at once.
+ *   reported with ISL_EV_EXITED (under simple_one_for_one games_sup.c sends
+ *   a run of TERMINATEs out together and waits for all of them); events
+ *   that arrive meanwhile (other children's exits, READY, STOP) are fed to
+ *   the core at once.
  * - Every START yields exactly one report: ISL_EV_EXITED once the process is
  *   reaped, or ISL_EV_START_FAILED when no process could be made.
  * - TERMINATE: if the child has a process, stop it (SIGTERM, then SIGKILL

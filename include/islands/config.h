@@ -48,7 +48,7 @@ struct isl_config {
     unsigned restart_delay_max_ms;  /* 5000 */
     unsigned max_start_failures;    /* 3 */
     unsigned max_children;          /* 10000 live workers */
-    unsigned spare_workers;         /* 2 warm spares */
+    unsigned spare_workers;         /* 4 warm spares (islandsd keeps at most 64) */
     enum isl_activation activation; /* lazy */
     /* front door */
     unsigned max_clients;           /* 1024 */

@@ -1,5 +1,7 @@
 /* Reserved exit statuses of islands' processes (what the supervisor reads
- * from wait()). Values chosen outside the shell's and sysexits' common use. */
+ * from wait()). 64-68 are outside the shell's range (126 and up) and the
+ * usual 1 and 2, but they are exactly sysexits.h's EX_USAGE..EX_NOHOST,
+ * with other meanings here: read them by this table, not by sysexits. */
 #ifndef ISLANDS_EXIT_STATUS_H
 #define ISLANDS_EXIT_STATUS_H
 

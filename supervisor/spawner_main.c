@@ -3,7 +3,8 @@
  *
  * Why: a posix_spawn from islandsd copies islandsd's descriptor table
  * (one or more fds per live game) and holds islandsd until the child has
- * exec'd, 2-5 ms in which no client is served. This process is small and
+ * exec'd, time in which no client is served (measured in
+ * docs/ARCHITECTURE.md, "The supervisor's shell"). This process is small and
  * holds four descriptors, and islandsd only sends a request and goes on.
  * CLONE_PARENT makes each worker islandsd's own child all the same:
  * islandsd reaps it, signals it through its pidfd (made by the same clone,

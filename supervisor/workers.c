@@ -26,8 +26,9 @@ static unsigned spares_coming;    /* asked of the spawner, not answered yet */
 static uintptr_t generation;      /* a spare asked for before a stop is not kept */
 static ev_timer refill_timer;
 
-/* posix_spawn holds islandsd until the child has exec'd, 1-3 ms under
- * load. At most one per turn of the loop, so what arrived meanwhile is
+/* posix_spawn holds islandsd until the child has exec'd (milliseconds:
+ * docs/ARCHITECTURE.md, "The supervisor's shell", has the measured
+ * figure). At most one per turn of the loop, so what arrived meanwhile is
  * served between two: a burst of new games (a client pipelining several
  * new_game) once held every other game for 5-25 ms. */
 static unsigned last_spawn_turn = UINT_MAX;   /* no loop turn yet */

@@ -53,13 +53,17 @@ struct isl_committer *isl_committer_direct(struct ev_loop *loop, struct isl_stor
     return c;
 }
 
-/* Fail every pending commit, once; then tell the owner. */
-static void break_connection(struct isl_committer *c, const char *why)
+/* Fail every pending commit, once; then tell the owner. An error only if
+ * something is lost or went wrong (a commit or a fence in flight, a bad
+ * frame): a spare or an idle worker losing the writer as islandsd stops
+ * loses nothing, and routine restarts must not fill `journalctl -p err`. */
+static void break_connection(struct isl_committer *c, const char *why, bool fault)
 {
     if (c->broken)
         return;
     c->broken = true;
-    isl_log(ISL_LOG_ERR, "event=writer_connection_lost reason=\"%s\"", why);
+    isl_log(fault || c->npending ? ISL_LOG_ERR : ISL_LOG_INFO,
+            "event=writer_connection_lost reason=\"%s\" pending=%zu", why, c->npending);
     ev_io_stop(c->loop, &c->reader);
     ev_io_stop(c->loop, &c->writer_io);
     while (c->head) {
@@ -78,7 +82,7 @@ static void flush_out(struct isl_committer *c)
 {
     int rc = isl_buf_write_fd(&c->out, c->fd);
     if (rc < 0)
-        break_connection(c, strerror(errno));
+        break_connection(c, strerror(errno), false);
     else if (rc == 1)
         ev_io_start(c->loop, &c->writer_io);
     else
@@ -126,7 +130,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
     struct isl_committer *c = w->data;
     ssize_t n = isl_buf_read_fd(&c->in, c->fd, 65536);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-        break_connection(c, n == 0 ? "closed by the writer" : strerror(errno));
+        break_connection(c, n == 0 ? "closed by the writer" : strerror(errno), false);
         return;
     }
     json_t *frame;
@@ -135,12 +139,12 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
         int bad = handle_answer(c, frame);
         json_decref(frame);
         if (bad) {
-            break_connection(c, "bad frame from the writer");
+            break_connection(c, "bad frame from the writer", true);
             return;
         }
     }
     if (!c->broken && rc < 0)
-        break_connection(c, "bad frame from the writer");
+        break_connection(c, "bad frame from the writer", true);
 }
 
 struct isl_committer *isl_committer_group(struct ev_loop *loop, const char *store_dir,
@@ -393,7 +397,7 @@ static int fence_wait(struct isl_committer *c, const json_t *after, int timeout_
     long long deadline = now_ms() + timeout_ms;
     if (isl_buf_write_all(&c->out, c->fd, timeout_ms) != 0) {
         snprintf(err, errlen, "fence: %s", strerror(errno));
-        break_connection(c, err);
+        break_connection(c, err, true);
         return -1;
     }
     bool fenced = false;
@@ -411,10 +415,10 @@ static int fence_wait(struct isl_committer *c, const json_t *after, int timeout_
         }
         if (rc < 0) {
             snprintf(err, errlen, "fence: bad frame from the writer");
-            break_connection(c, "bad frame from the writer");
+            break_connection(c, "bad frame from the writer", true);
         } else if (!fenced && !c->broken && read_some(c, deadline) < 0) {
             snprintf(err, errlen, "fence: %s", strerror(errno));
-            break_connection(c, err);
+            break_connection(c, err, true);
         }
     }
     if (!fenced)

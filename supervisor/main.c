@@ -282,9 +282,11 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     struct isl_config fresh;
     char err[512];
     int status;
+    notify_reloading();
     load_config(&fresh, daemon_state.config_path, &overrides, err, sizeof err, &status);
     if (status != 0) {
         isl_log(ISL_LOG_ERR, "event=reload_failed error=\"%s\"", err);
+        notify_reloaded("reload failed: %s", err);
         return;
     }
     struct isl_config *c = &daemon_state.config;
@@ -303,6 +305,10 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     procs_set_child_log_level(c->log_level);
     isl_log(ISL_LOG_NOTICE, "event=reloaded config=%s", daemon_state.config_path ?
             daemon_state.config_path : "(defaults)");
+    if (fixed)
+        notify_reloaded("reloaded; %s takes effect after a restart", fixed);
+    else
+        notify_reloaded("reloaded");
 }
 
 /* ---------------------------------------------------------------- idle sweep */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -35,29 +36,70 @@ static void send_state(const char *state)
     }
 }
 
+/* What the manager was told: a reload is announced only between the first
+ * READY=1 and STOPPING=1, and each announced one is closed by READY=1. */
+static bool ready_sent, stopping_sent, reloading;
+
 void notify_ready(void)
 {
+    ready_sent = true;
     send_state("READY=1");
 }
 
 void notify_stopping(void)
 {
+    stopping_sent = true;
+    reloading = false;
     send_state("STOPPING=1");
 }
 
-void notify_status(const char *fmt, ...)
+/* `assignments` (may be empty, else ending in a newline), then STATUS=. */
+static void send_with_status(const char *assignments, const char *fmt, va_list ap)
 {
-    char state[512] = "STATUS=";
-    size_t prefix = strlen(state);
-    va_list ap;
-    va_start(ap, fmt);
+    char state[512];
+    size_t prefix = (size_t)snprintf(state, sizeof state, "%sSTATUS=", assignments);
+    if (prefix >= sizeof state)
+        return;
     vsnprintf(state + prefix, sizeof state - prefix, fmt, ap);
-    va_end(ap);
     /* One status line: a newline would start another assignment. */
     for (char *p = state + prefix; *p != '\0'; p++)
         if (*p == '\n')
             *p = ' ';
     send_state(state);
+}
+
+void notify_status(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    send_with_status("", fmt, ap);
+    va_end(ap);
+}
+
+void notify_reloading(void)
+{
+    if (!ready_sent || stopping_sent)
+        return;
+    /* Type=notify-reload wants the time with it, to tell this reload's
+     * READY=1 from a late one of an earlier reload. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    char state[64];
+    snprintf(state, sizeof state, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+             (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+    reloading = true;
+    send_state(state);
+}
+
+void notify_reloaded(const char *fmt, ...)
+{
+    if (!reloading)
+        return;
+    reloading = false;
+    va_list ap;
+    va_start(ap, fmt);
+    send_with_status("READY=1\n", fmt, ap);
+    va_end(ap);
 }
 
 /* ------------------------------------------------------------ watchdog */

@@ -1,5 +1,5 @@
-/* systemd integration (libsystemd): readiness, status, watchdog, stopping,
- * and the listening socket passed by socket activation. Every call is a
+/* systemd integration (libsystemd): readiness, status, watchdog, reloading,
+ * stopping, and the listening socket passed by socket activation. Every call is a
  * no-op outside systemd (NOTIFY_SOCKET / LISTEN_FDS unset). */
 #ifndef ISLANDS_NOTIFY_H
 #define ISLANDS_NOTIFY_H
@@ -24,5 +24,12 @@ void notify_ready(void);
 void notify_stopping(void);
 /* STATUS=<text> */
 void notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A reload (SIGHUP) begins: RELOADING=1 with MONOTONIC_USEC=<now>, as
+ * Type=notify-reload expects. Nothing before the first READY=1 (the
+ * start-up's READY=1 is still to come) nor after STOPPING=1. */
+void notify_reloading(void);
+/* The reload is over, whatever came of it: READY=1 and STATUS=<text>,
+ * only if notify_reloading() sent RELOADING=1. */
+void notify_reloaded(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

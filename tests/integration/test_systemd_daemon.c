@@ -1,8 +1,9 @@
 /* islandsd under a service manager, without systemd running: the test plays
  * systemd's part. It owns the notify socket (NOTIFY_SOCKET) and checks the
  * sd_notify protocol (READY=1 only once clients are served, STATUS=, a
- * WATCHDOG=1 at least every WATCHDOG_USEC, STOPPING=1 on SIGTERM, all from
- * the main process), and runs islandsd under systemd-socket-activate to
+ * WATCHDOG=1 at least every WATCHDOG_USEC, RELOADING=1 with MONOTONIC_USEC
+ * then READY=1 on SIGHUP, STOPPING=1 on SIGTERM, all from the main
+ * process), and runs islandsd under systemd-socket-activate to
  * check that it serves the passed socket and leaves it in place. */
 #include <check.h>
 #include <errno.h>
@@ -141,8 +142,19 @@ struct notify_log {
     bool measuring_gaps;
     long long last_watchdog_ms;
     long long max_watchdog_gap_ms;
+    bool reloading;              /* RELOADING=1 came */
+    long long reload_usec;       /* its MONOTONIC_USEC, -1 if none */
+    bool reloaded;               /* READY=1 came after RELOADING=1 */
+    char reload_status[256];     /* the STATUS= right after that READY=1 */
     bool stopping;
 };
+
+static long long now_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static int open_notify_socket(const char *path)
 {
@@ -163,7 +175,16 @@ static void record_assignment(struct notify_log *log, const char *line)
         log->ready = true;
         log->ping_at_ready = ping(socket_path, 10, log->ping_failure,
                                   sizeof log->ping_failure);
+    } else if (strcmp(line, "READY=1") == 0 && log->reloading) {
+        log->reloaded = true;
+    } else if (strcmp(line, "RELOADING=1") == 0) {
+        log->reloading = true;
+        log->reload_usec = -1;
+    } else if (strncmp(line, "MONOTONIC_USEC=", 15) == 0 && log->reloading && !log->reloaded) {
+        log->reload_usec = strtoll(line + 15, NULL, 10);
     } else if (strncmp(line, "STATUS=", 7) == 0) {
+        if (log->reloaded && log->reload_status[0] == '\0')
+            snprintf(log->reload_status, sizeof log->reload_status, "%s", line + 7);
         log->statuses++;
         snprintf(log->last_status, sizeof log->last_status, "%s", line + 7);
     } else if (strcmp(line, "WATCHDOG=1") == 0) {
@@ -233,6 +254,11 @@ static bool watched_a_while(const struct notify_log *log)
     return log->watchdogs >= 8 && log->statuses >= 1;
 }
 
+static bool reload_is_over(const struct notify_log *log)
+{
+    return log->reloaded && log->reload_status[0] != '\0';
+}
+
 static bool is_stopping(const struct notify_log *log)
 {
     return log->stopping;
@@ -268,6 +294,10 @@ START_TEST(notify_protocol_from_start_to_stop)
     log.measuring_gaps = true;
     bool watched = ready && receive_until(fd, &log, watched_a_while, 15000);
     log.measuring_gaps = false;
+    long long before_hup = now_usec();
+    kill(pid, SIGHUP);
+    bool reloaded = watched && receive_until(fd, &log, reload_is_over, 10000);
+    long long after_hup = now_usec();
     kill(pid, SIGTERM);
     bool stopping = receive_until(fd, &log, is_stopping, 20000);
     int status = wait_exit(pid, 30000);
@@ -284,6 +314,15 @@ START_TEST(notify_protocol_from_start_to_stop)
     ck_assert_msg(log.max_watchdog_gap_ms < WATCHDOG_USEC / 1000,
                   "%lld ms between two WATCHDOG=1 (interval %d ms)", log.max_watchdog_gap_ms,
                   WATCHDOG_USEC / 1000);
+    /* Type=notify-reload: RELOADING=1 with the monotonic time it began,
+     * then READY=1 and a status naming the outcome. */
+    ck_assert_msg(log.reloading, "no RELOADING=1 within 10 s of SIGHUP");
+    ck_assert_msg(log.reload_usec >= before_hup && log.reload_usec <= after_hup,
+                  "MONOTONIC_USEC=%lld with RELOADING=1, not between %lld and %lld",
+                  log.reload_usec, before_hup, after_hup);
+    ck_assert_msg(reloaded, "no READY=1 with a STATUS= after RELOADING=1 (reloaded: %d)",
+                  log.reloaded);
+    ck_assert_str_eq(log.reload_status, "reloaded");
     ck_assert_msg(stopping, "no STOPPING=1 within 20 s of SIGTERM");
     ck_assert_msg(log.foreign_senders == 0,
                   "%d notifications came from a process other than islandsd",

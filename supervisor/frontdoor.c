@@ -526,6 +526,8 @@ int frontdoor_start(struct ev_loop *loop, const struct isl_config *config)
     door.loop = loop;
     frontdoor_reconfigure(config);
     int fd = notify_listen_fd();
+    if (fd == -2)
+        return -2;
     const char *source = "systemd";
     door.created = fd < 0;
     if (fd < 0) {

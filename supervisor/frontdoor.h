@@ -16,7 +16,8 @@ struct conn;
 
 /* Start listening: a socket passed by systemd (LISTEN_FDS) if there is one,
  * else config->socket (parent dir created, a stale file replaced, a live
- * daemon refused, mode 0660). 0, or -1 with a logged reason. */
+ * daemon refused, mode 0660). 0, or -1 with a logged reason; -2 when
+ * sockets were passed but none is a listening Unix stream socket. */
 int frontdoor_start(struct ev_loop *loop, const struct isl_config *config);
 /* Stop accepting (shutdown); a socket we created is unlinked, a passed one
  * is left alone. Open connections stay until frontdoor_close_all(). */

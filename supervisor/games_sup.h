@@ -23,7 +23,8 @@ void games_sup_ready(struct game *g);
 void games_sup_exited(struct game *g, int wait_status);
 /* Stop g's worker for good (end_game, hibernation, writer restart). */
 void games_sup_stop(struct game *g);
-/* Stop every worker in reverse start order, then finish the daemon. */
+/* Stop every worker (in reverse start order, or all at once under
+ * simple_one_for_one), then finish the daemon. */
 void games_sup_shutdown(int exit_status);
 
 unsigned games_sup_total_restarts(void);

@@ -248,6 +248,7 @@ void daemon_finish(int status)
     finishing = true;
     final_status = status;
     daemon_state.shutting_down = true;
+    notify_stopping();   /* a give-up stops too */
     frontdoor_stop_accepting();
     router_abort_queues(status ? "islandsd gave up" : "islandsd is shutting down");
     workers_stop_spares();
@@ -408,8 +409,9 @@ int main(int argc, char **argv)
     workers_init(loop);
     games_sup_init(c);
     writer_init(loop, c);
-    if (frontdoor_start(loop, c) != 0)
-        return 1;
+    int door = frontdoor_start(loop, c);
+    if (door != 0)
+        return door == -2 ? EXIT_USAGE : 1;   /* -2: the passed sockets are wrong */
 
     ev_signal_init(&sigterm_watcher, on_stop_signal, SIGTERM);
     ev_signal_init(&sigint_watcher, on_stop_signal, SIGINT);

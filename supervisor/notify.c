@@ -48,6 +48,8 @@ void notify_ready(void)
 
 void notify_stopping(void)
 {
+    if (stopping_sent)
+        return;   /* a give-up during a shutdown says it once */
     stopping_sent = true;
     reloading = false;
     send_state("STOPPING=1");
@@ -175,7 +177,7 @@ int notify_listen_fd(void)
         return -1;
     }
     if (count == 0)
-        return -1;
+        return -1;   /* none passed: we create our own */
 
     int chosen = -1;
     for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + count; fd++) {
@@ -193,13 +195,13 @@ int notify_listen_fd(void)
     if (chosen < 0) {
         isl_log(ISL_LOG_ERR, "event=listen_fds_unusable count=%d "
                 "reason=\"no listening Unix stream socket was passed\"", count);
-        return -1;
+        return -2;
     }
     if (make_nonblocking_cloexec(chosen) < 0) {
         isl_log(ISL_LOG_ERR, "event=listen_fd_setup_failed fd=%d error=\"%s\"",
                 chosen, strerror(errno));
         close(chosen);
-        return -1;
+        return -2;
     }
     isl_log(ISL_LOG_INFO, "event=socket_activated fd=%d passed=%d", chosen, count);
     return chosen;

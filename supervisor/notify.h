@@ -10,7 +10,9 @@
  * non-blocking and close-on-exec, or -1 if none was passed. Call once: it
  * removes LISTEN_* from the environment (the children must not see them).
  * Of several sockets the first listening Unix stream socket is used and
- * the rest closed; if none is one, -1 with the reason logged. */
+ * the rest closed. -1 when none was passed; -2 when those passed are of
+ * no use (logged): a socket unit that is wrong, which creating a socket
+ * of our own at the configured path would only hide. */
 int notify_listen_fd(void);
 
 /* Start the watchdog timer on loop if WATCHDOG_USEC is set (pings at half

@@ -418,6 +418,35 @@ START_TEST(socket_activation_serves_and_keeps_the_socket)
 }
 END_TEST
 
+/* Sockets passed that islandsd cannot serve (here a datagram socket) are
+ * a wrong socket unit: it says so and exits 2, the status systemd does not
+ * retry, instead of quietly listening on a socket of its own that no
+ * client of the unit would reach. */
+START_TEST(an_unusable_passed_socket_is_a_usage_error)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+        if (fd < 0 || dup2(fd, 3) != 3)
+            _exit(126);
+        char self[32];
+        snprintf(self, sizeof self, "%ld", (long)getpid());
+        setenv("LISTEN_FDS", "1", 1);
+        setenv("LISTEN_PID", self, 1);
+        execl(islandsd_path(), "islandsd", "--config", "/dev/null", "--socket", socket_path,
+              "--store", store_path, (char *)NULL);
+        _exit(127);
+    }
+    int status = wait_exit(pid, 30000);
+    ck_assert_msg(status != -1, "islandsd did not exit within 30 s");
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 2,
+                  "islandsd ended with wait status 0x%x, not exit 2", status);
+    struct stat st;
+    ck_assert_msg(stat(socket_path, &st) != 0, "islandsd created a socket of its own");
+}
+END_TEST
+
 static Suite *systemd_daemon_suite(void)
 {
     Suite *s = suite_create("systemd_daemon");
@@ -431,6 +460,7 @@ static Suite *systemd_daemon_suite(void)
     tcase_add_checked_fixture(activation, setup, teardown);
     tcase_set_timeout(activation, 90);
     tcase_add_test(activation, socket_activation_serves_and_keeps_the_socket);
+    tcase_add_test(activation, an_unusable_passed_socket_is_a_usage_error);
     suite_add_tcase(s, activation);
     return s;
 }

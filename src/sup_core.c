@@ -414,12 +414,15 @@ void isl_sup_set_policy(struct isl_sup *s, const struct isl_sup_policy *policy)
 
 void isl_sup_policy_from_config(const struct isl_config *c, struct isl_sup_policy *policy)
 {
-    policy->strategy = c->strategy;
-    policy->intensity = c->intensity;
-    policy->period_ms = (uint64_t)c->period_s * 1000;
-    policy->restart_delay_ms = c->restart_delay_ms;
-    policy->restart_delay_max_ms = c->restart_delay_max_ms;
-    policy->max_start_failures = c->max_start_failures;
+    *policy = (struct isl_sup_policy){
+        .strategy = c->strategy,
+        .intensity = c->intensity,
+        .period_ms = (uint64_t)c->period_s * 1000,
+        .restart_delay_ms = c->restart_delay_ms,
+        .restart_delay_max_ms = c->restart_delay_max_ms,
+        .max_start_failures = c->max_start_failures,
+        .static_children = false,   /* games come at run time */
+    };
 }
 
 int isl_sup_add_child(struct isl_sup *s, const char *id, enum isl_restart restart,

@@ -198,12 +198,15 @@ START_TEST(no_worker_starts_once_islandsd_gave_up)
 {
     /* Starts held over to the next turn of the loop (no spares: islandsd
      * starts one worker per turn) must be called off by the give-up, even
-     * when their timer has fired in the very turn that gives up. */
+     * when their timer has fired in the very turn that gives up. The
+     * give-up: two workers that were up crash while the starts wait. */
     struct testd d = {0};
-    testd_start(&d, "worker = /bin/false\nspare_workers = 0\nintensity = 1\nperiod = 60\n");
+    testd_start(&d, "spare_workers = 0\nintensity = 1\nperiod = 60\ncrash_injection = true\n");
+    long pids[2];
+    new_games(&d, 2, pids);
     enum { GAMES = 40 };
-    struct isl_client *clients[GAMES];
-    for (int i = 0; i < GAMES; i++) {
+    struct isl_client *clients[GAMES + 1];
+    for (int i = 0; i <= GAMES; i++) {
         clients[i] = testd_connect(&d);
         ck_assert_ptr_nonnull(clients[i]);
     }
@@ -214,11 +217,17 @@ START_TEST(no_worker_starts_once_islandsd_gave_up)
         ck_assert_int_eq(isl_client_send(clients[i], req, 5000), ISL_CLIENT_OK);
         json_decref(req);
     }
+    for (int i = 0; i < 2; i++) {
+        json_t *req = json_pack("{s:s, s:s, s:s}", "op", "crash", "game", names[i], "signal",
+                                "KILL");
+        ck_assert_int_eq(isl_client_send(clients[GAMES], req, 5000), ISL_CLIENT_OK);
+        json_decref(req);
+    }
     int status = testd_wait_exit(&d, 20000);
     ck_assert_msg(status != -1, "islandsd did not give up");
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
     ck_assert_int_eq(log_count_after(&d, "event=give_up", "event=worker_start"), 0);
-    for (int i = 0; i < GAMES; i++)
+    for (int i = 0; i <= GAMES; i++)
         isl_client_close(clients[i]);
     testd_cleanup(&d);
 }

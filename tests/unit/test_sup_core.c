@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "islands/config.h"
 #include "islands/exit_status.h"
 #include "islands/sup_core.h"
 
@@ -493,6 +494,21 @@ START_TEST(a_blameless_death_restarts_only_the_child)
 }
 END_TEST
 
+/* The games' policy comes from islands.conf whole: no field is left as
+ * the caller's memory had it. */
+START_TEST(policy_from_config_sets_every_field)
+{
+    struct isl_config c;
+    isl_config_defaults(&c);
+    struct isl_sup_policy p;
+    memset(&p, 0xff, sizeof p);
+    isl_sup_policy_from_config(&c, &p);
+    ck_assert(!p.static_children);
+    ck_assert_uint_eq(p.intensity, c.intensity);
+    ck_assert_uint_eq(p.max_start_failures, c.max_start_failures);
+}
+END_TEST
+
 /* A failed restart is a restart, as in OTP: counted by intensity. */
 START_TEST(failed_restarts_count_toward_intensity)
 {
@@ -709,6 +725,7 @@ static Suite *sup_core_suite(void)
     tcase_add_test(tc, a_start_killed_as_hung_is_no_start_failure);
     tcase_add_test(tc, ready_resets_start_failures);
     tcase_add_test(tc, failed_restarts_count_toward_intensity);
+    tcase_add_test(tc, policy_from_config_sets_every_field);
     tcase_add_test(tc, a_blameless_death_restarts_only_the_child);
     tcase_add_test(tc, a_first_start_that_fails_restarts_nothing);
     tcase_add_test(tc, a_failed_child_says_why);

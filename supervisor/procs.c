@@ -110,12 +110,10 @@ static struct { pid_t pid; int status; } early_exits[EARLY_EXITS_MAX];
 static unsigned early_exit_count;
 static bool expecting_unknown;
 
-static void describe_status(int status, char *out, size_t n);
-
 static void log_unknown_exit(pid_t pid, int status)
 {
-    char how[96];
-    describe_status(status, how, sizeof how);
+    char how[PROCS_STATUS_TEXT_MAX];
+    procs_describe_status(status, how, sizeof how);
     isl_log(ISL_LOG_NOTICE, "event=reaped_unknown pid=%ld %s", (long)pid, how);
 }
 
@@ -235,7 +233,7 @@ static void on_kill_timer(struct ev_loop *l, ev_timer *w, int revents)
     proc_signal(p, SIGKILL);
 }
 
-static void describe_status(int status, char *out, size_t n)
+void procs_describe_status(int status, char *out, size_t n)
 {
     if (WIFEXITED(status))
         snprintf(out, n, "exit_status=%d", WEXITSTATUS(status));

@@ -74,6 +74,10 @@ bool procs_take_early_exit(pid_t pid, int *status);
  * its cap) is killed as broken. */
 void proc_send(struct proc *p, const json_t *msg);
 void proc_signal(struct proc *p, int sig);
+/* A wait status as log fields: "exit_status=N", or "signal=NAME
+ * core_dumped=yes|no"; out holds PROCS_STATUS_TEXT_MAX bytes. */
+#define PROCS_STATUS_TEXT_MAX 64
+void procs_describe_status(int status, char *out, size_t n);
 /* Deliver every complete frame the channel holds now (read until EAGAIN). */
 void proc_read_dry(struct proc *p);
 /* SIGTERM, then SIGKILL after shutdown_ms; shutdown_ms < 0 = brutal_kill. */

@@ -126,28 +126,23 @@ void router_relayed(long pid, const char *game, json_t *answer)
 static void log_exit(const struct game *g, const struct proc *w, int status)
 {
     int prio = ISL_LOG_WARNING;
-    char how[80];
+    const char *reason = "";
     if (WIFEXITED(status)) {
         int code = WEXITSTATUS(status);
         if (code == ISL_EXIT_NORMAL || code == ISL_EXIT_GAME_ENDED || w->terminating)
             prio = ISL_LOG_INFO;
         if (code == ISL_EXIT_CORRUPT)
             prio = ISL_LOG_ERR;
-        snprintf(how, sizeof how, "exit_status=%d%s", code,
-                 code == ISL_EXIT_CORRUPT ? " reason=corrupt_state" :
+        reason = code == ISL_EXIT_CORRUPT ? " reason=corrupt_state" :
                  code == ISL_EXIT_GAME_ENDED ? " reason=shutdown" :
-                 code == ISL_EXIT_EXEC_FAILED ? " reason=exec_failed" : "");
-    } else if (WIFSIGNALED(status)) {
-        const char *sig = sigabbrev_np(WTERMSIG(status));
-        snprintf(how, sizeof how, "signal=%s core_dumped=%s", sig ? sig : "?",
-                 WCOREDUMP(status) ? "yes" : "no");
-        if (w->terminating && WTERMSIG(status) == SIGTERM)
-            prio = ISL_LOG_INFO;
-    } else {
-        snprintf(how, sizeof how, "status=%d", status);
+                 code == ISL_EXIT_EXEC_FAILED ? " reason=exec_failed" : "";
+    } else if (WIFSIGNALED(status) && w->terminating && WTERMSIG(status) == SIGTERM) {
+        prio = ISL_LOG_INFO;
     }
-    isl_log(prio, "event=worker_exit game=%s pid=%ld %s restarts=%u", g->name, (long)w->pid,
-            how, g->restarts);
+    char how[PROCS_STATUS_TEXT_MAX];
+    procs_describe_status(status, how, sizeof how);
+    isl_log(prio, "event=worker_exit game=%s pid=%ld %s%s restarts=%u", g->name, (long)w->pid,
+            how, reason, g->restarts);
 }
 
 /* Can nothing the dead worker sent be waiting at the writer? Only if it was

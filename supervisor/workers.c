@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "daemon.h"
 #include "islands/log.h"
@@ -137,7 +136,9 @@ static void spare_exit(struct proc *p, int status)
         schedule_refill(0.);   /* replaced (a reload), if still wanted */
         return;
     }
-    isl_log(ISL_LOG_WARNING, "event=spare_exit pid=%ld status=%d ready=%s", (long)p->pid, status,
+    char how[PROCS_STATUS_TEXT_MAX];
+    procs_describe_status(status, how, sizeof how);
+    isl_log(ISL_LOG_WARNING, "event=spare_exit pid=%ld %s ready=%s", (long)p->pid, how,
             was_ready ? "yes" : "no");
     spare_lost();
 }

@@ -175,12 +175,9 @@ static void writer_exit(struct proc *p, int status)
     daemon_state.writer_ready = false;
     ev_timer_stop(loop, &ping_timer);
     int prio = stopped_cb ? ISL_LOG_INFO : ISL_LOG_ERR;
-    if (WIFSIGNALED(status))
-        isl_log(prio, "event=writer_exit pid=%ld signal=%s", (long)p->pid,
-                sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
-    else
-        isl_log(prio, "event=writer_exit pid=%ld exit_status=%d", (long)p->pid,
-                WEXITSTATUS(status));
+    char how[PROCS_STATUS_TEXT_MAX];
+    procs_describe_status(status, how, sizeof how);
+    isl_log(prio, "event=writer_exit pid=%ld %s", (long)p->pid, how);
     if (!stopped_cb)
         stop_all_games();
     struct isl_sup_event ev = {.kind = ISL_EV_EXITED, .id = WRITER_ID, .wait_status = status};

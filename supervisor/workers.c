@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "islands/log.h"
 #include "spawner.h"
+#include "store_args.h"
 
 #define MAX_SPARES 64
 #define REFILL_DELAY_S 0.01
@@ -39,34 +40,24 @@ static bool may_spawn_now(void)
 
 /* A worker's command line, with room for the numbers in it. */
 struct worker_command {
-    char *argv[16];
-    char map_size[32], readers[16], timeout[16];
+    char *argv[8 + STORE_ARGS_MAX];
+    struct store_arg_numbers store_numbers;
+    char timeout[16];
 };
 
 static void worker_command(struct worker_command *w)
 {
     const struct isl_config *c = &daemon_state.config;
-    snprintf(w->map_size, sizeof w->map_size, "%zu", c->map_size);
-    snprintf(w->readers, sizeof w->readers, "%u", c->max_readers);
     snprintf(w->timeout, sizeof w->timeout, "%u", c->game_timeout_s);
     char **argv = w->argv;
     int n = 0;
     argv[n++] = "islands-worker";
-    argv[n++] = "--store";
-    argv[n++] = (char *)c->store;
-    argv[n++] = "--sync";
-    argv[n++] = (char *)isl_sync_name(c->sync);
-    argv[n++] = "--map-size";
-    argv[n++] = w->map_size;
-    argv[n++] = "--max-readers";
-    argv[n++] = w->readers;
+    n += store_args(c, &w->store_numbers, argv + n);
     argv[n++] = c->group_commit ? "--group-commit" : "--direct-commit";
     if (c->group_commit)
         argv[n++] = "--relay";   /* the writer answers for it once committed */
     argv[n++] = "--game-timeout";
     argv[n++] = w->timeout;
-    if (c->crash_injection)
-        argv[n++] = "--crash-injection";
     argv[n] = NULL;
 }
 

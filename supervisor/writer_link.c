@@ -14,6 +14,7 @@
 #include "islands/sup_core.h"
 #include "notify.h"
 #include "router.h"
+#include "store_args.h"
 #include "workers.h"
 
 /* The writer is never poison: intensity decides, and failing to start it
@@ -189,13 +190,10 @@ static const struct proc_ops writer_ops = {writer_message, writer_exit};
 
 static void spawn(void)
 {
-    const struct isl_config *c = &daemon_state.config;
-    char map_size[32], readers[16];
-    snprintf(map_size, sizeof map_size, "%zu", c->map_size);
-    snprintf(readers, sizeof readers, "%u", c->max_readers);
-    char *argv[] = {"islands-writer", "--store", (char *)c->store, "--sync",
-                    (char *)isl_sync_name(c->sync), "--map-size", map_size, "--max-readers",
-                    readers, c->crash_injection ? "--crash-injection" : NULL, NULL};
+    struct store_arg_numbers store_numbers;
+    char *argv[2 + STORE_ARGS_MAX] = {"islands-writer"};
+    int n = 1 + store_args(&daemon_state.config, &store_numbers, argv + 1);
+    argv[n] = NULL;
     writer = proc_spawn("writer", daemon_state.writer_path, argv, &writer_ops, NULL);
     if (writer) {
         isl_log(ISL_LOG_INFO, "event=writer_start pid=%ld", (long)writer->pid);

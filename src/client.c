@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "islands/buf.h"
+#include "islands/clock.h"
 
 #define READ_CHUNK 65536
 #define CONNECT_RETRY_MS 10
@@ -62,17 +63,10 @@ const char *isl_client_socket_path(const char *option, const char *config, char 
 
 /* ---------------------------------------------------------------- time */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* -1 = no deadline (wait forever). */
 static int64_t deadline_after(int timeout_ms)
 {
-    return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    return timeout_ms < 0 ? -1 : (int64_t)isl_monotonic_ms() + timeout_ms;
 }
 
 /* poll() timeout left until the deadline: -1 forever, 0 when passed. */
@@ -80,7 +74,7 @@ static int ms_left(int64_t deadline)
 {
     if (deadline < 0)
         return -1;
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - (int64_t)isl_monotonic_ms();
     if (left <= 0)
         return 0;
     return left > INT32_MAX ? INT32_MAX : (int)left;

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "islands/buf.h"
+#include "islands/clock.h"
 #include "islands/doc_text.h"
 #include "islands/frame.h"
 #include "islands/log.h"
@@ -348,17 +348,10 @@ void isl_committer_free(struct isl_committer *c)
     free(c);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One blocking step of fence_wait: read what comes before deadline. */
 static int read_some(struct isl_committer *c, long long deadline)
 {
-    long long left = deadline - now_ms();
+    long long left = deadline - (long long)isl_monotonic_ms();
     if (left <= 0) {
         errno = ETIMEDOUT;
         return -1;
@@ -394,7 +387,7 @@ static int fence_wait(struct isl_committer *c, const json_t *after, int timeout_
         snprintf(err, errlen, "fence: cannot encode it");
         return -1;
     }
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = (long long)isl_monotonic_ms() + timeout_ms;
     if (isl_buf_write_all(&c->out, c->fd, timeout_ms) != 0) {
         snprintf(err, errlen, "fence: %s", strerror(errno));
         break_connection(c, err, true);

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "islands/clock.h"
 
 #define HEADER_LEN 4
 
@@ -115,13 +116,6 @@ int isl_frame_take(struct isl_buf *in, json_t **obj)
 
 /* ---------------------------------------------------------------- blocking */
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until fd is ready for events, at most until deadline (< 0: no
  * deadline). 0, or -1 with errno (ETIMEDOUT). */
 static int wait_ready(int fd, short events, long long deadline)
@@ -129,7 +123,7 @@ static int wait_ready(int fd, short events, long long deadline)
     for (;;) {
         int timeout = -1;
         if (deadline >= 0) {
-            long long left = deadline - now_ms();
+            long long left = deadline - (long long)isl_monotonic_ms();
             if (left <= 0) {
                 errno = ETIMEDOUT;
                 return -1;
@@ -186,7 +180,7 @@ static int read_exactly(int fd, void *dst, size_t n, long long deadline)
 
 int isl_frame_recv(int fd, json_t **obj, int timeout_ms)
 {
-    long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    long long deadline = timeout_ms < 0 ? -1 : (long long)isl_monotonic_ms() + timeout_ms;
     unsigned char header[HEADER_LEN];
     if (read_exactly(fd, header, HEADER_LEN, deadline) != 0)
         return -1;

@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "frontdoor.h"
 #include "games_sup.h"
+#include "islands/clock.h"
 #include "router.h"
 #include "workers.h"
 
@@ -59,7 +60,7 @@ static json_t *status(void)
     json_object_set_new(r, "games", json_integer(games_stored));
     json_object_set_new(r, "restarts", json_integer(games_sup_total_restarts()));
     json_object_set_new(r, "uptime_s",
-                        json_integer((json_int_t)((monotonic_ms() - daemon_state.started_ms) / 1000)));
+                        json_integer((json_int_t)((isl_monotonic_ms() - daemon_state.started_ms) / 1000)));
     json_object_set_new(r, "spares", json_integer(workers_spare_count()));
     json_object_set_new(r, "clients", json_integer(frontdoor_client_count()));
     json_object_set_new(r, "restart", json_string(isl_restart_name(c->restart)));

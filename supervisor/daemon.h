@@ -24,9 +24,6 @@ struct daemon {
 
 extern struct daemon daemon_state;
 
-/* Monotonic milliseconds. */
-uint64_t monotonic_ms(void);
-
 /* Leave the event loop and exit with status (after workers are stopped). */
 void daemon_finish(int status);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "islands/clock.h"
 
 struct strmap games_index;
 unsigned games_stored;
@@ -23,7 +24,7 @@ struct game *games_add(const char *name)
     if (!g)
         return NULL;
     strncpy(g->name, name, ISL_GAME_NAME_MAX);
-    g->last_activity_ms = monotonic_ms();
+    g->last_activity_ms = isl_monotonic_ms();
     if (strmap_put(&games_index, g->name, g) != 0) {
         free(g);
         return NULL;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "islands/clock.h"
 #include "islands/log.h"
 #include "islands/sup_core.h"
 
@@ -42,7 +43,7 @@ void games_sup_reconfigure(const struct isl_config *config)
 static void terminate_now_done(const char *id)
 {
     struct isl_sup_event ev = {.kind = ISL_EV_EXITED, .id = id, .wait_status = SIGKILL};
-    isl_sup_handle(core, &ev, monotonic_ms(), &todo);
+    isl_sup_handle(core, &ev, isl_monotonic_ms(), &todo);
 }
 
 /* Carry out one TERMINATE: wait for the exit, or finish it at once. */
@@ -110,7 +111,7 @@ static void run_actions(void)
 
 static void feed(const struct isl_sup_event *ev)
 {
-    isl_sup_handle(core, ev, monotonic_ms(), &todo);
+    isl_sup_handle(core, ev, isl_monotonic_ms(), &todo);
     run_actions();
 }
 
@@ -118,7 +119,7 @@ void games_sup_activate(struct game *g)
 {
     if (g->in_core)
         return;
-    if (isl_sup_add_child(core, g->name, daemon_state.config.restart, monotonic_ms(), &todo) == 0)
+    if (isl_sup_add_child(core, g->name, daemon_state.config.restart, isl_monotonic_ms(), &todo) == 0)
         g->in_core = true;
     run_actions();
 }

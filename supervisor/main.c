@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "frontdoor.h"
 #include "games_sup.h"
+#include "islands/clock.h"
 #include "islands/log.h"
 #include "islands/store.h"
 #include "notify.h"
@@ -33,13 +33,6 @@ static int final_status;
 static bool finishing;
 static uint64_t finish_started_ms;   /* when only spares and strays were left */
 static bool untracked_killed;
-
-uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void usage(FILE *out)
 {
@@ -216,7 +209,7 @@ static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
      * still our child: it reads EOF on its channel and goes. One that does
      * not is killed after the shutdown timeout; past twice that (no /proc
      * to list it), PR_SET_PDEATHSIG takes it down once we are gone. */
-    uint64_t waited = monotonic_ms() - finish_started_ms;   /* ev_now is wall-clock */
+    uint64_t waited = isl_monotonic_ms() - finish_started_ms;   /* ev_now is wall-clock */
     int shutdown_ms = daemon_state.config.shutdown_ms;
     uint64_t timeout = shutdown_ms < 0 ? 0 : (uint64_t)shutdown_ms;   /* brutal_kill: -1 */
     if (procs_any_child_left() && waited < 2 * timeout) {
@@ -236,7 +229,7 @@ static void writer_stopped(void)
 {
     /* Remaining children (spares) were told to stop; the timer waits for them
      * and leaves a moment to flush the last answers to clients. */
-    finish_started_ms = monotonic_ms();
+    finish_started_ms = isl_monotonic_ms();
     ev_timer_set(&finish_timer, 0.02, 0.02);
     ev_timer_start(daemon_state.loop, &finish_timer);
 }
@@ -340,7 +333,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
     if (daemon_state.shutting_down || !daemon_state.writer_ready)
         return;
-    sweep_now = monotonic_ms();
+    sweep_now = isl_monotonic_ms();
     size_t n;
     /* Hibernation: the worker exits, the game stays stored; the next
      * request wakes it. */
@@ -401,7 +394,7 @@ int main(int argc, char **argv)
         return 1;
     }
     daemon_state.loop = loop;
-    daemon_state.started_ms = monotonic_ms();
+    daemon_state.started_ms = isl_monotonic_ms();
     procs_init(loop);
     procs_set_child_log_level(daemon_state.config.log_level);
     spawner_init(loop);

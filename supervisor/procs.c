@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "islands/clock.h"
 #include "islands/frame.h"
 #include "islands/log.h"
 
@@ -350,7 +351,7 @@ struct proc *proc_track(const char *label, pid_t pid, int pidfd, int channel,
     p->ops = ops;
     p->owner = owner;
     p->label = label;
-    p->spawned_ms = monotonic_ms();
+    p->spawned_ms = isl_monotonic_ms();
     isl_buf_init(&p->in, ISL_FRAME_MAX + 4);
     isl_buf_init(&p->out, CHANNEL_OUTPUT_MAX);
     ev_init(&p->kill_timer, on_kill_timer);

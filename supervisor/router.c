@@ -10,6 +10,7 @@
 #include "admin.h"
 #include "daemon.h"
 #include "games_sup.h"
+#include "islands/clock.h"
 #include "islands/log.h"
 #include "router_internal.h"
 #include "writer_link.h"
@@ -123,7 +124,7 @@ void router_arm_deadline(struct game *g)
     ev_timer_stop(router_loop, &g->deadline);
     if (!p)
         return;
-    uint64_t now = monotonic_ms();
+    uint64_t now = isl_monotonic_ms();
     double wait = p->deadline_ms > now ? (double)(p->deadline_ms - now) / 1000.0 : 0.0;
     ev_timer_set(&g->deadline, wait, 0.);
     ev_timer_start(router_loop, &g->deadline);
@@ -134,7 +135,7 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
     (void)l;
     (void)revents;
     struct game *g = w->data;
-    uint64_t now = monotonic_ms();
+    uint64_t now = isl_monotonic_ms();
     if (g->in_flight && g->in_flight->deadline_ms <= now) {
         /* A hung worker may hold the store's write lock: never wait on it.
          * One that never said `ready` never handled the request (it was
@@ -174,7 +175,7 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
 
 static void enqueue(struct game *g, struct pending *p)
 {
-    p->deadline_ms = monotonic_ms() + daemon_state.config.request_timeout_ms;
+    p->deadline_ms = isl_monotonic_ms() + daemon_state.config.request_timeout_ms;
     if (g->tail)
         g->tail->next = p;
     else
@@ -215,7 +216,7 @@ void router_submit(struct conn *c, json_t *id, const struct isl_request *req)
     p->conn = c;
     p->id = json_incref(id);
     p->req = *req;
-    g->last_activity_ms = monotonic_ms();
+    g->last_activity_ms = isl_monotonic_ms();
     enqueue(g, p);
     game_maybe_free(g);
 }
@@ -262,7 +263,7 @@ static void send_to_worker(struct game *g, struct pending *p)
     json_t *msg = json_pack("{s:s, s:I, s:o}", "t", "req", "seq", (json_int_t)++g->seq, "req", req);
     g->in_flight = p;
     g->worker_owes_answer = true;
-    p->deadline_ms = monotonic_ms() + daemon_state.config.request_timeout_ms;
+    p->deadline_ms = isl_monotonic_ms() + daemon_state.config.request_timeout_ms;
     proc_send(g->worker, msg);
     json_decref(msg);
 }
@@ -279,7 +280,7 @@ static bool activate(struct game *g)
 
 void router_pump(struct game *g)
 {
-    if (g->failed && g->retry_at_ms && g->head && monotonic_ms() >= g->retry_at_ms)
+    if (g->failed && g->retry_at_ms && g->head && isl_monotonic_ms() >= g->retry_at_ms)
         router_retry_failed_start(g);   /* pumps g again once the core let go */
     while (g->head && !g->in_flight && daemon_state.writer_ready) {
         struct pending *p = g->head;

@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 #include "games_sup.h"
+#include "islands/clock.h"
 #include "islands/exit_status.h"
 #include "islands/log.h"
 #include "router_internal.h"
@@ -154,7 +155,7 @@ static bool left_no_write(const struct game *g, const struct proc *w, bool was_r
 {
     uint64_t timeout_ms = (uint64_t)w->game_timeout_s * 1000;   /* its own, not a reload's */
     return was_ready && !g->worker_owes_answer &&
-           monotonic_ms() < g->last_activity_ms + timeout_ms;
+           isl_monotonic_ms() < g->last_activity_ms + timeout_ms;
 }
 
 static void worker_exit(struct proc *w, int status)
@@ -300,7 +301,7 @@ void router_child_failed(struct game *g, enum isl_fail_reason reason)
 {
     g->failed = true;
     g->failed_reason = reason;
-    g->retry_at_ms = reason == ISL_FAIL_NO_START ? monotonic_ms() + start_retry_ms() : 0;
+    g->retry_at_ms = reason == ISL_FAIL_NO_START ? isl_monotonic_ms() + start_retry_ms() : 0;
     char retry[40] = "";
     if (g->retry_at_ms)
         snprintf(retry, sizeof retry, " retry_after_ms=%u", start_retry_ms());

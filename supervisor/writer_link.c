@@ -9,6 +9,7 @@
 
 #include "daemon.h"
 #include "games_sup.h"
+#include "islands/clock.h"
 #include "islands/exit_status.h"
 #include "islands/log.h"
 #include "islands/sup_core.h"
@@ -53,7 +54,7 @@ static void on_ping_timer(struct ev_loop *l, ev_timer *w, int revents)
     (void)revents;
     if (!writer || !daemon_state.writer_ready)
         return;
-    uint64_t now = monotonic_ms();
+    uint64_t now = isl_monotonic_ms();
     if (pong_n != ping_sent_n)
         proc_read_dry(writer);   /* its pong may wait behind a stall of ours */
     if (pong_n != ping_sent_n) {
@@ -132,7 +133,7 @@ static void writer_message(struct proc *p, json_t *msg)
         daemon_state.writer_ready = true;
         start_pinging();
         struct isl_sup_event ev = {.kind = ISL_EV_READY, .id = WRITER_ID};
-        isl_sup_handle(top, &ev, monotonic_ms(), &todo);
+        isl_sup_handle(top, &ev, isl_monotonic_ms(), &todo);
         carry_out();
         isl_log(ISL_LOG_INFO, "event=writer_ready pid=%ld games=%u", (long)p->pid, games_stored);
         workers_refill_spares();
@@ -182,7 +183,7 @@ static void writer_exit(struct proc *p, int status)
     if (!stopped_cb)
         stop_all_games();
     struct isl_sup_event ev = {.kind = ISL_EV_EXITED, .id = WRITER_ID, .wait_status = status};
-    isl_sup_handle(top, &ev, monotonic_ms(), &todo);
+    isl_sup_handle(top, &ev, isl_monotonic_ms(), &todo);
     carry_out();
 }
 
@@ -200,7 +201,7 @@ static void spawn(void)
         return;
     }
     struct isl_sup_event ev = {.kind = ISL_EV_START_FAILED, .id = WRITER_ID};
-    isl_sup_handle(top, &ev, monotonic_ms(), &todo);
+    isl_sup_handle(top, &ev, isl_monotonic_ms(), &todo);
 }
 
 static void on_start_timer(struct ev_loop *l, ev_timer *w, int revents)
@@ -293,7 +294,7 @@ void writer_reconfigure(const struct isl_config *c)
 
 void writer_start(void)
 {
-    isl_sup_add_child(top, WRITER_ID, ISL_PERMANENT, monotonic_ms(), &todo);
+    isl_sup_add_child(top, WRITER_ID, ISL_PERMANENT, isl_monotonic_ms(), &todo);
     carry_out();
 }
 
@@ -308,7 +309,7 @@ void writer_stop(void (*done)(void))
         return;
     }
     struct isl_sup_event ev = {.kind = ISL_EV_STOP, .id = WRITER_ID};
-    isl_sup_handle(top, &ev, monotonic_ms(), &todo);
+    isl_sup_handle(top, &ev, isl_monotonic_ms(), &todo);
     carry_out();
 }
 

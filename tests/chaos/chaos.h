@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "islands/client.h"
+#include "islands/clock.h"
 #include "islands/config.h"
 
 #define CHAOS_MAX_GAMES 64
@@ -61,7 +62,6 @@ unsigned rng_below(struct rng *r, unsigned n);   /* 0 .. n-1 (0 if n == 0) */
 bool rng_chance(struct rng *r, unsigned percent);
 
 /* ---- time ---- */
-uint64_t now_ms(void);
 void sleep_ms(unsigned ms);
 
 /* ---- output ---- */

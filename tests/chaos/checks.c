@@ -36,9 +36,9 @@ static bool same_workers(const json_t *a, const json_t *b)
 
 json_t *settle_list(struct chaos_run *run)
 {
-    uint64_t deadline = now_ms() + SETTLE_TIMEOUT_MS;
+    uint64_t deadline = isl_monotonic_ms() + SETTLE_TIMEOUT_MS;
     json_t *last = list_games(run);
-    while (now_ms() < deadline && !run->aborted) {
+    while (isl_monotonic_ms() < deadline && !run->aborted) {
         sleep_ms(SETTLE_INTERVAL_MS);
         json_t *next = list_games(run);
         bool same = last && next && same_workers(last, next);
@@ -93,7 +93,7 @@ long status_restarts(struct chaos_run *run)
 
 void check_slot(struct chaos_run *run, struct slot *s)
 {
-    uint64_t deadline = now_ms() + STATE_RETRY_MS;
+    uint64_t deadline = isl_monotonic_ms() + STATE_RETRY_MS;
     for (;;) {
         json_t *r = admin_op(run, "state", s->name);
         if (!r) {
@@ -105,7 +105,7 @@ void check_slot(struct chaos_run *run, struct slot *s)
         json_decref(r);
         if (!again)
             return;
-        if (now_ms() >= deadline) {
+        if (isl_monotonic_ms() >= deadline) {
             violation(run, "%s: still unavailable %d s after the fault", s->name,
                       STATE_RETRY_MS / 1000);
             return;
@@ -176,14 +176,14 @@ void check_processes(struct chaos_run *run)
     pid_t pgid = 0, pid = daemon_pid(run, &pgid);
     if (pid <= 0)
         return;
-    uint64_t deadline = now_ms() + PROCESS_GRACE_MS;
+    uint64_t deadline = isl_monotonic_ms() + PROCESS_GRACE_MS;
     int zombies, orphans;
     /* A child that just died is a zombie until islandsd reaps it: only one
      * that stays is a fault. */
     for (;;) {
         zombies = proc_zombies(pid);
         orphans = pgid > 1 ? proc_group_orphans(pgid, pid) : 0;
-        if ((zombies == 0 && orphans == 0) || now_ms() >= deadline)
+        if ((zombies == 0 && orphans == 0) || isl_monotonic_ms() >= deadline)
             break;
         sleep_ms(50);
     }

@@ -90,10 +90,10 @@ struct slot *driver_find(struct driver *d, const char *game)
 static struct isl_client *conn_of(struct driver *d, const struct slot *s)
 {
     unsigned c = s->index % d->conn_count;
-    if (!d->conns[c] && now_ms() >= d->retry_at[c]) {
+    if (!d->conns[c] && isl_monotonic_ms() >= d->retry_at[c]) {
         d->conns[c] = isl_client_connect(d->run->socket, 200);
         if (!d->conns[c])
-            d->retry_at[c] = now_ms() + 50;
+            d->retry_at[c] = isl_monotonic_ms() + 50;
     }
     return d->conns[c];
 }
@@ -106,7 +106,7 @@ static void send_probe(struct driver *d, struct slot *s, struct isl_client *c)
         s->in_flight = true;
         s->probe = true;
         s->id = d->next_id++;
-        s->sent_ms = now_ms();
+        s->sent_ms = isl_monotonic_ms();
     }
     json_decref(req);
 }
@@ -145,7 +145,7 @@ static void issue(struct driver *d, struct slot *s)
     if (!c)
         return;
     if (s->unknown) {
-        if (now_ms() >= s->probe_after_ms)
+        if (isl_monotonic_ms() >= s->probe_after_ms)
             send_probe(d, s, c);
         return;
     }
@@ -206,7 +206,7 @@ static void conn_lost(struct driver *d, unsigned conn)
 {
     isl_client_close(d->conns[conn]);
     d->conns[conn] = NULL;
-    d->retry_at[conn] = now_ms() + 50;
+    d->retry_at[conn] = isl_monotonic_ms() + 50;
     for (unsigned i = conn; i < d->count; i += d->conn_count) {
         struct slot *s = &d->slots[i];
         if (s->in_flight && !s->probe && s->move.kind == MOVE_NEW_GAME)
@@ -234,7 +234,7 @@ static void read_conn(struct driver *d, unsigned conn)
 
 static void check_timeouts(struct driver *d)
 {
-    uint64_t now = now_ms();
+    uint64_t now = isl_monotonic_ms();
     for (unsigned i = 0; i < d->count; i++) {
         struct slot *s = &d->slots[i];
         if (s->in_flight && now - s->sent_ms > ANSWER_TIMEOUT_MS) {
@@ -291,8 +291,8 @@ static bool any_in_flight(const struct driver *d)
 int driver_quiesce(struct driver *d, int timeout_ms)
 {
     d->quiet = true;
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
-    while (any_in_flight(d) && now_ms() < deadline && !d->run->aborted)
+    uint64_t deadline = isl_monotonic_ms() + (uint64_t)timeout_ms;
+    while (any_in_flight(d) && isl_monotonic_ms() < deadline && !d->run->aborted)
         driver_step(d, 20);
     d->quiet = false;
     if (!any_in_flight(d) || d->run->aborted)
@@ -305,8 +305,8 @@ int driver_quiesce(struct driver *d, int timeout_ms)
 
 bool driver_wait_answer(struct driver *d, struct slot *s, int timeout_ms)
 {
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
-    while (s->in_flight && now_ms() < deadline && !d->run->aborted)
+    uint64_t deadline = isl_monotonic_ms() + (uint64_t)timeout_ms;
+    while (s->in_flight && isl_monotonic_ms() < deadline && !d->run->aborted)
         driver_step(d, 10);
     return !s->in_flight;
 }

@@ -132,8 +132,8 @@ static void freeze(struct chaos_run *run, struct driver *d, struct worker_fault 
 {
     unsigned timeout = run->opt->request_timeout_ms;
     kill((pid_t)f->pid, SIGSTOP);
-    uint64_t until = now_ms() + 1000;
-    while (!proc_stopped((pid_t)f->pid) && now_ms() < until)
+    uint64_t until = isl_monotonic_ms() + 1000;
+    while (!proc_stopped((pid_t)f->pid) && isl_monotonic_ms() < until)
         sleep_ms(1);
     if (!proc_stopped((pid_t)f->pid))
         violation(run, "%s: worker %ld did not stop on SIGSTOP", f->target->name, f->pid);
@@ -144,8 +144,8 @@ static void freeze(struct chaos_run *run, struct driver *d, struct worker_fault 
         return;
     }
     if (thaw) {
-        until = now_ms() + timeout / 5;
-        while (now_ms() < until)
+        until = isl_monotonic_ms() + timeout / 5;
+        while (isl_monotonic_ms() < until)
             driver_step(d, 5);
         kill((pid_t)f->pid, SIGCONT);
     }
@@ -164,8 +164,8 @@ static void freeze(struct chaos_run *run, struct driver *d, struct worker_fault 
 /* Drive until the target has answered ok again (or give up waiting). */
 static void recover(struct driver *d, struct slot *target)
 {
-    uint64_t until = now_ms() + RECOVER_MS;
-    while (target->watch != NO_WATCH && now_ms() < until && !d->run->aborted)
+    uint64_t until = isl_monotonic_ms() + RECOVER_MS;
+    while (target->watch != NO_WATCH && isl_monotonic_ms() < until && !d->run->aborted)
         driver_step(d, 10);
 }
 
@@ -199,9 +199,9 @@ static void finish(struct chaos_run *run, struct driver *d, struct worker_fault 
 static void check_writer_restart(struct chaos_run *run, struct driver *d, pid_t old_writer,
                                  const struct worker_fault *f)
 {
-    uint64_t until = now_ms() + RECOVER_MS;
+    uint64_t until = isl_monotonic_ms() + RECOVER_MS;
     pid_t writer = 0;
-    while (now_ms() < until && !daemon_died(run) &&
+    while (isl_monotonic_ms() < until && !daemon_died(run) &&
            ((writer = proc_find_child(run->daemon.pid, "islands-writer")) == 0 ||
             writer == old_writer))
         sleep_ms(20);
@@ -242,12 +242,12 @@ static void commit_fault(struct chaos_run *run, struct driver *d, struct worker_
     d->issuing = false;
     driver_quiesce(d, QUIESCE_MS);
     long offset = daemon_log_size(&run->daemon);
-    uint64_t sent = now_ms();
+    uint64_t sent = isl_monotonic_ms();
     if (!driver_send_move(d, f->target))
         violation(run, "commit fault: no move could be sent to %s", f->target->name);
-    uint64_t until = now_ms() + 5000;
+    uint64_t until = isl_monotonic_ms() + 5000;
     bool seen = false;
-    while (!seen && now_ms() < until && !run->aborted) {
+    while (!seen && isl_monotonic_ms() < until && !run->aborted) {
         driver_step(d, 2);
         seen = daemon_log_has(&run->daemon, offset, point);
     }
@@ -265,7 +265,7 @@ static void commit_fault(struct chaos_run *run, struct driver *d, struct worker_
      * the writer's death aborts an uncommitted transaction, if it came
      * within the sleep, which began after the move was sent (a slow
      * machine can make us late: then either outcome is right). */
-    bool within_sleep = now_ms() - sent < run->daemon.commit_sleep_ms;
+    bool within_sleep = isl_monotonic_ms() - sent < run->daemon.commit_sleep_ms;
     if (seen && (committed || target == KILL_WORKER))
         f->target->on_disk = ON_DISK_MADE;
     else if (seen && within_sleep)

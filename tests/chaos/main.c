@@ -163,7 +163,7 @@ static void parse_args(int argc, char **argv, struct chaos_options *o)
     if (o->attach && (o->break_ack_before_commit || o->break_relay_before_commit))
         fail_usage("--break needs a daemon of our own, not --attach%s", "");
     if (!seeded && getrandom(&o->seed, sizeof o->seed, 0) != sizeof o->seed)
-        o->seed = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
+        o->seed = (uint64_t)isl_monotonic_ms() ^ ((uint64_t)getpid() << 32);
     o->seed %= 1000000000000ull;   /* short enough to type */
     if (o->attach) {
         static char buf[ISL_PATH_MAX];
@@ -192,7 +192,7 @@ static bool run_strategy(const struct chaos_options *o, enum isl_strategy strate
     run.strategy = strategy;
     run.own = !o->attach;
     run.phase = "main";
-    run.started_ms = now_ms();
+    run.started_ms = isl_monotonic_ms();
     if (run.own)
         snprintf(run.prefix, sizeof run.prefix, "c%llu", (unsigned long long)(o->seed % 100000));
     else
@@ -215,7 +215,7 @@ static bool run_strategy(const struct chaos_options *o, enum isl_strategy strate
         rc = phase_storm(&run);
     if (rc != 0 && run.violation_count == 0)
         violation(&run, "the run stopped early");
-    report_print(&run, (double)(now_ms() - run.started_ms) / 1000.0);
+    report_print(&run, (double)(isl_monotonic_ms() - run.started_ms) / 1000.0);
     bool passed = report_passed(&run);
     run_free(&run);
     return passed;

@@ -114,8 +114,8 @@ static void finish_games(struct chaos_run *run, struct driver *d)
     d->valid_only = true;
     d->issuing = true;
     d->hold_lifecycle = false;
-    uint64_t until = now_ms() + FINISH_MS;
-    while (!driver_all_done(d) && now_ms() < until && !run->aborted)
+    uint64_t until = isl_monotonic_ms() + FINISH_MS;
+    while (!driver_all_done(d) && isl_monotonic_ms() < until && !run->aborted)
         driver_step(d, 10);
     for (unsigned i = 0; i < d->count && !run->aborted; i++)
         if (d->slots[i].created)
@@ -132,7 +132,7 @@ static bool paced(struct chaos_run *run, const uint64_t *times, size_t n)
 {
     if (run->own)
         return true;
-    uint64_t window = (uint64_t)run->period_s * 1000 + 1000, now = now_ms();
+    uint64_t window = (uint64_t)run->period_s * 1000 + 1000, now = isl_monotonic_ms();
     unsigned recent = 0;
     for (size_t i = 0; i < n; i++)
         recent += now - times[i] < window;
@@ -202,14 +202,14 @@ int phase_main(struct chaos_run *run)
     struct schedule sch;
     schedule_init(&sch, run->opt->seed, mask);
     d.issuing = true;
-    uint64_t deadline = now_ms() + (uint64_t)(run->opt->duration_s * 1000);
+    uint64_t deadline = isl_monotonic_ms() + (uint64_t)(run->opt->duration_s * 1000);
     uint64_t hard = deadline + OVERTIME_MS;
     unsigned long next_at = 30;
     uint64_t times[64];
     size_t ntimes = 0;
     int rc = 0;
     for (;;) {
-        uint64_t now = now_ms();
+        uint64_t now = isl_monotonic_ms();
         /* Past the duration, go on until each enabled kind landed once. */
         if ((now >= deadline && every_kind_landed(run, mask)) || now >= hard || run->aborted)
             break;
@@ -222,7 +222,7 @@ int phase_main(struct chaos_run *run)
             rc = -1;
             break;
         }
-        times[ntimes++ % 64] = now_ms();
+        times[ntimes++ % 64] = isl_monotonic_ms();
         if (ntimes > 64)
             ntimes = 64;
         next_at = run->stats.moves_acked + plan.gap_moves;
@@ -270,8 +270,8 @@ int phase_commit(struct chaos_run *run)
         return -1;
     d.issuing = true;
     d.valid_only = true;
-    uint64_t until = now_ms() + 60000;
-    while (!all_playing(&d) && now_ms() < until && !run->aborted)
+    uint64_t until = isl_monotonic_ms() + 60000;
+    while (!all_playing(&d) && isl_monotonic_ms() < until && !run->aborted)
         driver_step(&d, 10);
     struct schedule sch;
     schedule_init(&sch, run->opt->seed ^ 0xC0FFEE, FAULT_BIT(FAULT_COMMIT));

@@ -102,8 +102,8 @@ int daemon_start(struct daemon *d)
     setpgid(pid, pid);   /* both sides: no race with our first kill(-pgid) */
     d->pid = pid;
     current_group = pid;
-    uint64_t deadline = now_ms() + 30000;
-    while (now_ms() < deadline) {
+    uint64_t deadline = isl_monotonic_ms() + 30000;
+    while (isl_monotonic_ms() < deadline) {
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
             d->pid = 0;
@@ -134,7 +134,7 @@ int daemon_wait(struct daemon *d, int timeout_ms)
 {
     if (!d->pid)
         return -1;
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = isl_monotonic_ms() + (uint64_t)timeout_ms;
     pid_t pid = d->pid;
     for (;;) {
         int status;
@@ -144,7 +144,7 @@ int daemon_wait(struct daemon *d, int timeout_ms)
             current_group = 0;
             return r == pid ? status : 0;
         }
-        if (now_ms() >= deadline)
+        if (isl_monotonic_ms() >= deadline)
             return -1;
         sleep_ms(5);
     }

@@ -51,7 +51,7 @@ bool daemon_died(struct chaos_run *run)
 
 json_t *admin_call(struct chaos_run *run, json_t *request, int timeout_ms)
 {
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = isl_monotonic_ms() + (uint64_t)timeout_ms;
     json_t *response = NULL;
     for (;;) {
         if (daemon_died(run))
@@ -59,7 +59,7 @@ json_t *admin_call(struct chaos_run *run, json_t *request, int timeout_ms)
         if (!run->admin)
             run->admin = isl_client_connect(run->socket, 1000);
         if (run->admin) {
-            uint64_t now = now_ms();
+            uint64_t now = isl_monotonic_ms();
             int left = now < deadline ? (int)(deadline - now) : 1;
             enum isl_client_status s = isl_client_call(run->admin, request, &response, left);
             if (s == ISL_CLIENT_OK)
@@ -68,7 +68,7 @@ json_t *admin_call(struct chaos_run *run, json_t *request, int timeout_ms)
             admin_disconnect(run);
             response = NULL;
         }
-        if (now_ms() >= deadline)
+        if (isl_monotonic_ms() >= deadline)
             break;
         sleep_ms(20);
     }
@@ -97,9 +97,9 @@ const char *answer_error(const json_t *resp)
 
 void expect_group_gone(struct chaos_run *run, pid_t pgid, const char *when)
 {
-    uint64_t until = now_ms() + GROUP_GRACE_MS;
+    uint64_t until = isl_monotonic_ms() + GROUP_GRACE_MS;
     int left;
-    while ((left = proc_group_count(pgid)) > 0 && now_ms() < until)
+    while ((left = proc_group_count(pgid)) > 0 && isl_monotonic_ms() < until)
         sleep_ms(20);
     if (left > 0) {
         violation(run, "%d processes of islandsd's group still alive %d s after it %s", left,
@@ -125,7 +125,7 @@ size_t watch_start(struct chaos_run *run, unsigned games)
     if (run->watch_count == run->watch_cap)
         run->watches = grow_array(run->watches, &run->watch_cap, sizeof *run->watches);
     struct fault_watch *w = &run->watches[run->watch_count];
-    w->at_ms = now_ms();
+    w->at_ms = isl_monotonic_ms();
     w->pending = games;
     w->last_ms = w->at_ms;
     return run->watch_count++;
@@ -138,7 +138,7 @@ void watch_answered(struct chaos_run *run, size_t index)
     struct fault_watch *w = &run->watches[index];
     if (w->pending == 0)
         return;
-    w->last_ms = now_ms();
+    w->last_ms = isl_monotonic_ms();
     if (--w->pending > 0)
         return;
     struct chaos_stats *s = &run->stats;

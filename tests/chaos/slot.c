@@ -80,7 +80,7 @@ json_t *slot_request(struct slot *s, json_int_t id)
     s->probe = false;
     s->on_disk = ON_DISK_EITHER;
     s->id = id;
-    s->sent_ms = now_ms();
+    s->sent_ms = isl_monotonic_ms();
     return model_request(s->name, s->created ? &s->model : NULL, &s->move, id);
 }
 
@@ -149,7 +149,7 @@ void slot_answer(struct chaos_run *run, struct slot *s, const json_t *resp)
     s->in_flight = false;
     if (s->probe) {
         if (slot_reconcile(run, s, resp) != 0)
-            s->probe_after_ms = now_ms() + 100;
+            s->probe_after_ms = isl_monotonic_ms() + 100;
         return;
     }
     snprintf(s->answer, sizeof s->answer, "%s", answer_ok(resp) ? "ok" : answer_error(resp));

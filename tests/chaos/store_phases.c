@@ -113,10 +113,10 @@ static int lay_ballast(struct chaos_run *run)
 /* Fill the map with games until a commit is refused. */
 static unsigned fill(struct chaos_run *run, struct slot *slots, bool *full)
 {
-    uint64_t until = now_ms() + FULL_FILL_MS;
+    uint64_t until = isl_monotonic_ms() + FULL_FILL_MS;
     unsigned n = 0;
     *full = false;
-    while (!*full && n < FULL_MAX_GAMES && now_ms() < until && !daemon_died(run)) {
+    while (!*full && n < FULL_MAX_GAMES && isl_monotonic_ms() < until && !daemon_died(run)) {
         struct slot *s = &slots[n];
         slot_init(s, n, run->opt->seed, run->prefix);
         n++;

@@ -34,13 +34,6 @@ bool rng_chance(struct rng *r, unsigned percent)
     return rng_below(r, 100) < percent;
 }
 
-uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void sleep_ms(unsigned ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -52,9 +45,9 @@ static void vprint(const char *fmt, va_list ap)
 {
     static uint64_t start;
     if (!start)
-        start = now_ms();
+        start = isl_monotonic_ms();
     if (chaos_verbose)
-        printf("[%7.3f] ", (double)(now_ms() - start) / 1000.0);
+        printf("[%7.3f] ", (double)(isl_monotonic_ms() - start) / 1000.0);
     fputs("islands-chaos: ", stdout);
     vprintf(fmt, ap);
     fputc('\n', stdout);

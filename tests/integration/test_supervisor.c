@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check_main.h"
+#include "islands/clock.h"
 #include "islands/store.h"
 #include "testd.h"
 
@@ -608,13 +608,6 @@ START_TEST(a_game_whose_worker_cannot_start_is_tried_again_later)
 }
 END_TEST
 
-static long elapsed_ms_since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* A worker that starts and dies before ready every time (here /bin/false,
  * exit 1) is a poison pill as far as islandsd can tell: the game is left
  * alone for good, and later requests do not start it again. */
@@ -655,11 +648,10 @@ START_TEST(a_killed_writer_is_restarted_after_its_backoff)
     json_t *before = state_of(&d, "g1");
     ck_assert(testd_ok(before));
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
-    struct timespec killed;
-    clock_gettime(CLOCK_MONOTONIC, &killed);
+    uint64_t killed_ms = isl_monotonic_ms();
     ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
     ck_assert_int_eq(wait_log_count(&d, "event=writer_start", 2), 2);
-    ck_assert_int_ge(elapsed_ms_since(&killed), 590);
+    ck_assert_uint_ge(isl_monotonic_ms() - killed_ms, 590);
     ck_assert_int_eq(testd_log_count(&d, "event=restart_delayed child=writer delay_ms=600"), 1);
     expect_same_state(&d, "g1", before);
     /* Killed again: the next wait is twice as long; SIGTERM within it. */

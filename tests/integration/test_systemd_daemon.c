@@ -22,18 +22,12 @@
 #include <unistd.h>
 
 #include "../support/check_main.h"
+#include "islands/clock.h"
 #include "test_systemd_support.h"
 
 #define WATCHDOG_USEC 200000
 
 static char dir[64], socket_path[96], store_path[96], notify_path[96];
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void setup(void)
 {
@@ -62,9 +56,9 @@ static const char *islandsd_path(void)
  * killing it when it did not exit in time. */
 static int wait_exit(pid_t pid, int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
+    uint64_t deadline = isl_monotonic_ms() + (uint64_t)timeout_ms;
     int status;
-    while (now_ms() < deadline) {
+    while (isl_monotonic_ms() < deadline) {
         pid_t done = waitpid(pid, &status, WNOHANG);
         if (done == pid)
             return status;
@@ -188,7 +182,7 @@ static void record_assignment(struct notify_log *log, const char *line)
         log->statuses++;
         snprintf(log->last_status, sizeof log->last_status, "%s", line + 7);
     } else if (strcmp(line, "WATCHDOG=1") == 0) {
-        long long t = now_ms();
+        long long t = (long long)isl_monotonic_ms();
         if (log->measuring_gaps && log->last_watchdog_ms > 0
             && t - log->last_watchdog_ms > log->max_watchdog_gap_ms)
             log->max_watchdog_gap_ms = t - log->last_watchdog_ms;
@@ -233,9 +227,9 @@ static bool receive_notification(int fd, struct notify_log *log, int timeout_ms)
 static bool receive_until(int fd, struct notify_log *log, bool (*done)(const struct notify_log *),
                           int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = (long long)isl_monotonic_ms() + timeout_ms;
     while (!done(log)) {
-        long long left = deadline - now_ms();
+        long long left = deadline - (long long)isl_monotonic_ms();
         if (left <= 0)
             return false;
         receive_notification(fd, log, (int)left);
@@ -379,8 +373,8 @@ static pid_t start_socket_activated_islandsd(void)
  * connection before it execs islandsd in its own place (same pid). */
 static bool wait_for_socket_file(struct stat *st, int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
-    while (now_ms() < deadline) {
+    uint64_t deadline = isl_monotonic_ms() + (uint64_t)timeout_ms;
+    while (isl_monotonic_ms() < deadline) {
         if (stat(socket_path, st) == 0 && S_ISSOCK(st->st_mode))
             return true;
         usleep(10000);

@@ -6,6 +6,7 @@
 
 #include "check_main.h"
 #include "game_script.h"
+#include "islands/clock.h"
 #include "islands/exit_status.h"
 #include "islands/worker_proto.h"
 #include "worker_harness.h"
@@ -447,12 +448,9 @@ static int count_in_stderr(struct child *c, const char *marker, int ms)
     char buf[65536];
     size_t len = 0;
     int count = 0;
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    uint64_t start_ms = isl_monotonic_ms();
     for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
-                          (now.tv_nsec - start.tv_nsec) / 1000000);
+        long left = ms - (long)(isl_monotonic_ms() - start_ms);
         struct pollfd p = { .fd = c->err, .events = POLLIN };
         if (left <= 0 || poll(&p, 1, (int)left) <= 0)
             return count;

@@ -85,19 +85,24 @@ static int inherited_log_level(void)
                                                                                : ISL_LOG_INFO;
 }
 
+void isl_open_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int null = open("/dev/null", O_RDWR);
+            if (null >= 0 && null != fd) {
+                dup2(null, fd);
+                close(null);
+            }
+        }
+    }
+}
+
 void isl_child_setup(const char *program)
 {
     isl_log_init(program, inherited_log_level());
     /* fds 0-2 first: anything opened later must never land on them. */
-    for (int fd = 0; fd <= 2; fd++) {
-        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-            int n = open("/dev/null", O_RDWR);
-            if (n >= 0 && n != fd) {
-                dup2(n, fd);
-                close(n);
-            }
-        }
-    }
+    isl_open_std_fds();
     struct stat st;
     if (fstat(ISL_CHANNEL_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
         isl_log(ISL_LOG_ERR, "event=usage error=\"fd 3 is not the supervisor's socket\"");

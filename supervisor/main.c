@@ -1,6 +1,5 @@
 /* islandsd: configuration, start-up, signals, idle sweeps, shutdown. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
@@ -16,6 +15,7 @@
 #include "islands/clock.h"
 #include "islands/log.h"
 #include "islands/store.h"
+#include "islands/worker_proto.h"
 #include "notify.h"
 #include "procs.h"
 #include "router.h"
@@ -173,19 +173,6 @@ static void parse_args(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- process set-up */
-
-/* fds 0-2 must be open, or the first file we open becomes stderr. */
-static void ensure_std_fds(void)
-{
-    for (int fd = 0; fd <= 2; fd++)
-        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-            int null = open("/dev/null", O_RDWR);
-            if (null >= 0 && null != fd) {
-                dup2(null, fd);
-                close(null);
-            }
-        }
-}
 
 /* The supervisor holds fds per live game: take all the OS allows. */
 static void raise_fd_limit(void)
@@ -364,7 +351,7 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--spawner") == 0)
         return spawner_main();
-    ensure_std_fds();
+    isl_open_std_fds();
     signal(SIGPIPE, SIG_IGN);
     parse_args(argc, argv);
     char err[512];

@@ -17,6 +17,11 @@
 #define ISL_WRITER_SOCK "writer.sock"
 #define ISL_PARENT_PID_ENV "ISLANDS_PARENT_PID"
 
+/* Open fds 0-2 on /dev/null where they are closed, or the first file
+ * opened becomes stdin, stdout or stderr (islandsd, started by anyone,
+ * runs it too). */
+void isl_open_std_fds(void);
+
 /* Run first thing in main(): fd 3 must be a socket (else exit
  * ISL_EXIT_USAGE); fds 0-2 opened on /dev/null if closed; every other fd
  * closed; PR_SET_PDEATHSIG(SIGKILL), then exit at once if the parent named

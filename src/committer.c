@@ -197,11 +197,6 @@ bool isl_committer_broken(const struct isl_committer *c)
     return c->broken;
 }
 
-size_t isl_committer_pending(const struct isl_committer *c)
-{
-    return c->npending;
-}
-
 static bool ascii_only(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -327,25 +322,6 @@ void isl_committer_settle(struct isl_committer *c)
         free(p);
     }
     c->tail = prev;
-}
-
-void isl_committer_free(struct isl_committer *c)
-{
-    if (!c)
-        return;
-    while (c->head) {
-        struct pending *p = c->head;
-        c->head = p->next;
-        free(p);
-    }
-    if (c->fd >= 0) {
-        ev_io_stop(c->loop, &c->reader);
-        ev_io_stop(c->loop, &c->writer_io);
-        close(c->fd);
-        isl_buf_free(&c->in);
-        isl_buf_free(&c->out);
-    }
-    free(c);
 }
 
 /* One blocking step of fence_wait: read what comes before deadline. */

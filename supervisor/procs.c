@@ -496,9 +496,3 @@ void procs_kill_untracked(void)
     if (f)
         fclose(f);
 }
-
-void procs_kill_all(void)
-{
-    for (struct proc *p = live_procs; p; p = p->next)
-        proc_signal(p, SIGKILL);
-}

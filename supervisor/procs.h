@@ -91,7 +91,5 @@ unsigned procs_live_count(void);
 bool procs_any_child_left(void);
 /* SIGKILL the children not tracked here (the last step of shutdown). */
 void procs_kill_untracked(void);
-/* SIGKILL every child at once (giving up, or the last step of shutdown). */
-void procs_kill_all(void);
 
 #endif

@@ -313,11 +313,6 @@ void writer_stop(void (*done)(void))
     carry_out();
 }
 
-long writer_pid(void)
-{
-    return writer ? (long)writer->pid : -1;
-}
-
 void writer_read_relays(void)
 {
     if (writer)

@@ -15,7 +15,6 @@ void writer_reconfigure(const struct isl_config *config);
 void writer_start(void);
 /* Shutdown: stop the writer last, then call done. */
 void writer_stop(void (*done)(void));
-long writer_pid(void);
 /* Take in the answers the writer has relayed so far (a worker died: its
  * last answer may be among them). */
 void writer_read_relays(void);

@@ -64,10 +64,5 @@ int isl_committer_sync(struct isl_committer *c, int timeout_ms, char *err, size_
  * finished when their process died). 0, or -1 with a message in err. */
 int isl_committer_fence(struct isl_committer *c, const json_t *after, int timeout_ms,
                         char *err, size_t errlen);
-/* Commits submitted and not yet called back. */
-size_t isl_committer_pending(const struct isl_committer *c);
-
-/* Frees without calling back pending commits. */
-void isl_committer_free(struct isl_committer *c);
 
 #endif

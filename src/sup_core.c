@@ -426,9 +426,8 @@ void isl_sup_policy_from_config(const struct isl_config *c, struct isl_sup_polic
 }
 
 int isl_sup_add_child(struct isl_sup *s, const char *id, enum isl_restart restart,
-                      uint64_t now_ms, struct isl_sup_actions *out)
+                      struct isl_sup_actions *out)
 {
-    (void)now_ms;
     size_t len = id ? strlen(id) : 0;
     if (len == 0 || len > ISL_CHILD_ID_MAX || s->closing || sup_table_find(&s->table, id))
         return -1;

@@ -119,7 +119,7 @@ void games_sup_activate(struct game *g)
 {
     if (g->in_core)
         return;
-    if (isl_sup_add_child(core, g->name, daemon_state.config.restart, isl_monotonic_ms(), &todo) == 0)
+    if (isl_sup_add_child(core, g->name, daemon_state.config.restart, &todo) == 0)
         g->in_core = true;
     run_actions();
 }

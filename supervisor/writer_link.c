@@ -294,7 +294,7 @@ void writer_reconfigure(const struct isl_config *c)
 
 void writer_start(void)
 {
-    isl_sup_add_child(top, WRITER_ID, ISL_PERMANENT, isl_monotonic_ms(), &todo);
+    isl_sup_add_child(top, WRITER_ID, ISL_PERMANENT, &todo);
     carry_out();
 }
 

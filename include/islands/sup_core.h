@@ -151,7 +151,7 @@ void isl_sup_policy_from_config(const struct isl_config *c, struct isl_sup_polic
  * action if the id exists already, is empty or longer than ISL_CHILD_ID_MAX,
  * or once the supervisor is shutting down or gave up. */
 int isl_sup_add_child(struct isl_sup *s, const char *id, enum isl_restart restart,
-                      uint64_t now_ms, struct isl_sup_actions *out);
+                      struct isl_sup_actions *out);
 
 /* Feed one event; appends the actions to carry out, in order.
  * - READY: STARTING/WAITING -> RUNNING; ignored in other states.

@@ -85,7 +85,7 @@ static const char *handle(enum isl_sup_event_kind kind, const char *id, int stat
 static const char *add(const char *id, enum isl_restart restart)
 {
     isl_sup_actions_clear(&out);
-    ck_assert_int_eq(isl_sup_add_child(sup, id, restart, 0, &out), 0);
+    ck_assert_int_eq(isl_sup_add_child(sup, id, restart, &out), 0);
     return render();
 }
 
@@ -291,7 +291,7 @@ START_TEST(intensity_boundary)
     ck_assert_str_eq(exited("c", KILLED_BY(SIGTERM), 4100), "remove c");
     ck_assert_str_eq(handle(ISL_EV_SHUTDOWN, NULL, 0, 4200), "-");
     isl_sup_actions_clear(&out);
-    ck_assert_int_eq(isl_sup_add_child(sup, "z", ISL_PERMANENT, 4300, &out), -1);
+    ck_assert_int_eq(isl_sup_add_child(sup, "z", ISL_PERMANENT, &out), -1);
 }
 END_TEST
 
@@ -651,14 +651,14 @@ START_TEST(table_basics)
     ck_assert_str_eq(add("g1", ISL_TRANSIENT), "start g1");
     ck_assert_int_eq(isl_sup_find(sup, "g1")->state, ISL_CHILD_STARTING);
     isl_sup_actions_clear(&out);
-    ck_assert_int_eq(isl_sup_add_child(sup, "g1", ISL_TRANSIENT, 0, &out), -1);
-    ck_assert_int_eq(isl_sup_add_child(sup, "", ISL_TRANSIENT, 0, &out), -1);
+    ck_assert_int_eq(isl_sup_add_child(sup, "g1", ISL_TRANSIENT, &out), -1);
+    ck_assert_int_eq(isl_sup_add_child(sup, "", ISL_TRANSIENT, &out), -1);
     char long_id[ISL_CHILD_ID_MAX + 2];
     memset(long_id, 'x', sizeof long_id - 1);
     long_id[sizeof long_id - 1] = '\0';
-    ck_assert_int_eq(isl_sup_add_child(sup, long_id, ISL_TRANSIENT, 0, &out), -1);
+    ck_assert_int_eq(isl_sup_add_child(sup, long_id, ISL_TRANSIENT, &out), -1);
     long_id[ISL_CHILD_ID_MAX] = '\0';
-    ck_assert_int_eq(isl_sup_add_child(sup, long_id, ISL_TRANSIENT, 0, &out), 0);
+    ck_assert_int_eq(isl_sup_add_child(sup, long_id, ISL_TRANSIENT, &out), 0);
     ck_assert_uint_eq(out.count, 1);
     ck_assert_uint_eq(isl_sup_count(sup), 2);
     ck_assert_str_eq(isl_sup_child_at(sup, 1)->id, long_id);
@@ -676,7 +676,7 @@ START_TEST(ten_thousand_children)
     for (unsigned i = 0; i < N; i++) {
         snprintf(id, sizeof id, "game-%u", i);
         isl_sup_actions_clear(&out);
-        ck_assert_int_eq(isl_sup_add_child(sup, id, ISL_TRANSIENT, i, &out), 0);
+        ck_assert_int_eq(isl_sup_add_child(sup, id, ISL_TRANSIENT, &out), 0);
         handle(ISL_EV_READY, id, 0, i);
     }
     for (unsigned i = 0; i < N; i++) {

@@ -438,12 +438,13 @@ static void on_idle_timeout(struct ev_loop *loop, ev_timer *t, int revents)
         on_timeout_deleted(w, ISL_STORE_OK, NULL);
 }
 
+/* The committer failed every pending commit before calling this, and each
+ * commit's callback exits on a lost connection (exit_if_outcome_unknown,
+ * on_quarantined, on_timeout_deleted): no request is in hand here, and
+ * none could be answered (its outcome is unknown). */
 static void on_writer_lost(void *arg)
 {
-    struct worker *w = arg;
-    if (!w->busy)
-        worker_exit(w, ISL_EXIT_STORE);
-    /* else: the request in hand is answered store_error, then we exit */
+    worker_exit(arg, ISL_EXIT_STORE);
 }
 
 struct args {

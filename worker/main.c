@@ -36,7 +36,7 @@ static void usage(const char *msg)
 /* Every way out of a worker, start failures included: no atexit work (a
  * worker may be sent SIGTERM as it leaves, and under the leak checker a
  * pass cut short left its helper process behind as a zombie). */
-void worker_exit(struct worker *w, int status)
+void exit_worker_process(struct worker *w, int status)
 {
     /* Blocking flush: an answer queued before exit must reach the supervisor. */
     int fl = fcntl(ISL_CHANNEL_FD, F_GETFL);
@@ -52,7 +52,7 @@ static void flush_out(struct worker *w)
 {
     int rc = isl_buf_write_fd(&w->out, ISL_CHANNEL_FD);
     if (rc < 0)
-        worker_exit(w, ISL_EXIT_NORMAL);   /* the supervisor is gone */
+        exit_worker_process(w, ISL_EXIT_NORMAL);   /* the supervisor is gone */
     if (rc == 1)
         ev_io_start(w->loop, &w->chan_out);
 }
@@ -60,7 +60,7 @@ static void flush_out(struct worker *w)
 static void __attribute__((noreturn)) frame_too_large(struct worker *w)
 {
     isl_log(ISL_LOG_ERR, "event=frame_too_large game=%s", w->name);
-    worker_exit(w, PROTOCOL_ERROR);
+    exit_worker_process(w, PROTOCOL_ERROR);
 }
 
 static void send_frame(struct worker *w, json_t *frame)
@@ -100,7 +100,7 @@ static void arm_idle(struct worker *w)
 static void protocol_error(struct worker *w, const char *what)
 {
     isl_log(ISL_LOG_ERR, "event=bad_frame from=supervisor game=%s error=\"%s\"", w->name, what);
-    worker_exit(w, PROTOCOL_ERROR);
+    exit_worker_process(w, PROTOCOL_ERROR);
 }
 
 /* One request, decoded: checked, then served. */
@@ -165,7 +165,7 @@ static void settle_by_sync(struct worker *w)
     char err[256];
     if (isl_committer_sync(w->committer, SYNC_TIMEOUT_MS, err, sizeof err) != 0) {
         isl_log(ISL_LOG_ERR, "event=sync_failed game=%s error=\"%s\"", w->name, err);
-        worker_exit(w, ISL_EXIT_STORE);
+        exit_worker_process(w, ISL_EXIT_STORE);
     }
     if (w->unsettled)
         worker_settle(w);
@@ -175,11 +175,11 @@ void worker_handed_off(struct worker *w)
 {
     w->busy = false;
     if (isl_committer_broken(w->committer))
-        worker_exit(w, ISL_EXIT_STORE);
+        exit_worker_process(w, ISL_EXIT_STORE);
     if (w->stopping) {
         /* Exit once the answer is out, so the supervisor sees it first. */
         settle_by_sync(w);
-        worker_exit(w, ISL_EXIT_NORMAL);
+        exit_worker_process(w, ISL_EXIT_NORMAL);
     }
     arm_idle(w);
     drain_queue(w);
@@ -188,7 +188,7 @@ void worker_handed_off(struct worker *w)
 static void answered(struct worker *w)
 {
     if (w->exit_after >= 0)
-        worker_exit(w, w->exit_after);
+        exit_worker_process(w, w->exit_after);
     worker_handed_off(w);
 }
 
@@ -215,7 +215,7 @@ static void on_quarantined(void *arg, int rc, const char *error)
     struct worker *w = arg;
     if (rc != ISL_STORE_OK)
         isl_log(ISL_LOG_ERR, "event=quarantine_failed game=%s error=\"%s\"", w->name, error);
-    worker_exit(w, ISL_EXIT_CORRUPT);
+    exit_worker_process(w, ISL_EXIT_CORRUPT);
 }
 
 #define FENCE_TIMEOUT_MS 10000
@@ -263,12 +263,12 @@ static void adopt(struct worker *w, const char *name, const json_t *after, bool 
     if (!none_pending &&
         isl_committer_fence(w->committer, after, FENCE_TIMEOUT_MS, err, sizeof err) != 0) {
         isl_log(ISL_LOG_ERR, "event=fence_failed game=%s error=\"%s\"", name, err);
-        worker_exit(w, ISL_EXIT_STORE);
+        exit_worker_process(w, ISL_EXIT_STORE);
     }
     int rc = isl_store_load(w->store, name, &doc, &len, err, sizeof err);
     if (rc < 0) {
         isl_log(ISL_LOG_ERR, "event=load_failed game=%s error=\"%s\"", name, err);
-        worker_exit(w, ISL_EXIT_STORE);
+        exit_worker_process(w, ISL_EXIT_STORE);
     }
     if (w->read_once)
         ev_idle_start(w->loop, &w->release_store);
@@ -370,7 +370,7 @@ static void on_chan_readable(struct ev_loop *loop, ev_io *io, int revents)
     ssize_t n = isl_buf_read_fd(&w->in, ISL_CHANNEL_FD, 65536);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
         isl_log(ISL_LOG_INFO, "event=supervisor_gone game=%s", w->name);
-        worker_exit(w, ISL_EXIT_NORMAL);
+        exit_worker_process(w, ISL_EXIT_NORMAL);
     }
     for (;;) {
         if (take_text_frame(w))
@@ -392,7 +392,7 @@ static void on_chan_writable(struct ev_loop *loop, ev_io *io, int revents)
     struct worker *w = io->data;
     int rc = isl_buf_write_fd(&w->out, ISL_CHANNEL_FD);
     if (rc < 0)
-        worker_exit(w, ISL_EXIT_NORMAL);
+        exit_worker_process(w, ISL_EXIT_NORMAL);
     if (rc == 0)
         ev_io_stop(loop, io);
 }
@@ -405,7 +405,7 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
     w->stopping = true;
     if (!w->busy) {
         settle_by_sync(w);
-        worker_exit(w, ISL_EXIT_NORMAL);
+        exit_worker_process(w, ISL_EXIT_NORMAL);
     }
 }
 
@@ -414,10 +414,10 @@ static void on_timeout_deleted(void *arg, int rc, const char *error)
     struct worker *w = arg;
     if (rc != ISL_STORE_OK) {
         isl_log(ISL_LOG_ERR, "event=timeout_delete_failed game=%s error=\"%s\"", w->name, error);
-        worker_exit(w, ISL_EXIT_STORE);
+        exit_worker_process(w, ISL_EXIT_STORE);
     }
     isl_log(ISL_LOG_INFO, "event=game_timeout game=%s", w->name);
-    worker_exit(w, ISL_EXIT_GAME_ENDED);
+    exit_worker_process(w, ISL_EXIT_GAME_ENDED);
 }
 
 static void on_idle_timeout(struct ev_loop *loop, ev_timer *t, int revents)
@@ -444,7 +444,7 @@ static void on_idle_timeout(struct ev_loop *loop, ev_timer *t, int revents)
  * none could be answered (its outcome is unknown). */
 static void on_writer_lost(void *arg)
 {
-    worker_exit(arg, ISL_EXIT_STORE);
+    exit_worker_process(arg, ISL_EXIT_STORE);
 }
 
 struct args {
@@ -515,14 +515,14 @@ int main(int argc, char **argv)
     char err[512];
     if (isl_store_open(&a.store, &w.store, err, sizeof err) != ISL_STORE_OK) {
         isl_log(ISL_LOG_ERR, "event=store_open_failed error=\"%s\"", err);
-        worker_exit(&w, ISL_EXIT_STORE);
+        exit_worker_process(&w, ISL_EXIT_STORE);
     }
     w.read_once = a.group;
     w.committer = a.group ? isl_committer_group(w.loop, a.store.path, err, sizeof err)
                           : isl_committer_direct(w.loop, w.store);
     if (!w.committer) {
         isl_log(ISL_LOG_ERR, "event=writer_connect_failed error=\"%s\"", err);
-        worker_exit(&w, ISL_EXIT_STORE);
+        exit_worker_process(&w, ISL_EXIT_STORE);
     }
     isl_committer_on_broken(w.committer, on_writer_lost, &w);
 
@@ -547,5 +547,5 @@ int main(int argc, char **argv)
         ev_timer_start(w.loop, &w.warm_up);
     }
     ev_run(w.loop, 0);
-    worker_exit(&w, ISL_EXIT_NORMAL);
+    exit_worker_process(&w, ISL_EXIT_NORMAL);
 }

@@ -30,7 +30,7 @@ static void exit_if_outcome_unknown(struct worker *w, const char *error)
     if (!isl_committer_broken(w->committer))
         return;
     isl_log(ISL_LOG_ERR, "event=commit_outcome_unknown game=%s error=\"%s\"", w->name, error);
-    worker_exit(w, ISL_EXIT_STORE);
+    exit_worker_process(w, ISL_EXIT_STORE);
 }
 
 static void on_committed(void *arg, int rc, const char *error)

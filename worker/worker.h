@@ -74,6 +74,6 @@ void worker_handed_off(struct worker *w);
 /* The unsettled commit succeeded: its game is ours. */
 void worker_settle(struct worker *w);
 /* Flush everything queued to the supervisor, then _exit(status). */
-void worker_exit(struct worker *w, int status) __attribute__((noreturn));
+void exit_worker_process(struct worker *w, int status) __attribute__((noreturn));
 
 #endif

@@ -420,12 +420,27 @@ struct proc *proc_spawn_helper(const char *label, const char *path, char *const 
     return p;
 }
 
+/* Why isl_frame_put could not queue msg for p (worked out only then). */
+static const char *send_failure(const struct proc *p, const json_t *msg)
+{
+    if (!msg)
+        return "message_not_built";   /* its json_pack ran out of memory */
+    size_t len = json_dumpb(msg, NULL, 0, JSON_COMPACT);
+    if (len == 0)
+        return "message_not_encoded";
+    if (len > ISL_FRAME_MAX)
+        return "frame_too_large";
+    if (p->out.len + 4 + len > CHANNEL_OUTPUT_MAX)   /* 4: the length prefix */
+        return "channel_output_full";
+    return "out_of_memory";
+}
+
 void proc_send(struct proc *p, const json_t *msg)
 {
     if (p->fd < 0)
         return;
     if (isl_frame_put(&p->out, msg) != 0) {
-        proc_kill_broken(p, "channel_output_full");
+        proc_kill_broken(p, send_failure(p, msg));
         return;
     }
     if (!ev_is_active(&p->wio))

@@ -71,7 +71,8 @@ void procs_expect_unknown(bool expecting);
 bool procs_take_early_exit(pid_t pid, int *status);
 
 /* Queue a frame; a child that cannot take it (channel broken, output over
- * its cap) is killed as broken. */
+ * its cap, msg NULL or not encodable) is killed as broken, the reason
+ * logged. */
 void proc_send(struct proc *p, const json_t *msg);
 void proc_signal(struct proc *p, int sig);
 /* A wait status as log fields: "exit_status=N", or "signal=NAME

@@ -28,7 +28,8 @@ void games_sup_stop(struct game *g);
 void games_sup_shutdown(int exit_status);
 
 unsigned games_sup_total_restarts(void);
-/* Workers that run or are to run (games left failed are not counted). */
+/* Game children that run or are to run: started, waiting to start or
+ * backing off before a restart (games left failed are not counted). */
 unsigned games_sup_children(void);
 /* May one more game get a worker under max_children? */
 bool games_sup_room_for_one_more(void);

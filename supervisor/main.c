@@ -340,7 +340,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         router_submit_internal(games[i], &end);
     }
     free(games);
-    notify_status("games=%u workers=%u spares=%u clients=%u restarts=%u", games_stored,
+    notify_status("games=%u children=%u spares=%u clients=%u restarts=%u", games_stored,
                   games_sup_children(), workers_spare_count(), frontdoor_client_count(),
                   games_sup_total_restarts());
 }

@@ -250,7 +250,9 @@ static const json_t *guesses_of(const json_t *state, int p)
     return json_object_get(player_of(state, p), "guesses");
 }
 
-/* The grids a view can show: 2 for a player or an admin view, else 0. */
+/* The grids a view can show: 2 for a player or an admin view, 2 for a
+ * public view once someone guessed (each player's guesses, the boards
+ * hidden), else 0. */
 static int build_grids(const json_t *state, int me, struct grid grids[2])
 {
     char names[2][ISL_PLAYER_NAME_MAX + 1];
@@ -264,8 +266,15 @@ static int build_grids(const json_t *state, int me, struct grid grids[2])
         grid_add_guesses(&grids[1], guesses_of(state, me), true);
         return 2;
     }
-    if (board_of(state, 0) == NULL && board_of(state, 1) == NULL)
-        return 0;
+    if (board_of(state, 0) == NULL && board_of(state, 1) == NULL) {
+        if (guesses_of(state, 0) == NULL && guesses_of(state, 1) == NULL)
+            return 0;
+        for (int p = 0; p < 2; p++) {
+            grid_init(&grids[p], "", names[p], "'s guesses");
+            grid_add_guesses(&grids[p], guesses_of(state, p), true);
+        }
+        return 2;
+    }
     for (int p = 0; p < 2; p++) {
         grid_init(&grids[p], "", names[p], "'s board");
         grid_add_board(&grids[p], board_of(state, p));

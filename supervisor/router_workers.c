@@ -323,7 +323,9 @@ const char *router_failed_message(const struct game *g)
     case ISL_FAIL_CORRUPT:
         break;
     }
-    return "the game's stored state is corrupt and was quarantined";
+    /* Its record stays where it was, and a copy goes to quarantine unless
+     * that failed too (the worker logs quarantine_failed). */
+    return "the game's stored state is corrupt: the game is left alone, its record kept";
 }
 
 void router_retry_failed_start(struct game *g)

@@ -173,6 +173,40 @@ START_TEST(a_public_view_has_no_boards)
 }
 END_TEST
 
+/* Without a token both boards are hidden, but the guesses are public: a
+ * spectator sees where each player guessed, hit or missed. */
+START_TEST(a_public_view_shows_both_players_guesses)
+{
+    const char *state =
+        "{\"game\":\"g4\",\"rules\":{\"state\":\"player1_turn\",\"player1\":\"islands_set\","
+        "\"player2\":\"islands_set\"},"
+        "\"player1\":{\"name\":\"Ann\",\"guesses\":{\"hits\":[[4,4]],\"misses\":[[1,1]]}},"
+        "\"player2\":{\"name\":\"Bob\",\"guesses\":{\"hits\":[],\"misses\":[[10,10]]}}}";
+    char *text = draw(state, NULL, false, 80);
+    ck_assert_str_eq(text,
+        "Game g4: Ann vs Bob\n"
+        "\n"
+        "Ann's guesses                         Bob's guesses\n"
+        "    1  2  3  4  5  6  7  8  9 10          1  2  3  4  5  6  7  8  9 10\n"
+        " 1  o  .  .  .  .  .  .  .  .  .       1  .  .  .  .  .  .  .  .  .  .\n"
+        " 2  .  .  .  .  .  .  .  .  .  .       2  .  .  .  .  .  .  .  .  .  .\n"
+        " 3  .  .  .  .  .  .  .  .  .  .       3  .  .  .  .  .  .  .  .  .  .\n"
+        " 4  .  .  .  X  .  .  .  .  .  .       4  .  .  .  .  .  .  .  .  .  .\n"
+        " 5  .  .  .  .  .  .  .  .  .  .       5  .  .  .  .  .  .  .  .  .  .\n"
+        " 6  .  .  .  .  .  .  .  .  .  .       6  .  .  .  .  .  .  .  .  .  .\n"
+        " 7  .  .  .  .  .  .  .  .  .  .       7  .  .  .  .  .  .  .  .  .  .\n"
+        " 8  .  .  .  .  .  .  .  .  .  .       8  .  .  .  .  .  .  .  .  .  .\n"
+        " 9  .  .  .  .  .  .  .  .  .  .       9  .  .  .  .  .  .  .  .  .  .\n"
+        "10  .  .  .  .  .  .  .  .  .  .      10  .  .  .  .  .  .  .  .  .  o\n"
+        "\n"
+        "Legend:  . water  o miss  X hit  ^ forested island\n"
+        "         A atoll  D dot  L l_shape  S s_shape  Q square\n"
+        "\n"
+        "Ann's turn\n");
+    free(text);
+}
+END_TEST
+
 START_TEST(the_board_after_ready)
 {
     json_t *board = parse("{\"dot\":{\"squares\":[[10,1]],\"hit\":[],\"forested\":false}}");
@@ -313,6 +347,7 @@ static Suite *client_draw_suite(void)
     tcase_add_test(tc, colour_only_when_enabled);
     tcase_add_test(tc, an_admin_view_shows_both_boards);
     tcase_add_test(tc, a_public_view_has_no_boards);
+    tcase_add_test(tc, a_public_view_shows_both_players_guesses);
     tcase_add_test(tc, the_board_after_ready);
     tcase_add_test(tc, bad_squares_and_control_characters_are_harmless);
     tcase_add_test(tc, sanitize_replaces_controls_in_place);

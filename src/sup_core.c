@@ -284,25 +284,33 @@ static void handle_crash(struct isl_sup *s, struct isl_child *c, const struct is
         fail_child(c, ISL_FAIL_CORRUPT, out);   /* poison: no restart, no intensity */
         return;
     }
+    if (blameless) {
+        /* The writer's victim: the writer's own death stops every worker
+         * (rest_for_one), so this one is simply gone, uncounted, and its
+         * game comes back on its next request. Restarting it would only
+         * spin while the writer is down. */
+        forget_child(s, c, out);
+        return;
+    }
     bool normal = status_known && isl_sup_exit_is_normal(wait_status);
     if (!restart_wanted(c->restart, normal)) {
         forget_child(s, c, out);
         return;
     }
-    if (!was_ready && !killed_as_hung && !blameless &&
-        ++c->start_failures >= s->policy.max_start_failures) {
+    if (!was_ready && !killed_as_hung && ++c->start_failures >= s->policy.max_start_failures) {
         fail_child(c,
                    start_failed_outside(wait_status, status_known) ? ISL_FAIL_NO_START
                                                                     : ISL_FAIL_DIED_STARTING,
                    out);
         return;
     }
-    if ((!c->ever_ready && !s->policy.static_children) || blameless) {
+    if (!c->ever_ready && !killed_as_hung && !s->policy.static_children) {
         /* Never up: as OTP's start_child, whose failure is its caller's
          * answer, this restarts nothing, so it is neither counted against
          * intensity (no process, as when descriptors run out, would stop
          * every game) nor carried to the siblings; max_start_failures
-         * bounds the tries. Nor is a death the child did not cause. */
+         * bounds the tries. A start killed as hung is no start failure,
+         * so intensity must bound it. */
         start_child(c, take_backoff(s, c), out);
         return;
     }

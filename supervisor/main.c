@@ -337,6 +337,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         struct isl_request end = {.op = ISL_OP_END_GAME, .admin = true};
         snprintf(end.game, sizeof end.game, "%s", games[i]->name);
         isl_log(ISL_LOG_INFO, "event=game_timeout game=%s", games[i]->name);
+        games[i]->last_activity_ms = sweep_now;   /* if it fails, once per game_timeout */
         router_submit_internal(games[i], &end);
     }
     free(games);

@@ -136,6 +136,11 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
     (void)revents;
     struct game *g = w->data;
     uint64_t now = isl_monotonic_ms();
+    /* Its answer may wait among the writer's relays, read in the same turn
+     * of the loop after this timer: take them (and the writer's pong)
+     * first. */
+    if (g->in_flight && g->in_flight->deadline_ms <= now)
+        writer_read_relays();
     if (g->in_flight && g->in_flight->deadline_ms <= now) {
         /* A hung worker may hold the store's write lock: never wait on it.
          * One that never said `ready` never handled the request (it was
@@ -143,19 +148,21 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
          * the store, is no evidence against the game: not a start
          * failure (no poison marking). */
         bool ready = g->worker_ready;
+        /* Waiting for a commit or its fence from a writer that does not
+         * answer its pings: the writer's own check will find it hung, and
+         * this worker's death is not counted (one stalled disk would
+         * otherwise stop every game). */
+        bool victim = g->worker && writer_owes_pong();
         isl_log(ISL_LOG_ERR, "event=worker_hung game=%s pid=%ld timeout_ms=%u ready=%d "
-                "action=SIGKILL", g->name, g->worker ? (long)g->worker->pid : -1L,
-                daemon_state.config.request_timeout_ms, ready);
+                "writer_late=%d action=SIGKILL", g->name,
+                g->worker ? (long)g->worker->pid : -1L, daemon_state.config.request_timeout_ms,
+                ready, victim);
         struct pending *p = g->in_flight;
         g->in_flight = NULL;
         g->accepting = false;
         if (g->worker) {
             g->worker_killed_as_hung = true;
-            /* Waiting for a commit from a writer that does not answer its
-             * pings: the writer's own check will find it hung, and this
-             * worker's death is not counted (one stalled disk would
-             * otherwise stop every game). */
-            g->worker_blameless = ready && writer_owes_pong();
+            g->worker_blameless = victim;
             proc_signal(g->worker, SIGKILL);
         }
         if (ready)

@@ -334,6 +334,6 @@ bool writer_owes_pong(void)
 {
     if (writer_is_down())
         return true;
-    writer_read_relays();
-    return pong_n != ping_sent_n;
+    /* Late, not merely in flight (an fsync may hold it a moment). */
+    return pong_n != ping_sent_n && isl_monotonic_ms() - ping_sent_ms >= hung_after_ms() / 4;
 }

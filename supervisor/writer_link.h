@@ -21,8 +21,9 @@ void writer_read_relays(void);
 /* Is the writer gone, dying, or not yet ready? A worker that lost it and
  * exits is a victim, not a crash of its own. */
 bool writer_is_down(void);
-/* ... or late with a pong (what it sent read first)? A worker waiting for
- * its commit then, and killed for a deadline, is a victim. */
+/* ... or a pong late by a ping interval (as of what was read: call
+ * writer_read_relays first)? A worker killed for a deadline then was
+ * waiting on it: a victim. */
 bool writer_owes_pong(void);
 
 #endif

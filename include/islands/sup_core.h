@@ -96,9 +96,9 @@ struct isl_sup_event {
                             never counts toward max_start_failures */
     bool blameless;      /* EXITED: its death was another process's doing
                             (it waited on the store writer, which stopped
-                            answering or died): started again alone,
-                            counted neither as a restart nor as a failed
-                            start */
+                            answering or died): removed, as the writer's
+                            restart would stop it, counted neither as a
+                            restart nor as a failed start */
 };
 
 enum isl_sup_action_kind {

@@ -358,17 +358,27 @@ void isl_config_apply_reloadable(struct isl_config *running, const struct isl_co
                    keys[i].size);
 }
 
-const char *isl_config_fixed_change(const struct isl_config *running,
-                                    const struct isl_config *fresh)
+size_t isl_config_fixed_changes(const struct isl_config *running,
+                                const struct isl_config *fresh, char *names, size_t size)
 {
+    size_t count = 0, used = 0;
+    if (size > 0)
+        names[0] = '\0';
     for (size_t i = 0; i < KEY_COUNT; i++) {
         const struct key *k = &keys[i];
         const char *a = (const char *)running + k->offset, *b = (const char *)fresh + k->offset;
         bool differs = k->type == V_PATH ? strcmp(a, b) != 0 : memcmp(a, b, k->size) != 0;
-        if (!k->reloadable && differs)
-            return k->name;
+        if (k->reloadable || !differs)
+            continue;
+        int n = snprintf(names + used, size > used ? size - used : 0, "%s%s",
+                         count ? "," : "", k->name);
+        if (n > 0 && used + (size_t)n < size)
+            used += (size_t)n;
+        else if (used < size)
+            names[used] = '\0';   /* no part of a name that did not fit */
+        count++;
     }
-    return NULL;
+    return count;
 }
 
 bool isl_config_key_reloadable(const char *key)

@@ -8,10 +8,12 @@
 #include "frontdoor.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "islands/buf.h"
@@ -521,6 +523,20 @@ void frontdoor_reconfigure(const struct isl_config *config)
     door.max_output = config->max_output;
 }
 
+/* For the logs: where a passed socket listens (the configured path means
+ * nothing then). */
+static void name_passed_socket(int fd)
+{
+    struct sockaddr_un addr;
+    socklen_t len = sizeof addr;
+    size_t base = offsetof(struct sockaddr_un, sun_path);
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) == 0 && len > base &&
+        addr.sun_path[0] != '\0')
+        snprintf(door.path, sizeof door.path, "%.*s", (int)(len - base), addr.sun_path);
+    else
+        snprintf(door.path, sizeof door.path, "(unnamed, passed by systemd)");
+}
+
 int frontdoor_start(struct ev_loop *loop, const struct isl_config *config)
 {
     door.loop = loop;
@@ -528,22 +544,28 @@ int frontdoor_start(struct ev_loop *loop, const struct isl_config *config)
     int fd = notify_listen_fd();
     if (fd == -2)
         return -2;
-    const char *source = "systemd";
     door.created = fd < 0;
     if (fd < 0) {
         fd = frontdoor_socket_create(config->socket, &door.file);
         if (fd < 0)
             return -1;
         snprintf(door.path, sizeof door.path, "%s", config->socket);
-        source = door.path;
+    } else {
+        name_passed_socket(fd);
     }
     ev_io_init(&door.acceptor, on_accept, fd, EV_READ);
     ev_timer_init(&door.accept_pause, on_accept_pause_over, ACCEPT_PAUSE_S, 0.);
     ev_io_start(loop, &door.acceptor);
     door.listening = true;
-    isl_log(ISL_LOG_INFO, "event=listening socket=%s max_clients=%u max_request=%zu",
-            source, door.max_clients, door.max_request);
+    isl_log(ISL_LOG_INFO, "event=listening socket=%s from=%s max_clients=%u max_request=%zu",
+            door.path, door.created ? "config" : "systemd", door.max_clients,
+            door.max_request);
     return 0;
+}
+
+const char *frontdoor_socket_name(void)
+{
+    return door.path;
 }
 
 void frontdoor_stop_accepting(void)

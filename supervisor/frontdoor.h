@@ -19,6 +19,8 @@ struct conn;
  * daemon refused, mode 0660). 0, or -1 with a logged reason; -2 when
  * sockets were passed but none is a listening Unix stream socket. */
 int frontdoor_start(struct ev_loop *loop, const struct isl_config *config);
+/* The socket's path as served (a passed socket's own), for the logs. */
+const char *frontdoor_socket_name(void);
 /* Stop accepting (shutdown); a socket we created is unlinked, a passed one
  * is left alone. Open connections stay until frontdoor_close_all(). */
 void frontdoor_stop_accepting(void);

@@ -271,9 +271,10 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
         return;
     }
     struct isl_config *c = &daemon_state.config;
-    const char *fixed = isl_config_fixed_change(c, &fresh);
-    if (fixed)
-        isl_log(ISL_LOG_WARNING, "event=reload_partial key=%s note=takes_effect_after_restart",
+    char fixed[256];
+    bool partial = isl_config_fixed_changes(c, &fresh, fixed, sizeof fixed) > 0;
+    if (partial)
+        isl_log(ISL_LOG_WARNING, "event=reload_partial keys=%s note=takes_effect_after_restart",
                 fixed);
     bool new_timeout = fresh.game_timeout_s != c->game_timeout_s;
     isl_config_apply_reloadable(c, &fresh);
@@ -286,8 +287,9 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     procs_set_child_log_level(c->log_level);
     isl_log(ISL_LOG_NOTICE, "event=reloaded config=%s", daemon_state.config_path ?
             daemon_state.config_path : "(defaults)");
-    if (fixed)
-        notify_reloaded("reloaded; %s takes effect after a restart", fixed);
+    if (partial)
+        notify_reloaded("reloaded; %s take%s effect after a restart", fixed,
+                        strchr(fixed, ',') ? "" : "s");
     else
         notify_reloaded("reloaded");
 }

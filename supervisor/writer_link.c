@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "daemon.h"
+#include "frontdoor.h"
 #include "games_sup.h"
 #include "islands/clock.h"
 #include "islands/exit_status.h"
@@ -151,7 +152,7 @@ static void writer_message(struct proc *p, json_t *msg)
             announced_ready = true;
             notify_ready();
             isl_log(ISL_LOG_NOTICE, "event=ready socket=%s store=%s strategy=%s games=%u",
-                    daemon_state.config.socket, daemon_state.config.store,
+                    frontdoor_socket_name(), daemon_state.config.store,
                     isl_strategy_name(daemon_state.config.strategy), games_stored);
         }
     } else {

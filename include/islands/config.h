@@ -82,10 +82,11 @@ int isl_config_set(struct isl_config *c, const char *key, const char *value,
 
 /* SIGHUP: copy the keys SIGHUP re-reads from fresh into running. */
 void isl_config_apply_reloadable(struct isl_config *running, const struct isl_config *fresh);
-/* The first key fixed until restart whose value differs, or NULL: to log
- * that the change waits for a restart. */
-const char *isl_config_fixed_change(const struct isl_config *running,
-                                    const struct isl_config *fresh);
+/* How many keys fixed until restart differ; their names, comma-separated,
+ * in names (what fits of size bytes): to say which changes wait for a
+ * restart. */
+size_t isl_config_fixed_changes(const struct isl_config *running,
+                                const struct isl_config *fresh, char *names, size_t size);
 bool isl_config_key_reloadable(const char *key);
 
 /* Names of enum values as written in islands.conf. */

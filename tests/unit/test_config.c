@@ -257,9 +257,18 @@ START_TEST(reload_copies_only_reloadable_keys)
     struct isl_config running, fresh;
     isl_config_defaults(&running);
     isl_config_defaults(&fresh);
-    ck_assert_ptr_null(isl_config_fixed_change(&running, &fresh));
+    char fixed[256];
+    ck_assert_uint_eq(isl_config_fixed_changes(&running, &fresh, fixed, sizeof fixed), 0);
+    ck_assert_str_eq(fixed, "");
     ck_assert_msg(load_text(&fresh, every_key) == 0, "%s", err);
-    ck_assert_str_eq(isl_config_fixed_change(&running, &fresh), "socket");
+    /* Every one named, not only the first. */
+    size_t n = isl_config_fixed_changes(&running, &fresh, fixed, sizeof fixed);
+    ck_assert_uint_gt(n, 1);
+    ck_assert_ptr_eq(strstr(fixed, "socket"), fixed);
+    ck_assert_ptr_nonnull(strstr(fixed, ",store"));
+    char tiny[8];   /* what fits, never past the end */
+    ck_assert_uint_eq(isl_config_fixed_changes(&running, &fresh, tiny, sizeof tiny), n);
+    ck_assert_str_eq(tiny, "socket");
     isl_config_apply_reloadable(&running, &fresh);
     /* Re-read by SIGHUP: */
     ck_assert_uint_eq(running.intensity, 3);

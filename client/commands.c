@@ -175,6 +175,28 @@ static void drop_identity(struct cli_memory *mem, int player, const struct cli_e
             "accepts it\n", mem->game, isl_player_name((enum isl_player)player));
 }
 
+/* After `not_allowed` (a move out of turn, islands placed before the
+ * second player came, ...), say where the game stands: one `state`
+ * more, asked only then. Nothing when it cannot be asked. */
+static void explain_not_allowed(const struct cli_args *a, const struct cli_identity *who,
+                                int player, const struct cli_env *env)
+{
+    struct cli_args show = *a;
+    show.command = CMD_SHOW;
+    char *line = NULL;
+    json_t *response = NULL;
+    if (ask(&show, who, player, env, &line, &response) == CLI_EXIT_OK &&
+        json_is_true(json_object_get(response, "ok"))) {
+        char *turn = cli_turn_sentence(response,
+                                       isl_player_name((enum isl_player)player));
+        if (turn != NULL)
+            fprintf(env->err, "islands: the game now: %s.\n", turn);
+        free(turn);
+    }
+    json_decref(response);
+    free(line);
+}
+
 /* `join` into a game remembered as player 1 (to play it alone, or an old
  * game of the same name): player 1 is kept only if the server still
  * accepts its token. When that cannot be asked it is kept: an identity
@@ -284,6 +306,8 @@ int cli_run(const struct cli_args *a, const struct cli_env *env)
             char *text = cli_error_text_for(response, &ctx);
             fprintf(env->err, "islands: %s\n", text != NULL ? text : "the server refused");
             free(text);
+            if (who != NULL && has_error(response, "not_allowed"))
+                explain_not_allowed(a, who, player, env);
         }
         if (who != NULL && has_error(response, "unauthorized")) {
             drop_identity(&mem, player, env);

@@ -99,6 +99,8 @@ START_TEST(a_whole_game_with_the_command_line_client)
     EXPECT(0, "Position your islands (0 of 5 placed)", "--player", "player1", "show", "g1");
     EXPECT(2, "choose one with --player", "show", "g1");
     EXPECT(1, "That move is not allowed now.", "--player", "player1", "guess", "g1", "1", "1");
+    EXPECT(1, "the game now: Position your islands (0 of 5 placed).", "--player", "player1",
+           "guess", "g1", "1", "1");
     EXPECT(1, "The island does not fit there: all of its squares must be on the board",
            "--player", "player1", "place", "g1", "atoll", "9", "1");
     EXPECT(1, "There is no such island", "--player", "player1", "place", "g1", "volcano", "1", "1");
@@ -121,6 +123,8 @@ START_TEST(a_whole_game_with_the_command_line_client)
     EXPECT(0, "Your turn", "--player", "player1", "show", "g1");
     EXPECT(0, "Waiting for Ann", "--player", "player2", "show", "g1");
     EXPECT(1, "That move is not allowed now.", "--player", "player2", "guess", "g1", "4", "4");
+    /* ... and why: where the game stands, asked after the refusal. */
+    EXPECT(1, "the game now: Waiting for Ann.", "--player", "player2", "guess", "g1", "4", "4");
     EXPECT(1, "That is off the board", "--player", "player1", "guess", "g1", "11", "1");
 
     /* Ann hits every square of Bob's islands; Bob misses on row 4 and 8. */

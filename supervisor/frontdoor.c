@@ -329,6 +329,7 @@ static void process_input(struct conn *c)
             return;
         isl_buf_consume(&c->in, len + 1);
         c->scanned = 0;
+        pace_input(c);   /* MAX_PENDING counts even while no answer is sent */
     }
 }
 

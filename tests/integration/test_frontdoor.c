@@ -579,12 +579,29 @@ static void assert_ids(const char *text, int n, bool ordered)
     free(seen);
 }
 
+/* Lines of the echo daemon's log (debug level when FRONTDOOR_ECHO_DEBUG
+ * is set at its start) that contain needle. */
+static int echo_log_count(const char *needle)
+{
+    char path[128], line[1024];
+    snprintf(path, sizeof path, "%s/echo.log", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
 /* A client that stops reading is no longer read from until it catches up
  * (its unsent answers stay near max_output), never dropped: once it reads
  * it gets every answer, and other clients are served meanwhile. */
 START_TEST(client_that_stops_reading_is_paused_not_dropped)
 {
+    setenv("FRONTDOOR_ECHO_DEBUG", "1", 1);   /* to see it paused */
     start_echo((const char *const[]){"--max-output", "1048576", NULL});
+    unsetenv("FRONTDOOR_ECHO_DEBUG");
     int slow = connect_to(sock_path);
     int fast = open_served();
     enum { REQUESTS = 64 };   /* 64 x 256 KiB answers: far past max_output */
@@ -608,6 +625,9 @@ START_TEST(client_that_stops_reading_is_paused_not_dropped)
     assert_echo(read_response(fast), "ping", 4);
     close(fast);
     stop_echo();
+    /* Paused by its unsent output, not by its count of requests. */
+    ck_assert_int_ge(echo_log_count("event=client_paused"), 1);
+    ck_assert_int_eq(echo_log_count("pending=1024"), 0);
 }
 END_TEST
 
@@ -615,7 +635,9 @@ END_TEST
  * rest wait unread, and all are answered. */
 START_TEST(more_pipelined_requests_than_may_be_pending_are_all_answered)
 {
+    setenv("FRONTDOOR_ECHO_DEBUG", "1", 1);   /* to see it paused */
     start_echo(NULL);
+    unsetenv("FRONTDOOR_ECHO_DEBUG");
     int c = open_served();
     enum { REQUESTS = 3000 };   /* answered from a timer: all pending at once */
     size_t cap = REQUESTS * 64, len = 0;
@@ -633,6 +655,9 @@ START_TEST(more_pipelined_requests_than_may_be_pending_are_all_answered)
     free(got);
     close(c);
     stop_echo();
+    /* Reading stopped at the limit of requests in the daemon. */
+    ck_assert_int_ge(echo_log_count("event=client_paused"), 1);
+    ck_assert_int_ge(echo_log_count("pending=1024"), 1);
 }
 END_TEST
 

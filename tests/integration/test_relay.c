@@ -21,7 +21,7 @@ static void start_writer(struct child *c, const char *const extra[], const char 
         argv[n++] = extra[i];
     argv[n] = NULL;
     child_start(c, program_path("ISLANDS_WRITER", "build/islands-writer"), (char *const *)argv,
-                env, STDERR_NULL);
+                env, STDERR_PIPE);   /* for its fault hooks' lines */
     json_t *f = recv_frame(c->chan);
     ck_assert_str_eq(frame_type(f), "ready");
     json_decref(f);
@@ -254,7 +254,7 @@ START_TEST(a_stopped_worker_waits_for_its_unsettled_commit)
     json_t *r = script_req("new_game", "st");
     json_object_set_new(r, "name", json_string("Ann"));
     send_frame_or_fail(w.chan, json_pack("{s:s, s:i, s:o}", "t", "req", "seq", 1, "req", r));
-    sleep_ms(150);   /* handed to the writer, which sleeps in the commit */
+    ck_assert(child_err_wait(&wr, "point=commit", 5000));   /* the writer sleeps in it */
     kill(w.pid, SIGTERM);
     ck_assert(nothing_within(wr.chan, 100));   /* not committed yet */
     int status = child_wait(&w);

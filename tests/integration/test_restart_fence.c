@@ -46,11 +46,13 @@ START_TEST(a_worker_killed_between_requests_is_replaced_without_the_writer)
     testd_setup_game(&d, "b", tok1, tok2);
     play_moves(&d, "b", tok1, tok2, 0, 2);
     char *before = admin_state(&d, "b");
+    long old = testd_worker_pid(&d, "b");
     pid_t writer = writer_of(d.pid);
     ck_assert_int_eq(kill(writer, SIGSTOP), 0);
     json_t *r = testd_call(&d, "{s:s, s:s, s:s}", "op", "crash", "game", "b", "signal", "KILL");
     ck_assert(testd_ok(r));
     json_decref(r);
+    testd_wait_new_pid(&d, "b", old, 10000);   /* a new worker, not the old one, answers */
     /* Reads need no writer: the new worker loads and answers at once. */
     char *after = admin_state(&d, "b");
     ck_assert_str_eq(after, before);
@@ -76,7 +78,9 @@ START_TEST(a_worker_killed_with_a_move_sent_is_replaced_after_the_writer)
     snprintf(line, sizeof line, "{\"id\":1,\"op\":\"guess\",\"game\":\"m\",\"player\":\"player1\","
              "\"token\":\"%s\",\"row\":1,\"col\":1}\n", tok1);
     raw_sends(c, line);
-    ms_sleep(100);   /* the move's commit waits in the stopped writer's socket */
+    /* The move's commit waits in the stopped writer's socket (nothing to
+     * watch for: a generous wait for one request on a loaded machine). */
+    ms_sleep(300);
     ck_assert_int_eq(kill((pid_t)worker, SIGKILL), 0);
     json_t *r = raw_recv(c);
     ck_assert_str_eq(testd_error(r), "game_unavailable");

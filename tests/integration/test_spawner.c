@@ -75,6 +75,8 @@ START_TEST(a_dead_spawner_is_started_again_and_games_start_meanwhile)
     const char *games[] = {"g1", "g2", "g3", "g4"};
     for (int i = 0; i < 4; i++)
         new_game(&d, games[i]);
+    /* ... meanwhile: before the spawner's restart, which waits its backoff. */
+    ck_assert_int_eq(testd_log_count(&d, "event=spawner_start"), 1);
     long again = wait_spawner(&d, spawner);
     ck_assert_int_gt(again, 0);
     ck_assert_int_eq(testd_log_count(&d, "event=spawner_exit"), 1);

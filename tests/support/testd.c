@@ -217,6 +217,8 @@ long testd_wait_new_pid(struct testd *d, const char *game, long old_pid, int tim
             return pid;
         testd_sleep_ms(10);
     }
+    ck_abort_msg("no new worker for %s within %d ms (the old one: %ld)", game, timeout_ms,
+                 old_pid);
     return 0;
 }
 

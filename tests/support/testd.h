@@ -53,7 +53,8 @@ const char *testd_error(const json_t *response);   /* error code or "" */
 
 /* `list` -> the worker pid of game (0 if none or unknown). */
 long testd_worker_pid(struct testd *d, const char *game);
-/* Wait until game's worker pid differs from old_pid and is not 0. */
+/* Wait until game's worker pid differs from old_pid and is not 0; fails
+ * the test if none comes within timeout_ms. */
 long testd_wait_new_pid(struct testd *d, const char *game, long old_pid, int timeout_ms);
 
 /* Processes in islandsd's process group other than islandsd itself, and

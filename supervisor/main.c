@@ -229,6 +229,10 @@ void daemon_finish(int status)
     final_status = status;
     daemon_state.shutting_down = true;
     notify_stopping();   /* a give-up stops too */
+    if (status)
+        notify_status("gave up (see the journal): stopping the store writer");
+    else
+        notify_status("stopping the store writer");
     frontdoor_stop_accepting();
     router_abort_queues(status ? "islandsd gave up" : "islandsd is shutting down");
     workers_stop_spares();
@@ -243,6 +247,7 @@ static void begin_shutdown(const char *why)
     isl_log(ISL_LOG_NOTICE, "event=shutdown reason=%s", why);
     daemon_state.shutting_down = true;
     notify_stopping();
+    notify_status("stopping (%s): stopping the games", why);
     frontdoor_stop_accepting();
     router_abort_queues("islandsd is shutting down");
     games_sup_shutdown(0);

@@ -258,6 +258,12 @@ static bool is_stopping(const struct notify_log *log)
     return log->stopping;
 }
 
+/* The status says so once stopping (not the last count of games). */
+static bool status_says_stopping(const struct notify_log *log)
+{
+    return log->stopping && strncmp(log->last_status, "stopping", 8) == 0;
+}
+
 static pid_t start_notifying_islandsd(void)
 {
     const char *islandsd = islandsd_path();
@@ -294,6 +300,7 @@ START_TEST(notify_protocol_from_start_to_stop)
     long long after_hup = now_usec();
     kill(pid, SIGTERM);
     bool stopping = receive_until(fd, &log, is_stopping, 20000);
+    bool said = stopping && receive_until(fd, &log, status_says_stopping, 10000);
     int status = wait_exit(pid, 30000);
     close(fd);
 
@@ -318,6 +325,7 @@ START_TEST(notify_protocol_from_start_to_stop)
                   log.reloaded);
     ck_assert_str_eq(log.reload_status, "reloaded");
     ck_assert_msg(stopping, "no STOPPING=1 within 20 s of SIGTERM");
+    ck_assert_msg(said, "no STATUS=stopping... after STOPPING=1 (last: %s)", log.last_status);
     ck_assert_msg(log.foreign_senders == 0,
                   "%d notifications came from a process other than islandsd",
                   log.foreign_senders);

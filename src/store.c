@@ -142,6 +142,20 @@ static int check_not_truncated(struct isl_store *s, char *err, size_t errlen)
     return ISL_STORE_CORRUPT;
 }
 
+/* LMDB takes an empty data.mdb for a new store: a file emptied by a
+ * failing disk or a careless copy would start islands with no games and
+ * no word of it. Only a crash while LMDB first created the file (before
+ * any commit) leaves one empty innocently, so this is a warning. */
+static void warn_if_data_file_empty(const char *dir)
+{
+    char path[ISL_PATH_MAX];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/data.mdb", dir) < (int)sizeof path &&
+        stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+        isl_log(ISL_LOG_WARNING, "event=store_data_file_empty path=%s note=\"starting with no "
+                "games: any game stored here before is lost\"", path);
+}
+
 /* Begin a transaction; a map grown by another process is adopted. */
 static int txn_begin(struct isl_store *s, unsigned flags, MDB_txn **txn)
 {
@@ -267,6 +281,8 @@ int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
         flags |= MDB_RDONLY;
     int free_before[LMDB_NEW_FDS];
     int n_free = lowest_free_fds(free_before);
+    if (!o->read_only)
+        warn_if_data_file_empty(o->path);
     if (rc == 0)
         rc = mdb_env_open(s->env, o->path, flags, 0600);
     int r = rc != 0 ? fail(rc, "open", err, errlen) : ISL_STORE_OK;

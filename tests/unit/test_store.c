@@ -105,6 +105,36 @@ START_TEST(one_claim_per_store_until_its_holder_lets_go)
 }
 END_TEST
 
+/* An empty data.mdb opens as a new store, as LMDB does, but not in
+ * silence: games stored there before are gone. */
+START_TEST(an_empty_data_file_opens_with_a_warning)
+{
+    char path[128], log[] = "/tmp/islands-store-log-XXXXXX";
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    int logfd = mkstemp(log);
+    ck_assert_int_ge(logfd, 0);
+    int saved = dup(2);
+    dup2(logfd, 2);
+    struct isl_store *s = open_store(0, false);
+    dup2(saved, 2);
+    close(saved);
+    char text[1024] = "";
+    ssize_t n = pread(logfd, text, sizeof text - 1, 0);
+    text[n > 0 ? n : 0] = '\0';
+    close(logfd);
+    unlink(log);
+    ck_assert_msg(strstr(text, "event=store_data_file_empty") != NULL, "no warning in: %s", text);
+    char *doc, err[256], index[64] = "";
+    ck_assert_int_eq(load(s, "g1", &doc), ISL_STORE_NOT_FOUND);
+    ck_assert_int_eq(isl_store_scan(s, collect, index, err, sizeof err), ISL_STORE_OK);
+    ck_assert_str_eq(index, "");
+    isl_store_close(s);
+}
+END_TEST
+
 START_TEST(put_load_delete_scan)
 {
     struct isl_store *s = open_store(0, false);
@@ -411,6 +441,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, scan_skips_meta_entries_islandsd_would_refuse);
     tcase_add_test(tc, one_claim_per_store_until_its_holder_lets_go);
     tcase_add_test(tc, put_load_delete_scan);
+    tcase_add_test(tc, an_empty_data_file_opens_with_a_warning);
     tcase_add_test(tc, sync_modes_set_what_lmdb_syncs);
     tcase_add_test(tc, quarantine_keeps_the_record);
     tcase_add_test(tc, map_full_is_a_clean_error);

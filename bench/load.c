@@ -19,8 +19,9 @@
 #define CREATE_STEPS 3       /* end_game, new_game, add_player */
 #define PLACE_STEPS 12       /* per player: five islands, then set_islands */
 #define MAX_SETUP_TRIES 3
+#define TICK_NS 250000000ull  /* load_config.tick */
 
-enum phase { WARM, PLAY, CREATE, PLACE, RESTART, LOST };
+enum phase { WARM, PLAY, CREATE, PLACE, RESTART, LOST, WOKEN };   /* WOKEN: wake-only runs */
 enum kind { K_WARM, K_MOVE, K_SETUP };
 
 struct slot {
@@ -200,7 +201,8 @@ static void handle(struct run *r, const struct inflight *f, const json_t *respon
         r->warming--;
         if (ok) {
             samples_add(&r->out->warm_latency, t - f->sent_ns);
-            begin_phase(s, PLAY);
+            /* A wake-only run sends each game its one `state` and nothing more. */
+            begin_phase(s, r->cfg->measure_s > 0 ? PLAY : WOKEN);
         } else {
             r->out->warm_failures++;
             s->phase = RESTART;
@@ -324,8 +326,13 @@ static int drive(struct run *r)
     bool measuring = false;
     struct group_cpu group_before = {0};
     int rc = fds ? 0 : -1;
+    uint64_t next_tick = start;
     while (rc == 0 && !bench_interrupted()) {
         uint64_t t = now_ns();
+        if (r->cfg->tick && t >= next_tick) {
+            r->cfg->tick(r->cfg->tick_arg);
+            next_tick = t + TICK_NS;
+        }
         if (!r->window_start && !r->warming) {
             r->out->warmup_s = (double)(t - start) / 1e9;
             r->window_start = t + (uint64_t)(r->cfg->settle_s * 1e9);

@@ -24,6 +24,8 @@ struct load_config {
     double settle_s, measure_s;
     pid_t watch_group;           /* islandsd's process group: its CPU is measured
                                     over the window too (0: not) */
+    void (*tick)(void *arg);     /* called about every 250 ms of the run (NULL: not) */
+    void *tick_arg;
 };
 
 struct load_result {

@@ -52,9 +52,15 @@ static void report_moves(const char *scenario, const struct daemon_settings *s, 
     f.value = (double)r->moves / r->seconds;
     f.target_kind = durable || nosync ? TARGET_AT_LEAST : TARGET_NONE;
     f.target = durable ? 15000 : 20000;
-    f.extra = json_pack("{s:I, s:I, s:I, s:f, s:s}", "moves", (json_int_t)r->moves, "failures",
-                        (json_int_t)r->failures, "games_won", (json_int_t)r->games_won,
-                        "warmup_s", r->warmup_s, "first_failure", r->first_failure);
+    f.extra = json_pack("{s:I, s:I, s:I, s:f, s:s, s:i, s:i}", "moves", (json_int_t)r->moves,
+                        "failures", (json_int_t)r->failures, "games_won",
+                        (json_int_t)r->games_won, "warmup_s", r->warmup_s, "first_failure",
+                        r->first_failure, "games_lost", (int)r->games_lost, "warm_failures",
+                        (int)r->warm_failures);
+    if (r->games_lost || r->warm_failures)
+        report_note("%s, %u games: %u games could not be set up again and stopped playing, "
+                    "%u first requests failed: fewer games played than said", scenario, games,
+                    r->games_lost, r->warm_failures);
     if (f.extra && r->cpu)
         json_object_update(f.extra, r->cpu);
     report(&f);

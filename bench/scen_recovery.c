@@ -65,9 +65,9 @@ static int kill_once(struct isl_client *c, unsigned game, unsigned move, uint64_
     return rc;
 }
 
-static void report_recovery(struct samples *lat, unsigned kills, unsigned lost)
+static void report_recovery(struct samples *lat, unsigned games, unsigned kills, unsigned lost)
 {
-    struct figure f = {.scenario = "recovery", .unit = "ms", .games = 1, .sync = "full",
+    struct figure f = {.scenario = "recovery", .unit = "ms", .games = games, .sync = "full",
                        .commit = "group", .conns = 1, .pipeline = 2};
     static const struct { const char *name; double p; enum target_kind kind; } cuts[] = {
         {"recovery_p50", 50, TARGET_NONE}, {"recovery_p99", 99, TARGET_BELOW},
@@ -114,7 +114,7 @@ int scenario_recovery(void)
         isl_client_close(c);
     daemon_destroy(&d);
     if (rc == 0)
-        report_recovery(&lat, kills, lost);
+        report_recovery(&lat, games, kills, lost);
     samples_free(&lat);
     return bench_interrupted() ? -1 : rc;
 }

@@ -36,10 +36,11 @@ double samples_percentile_ms(struct samples *s, double p)
         qsort(s->ns, s->n, sizeof *s->ns, compare_u64);
         s->sorted = 1;
     }
-    double exact = p / 100.0 * (double)s->n;
-    size_t rank = (size_t)exact;
-    if ((double)rank < exact)
-        rank++;
+    /* The nearest-rank percentile, ceil(p/100 * n), in integers: in
+     * floating point 99.9/100 * 1000 is 999.0000000000001, whose ceiling
+     * took the maximum for the p99.9 of 1,000 samples. */
+    unsigned long long milli = (unsigned long long)(p * 1000.0 + 0.5);   /* p in 1/1000 % */
+    size_t rank = (size_t)((milli * s->n + 99999) / 100000);
     if (rank < 1)
         rank = 1;
     if (rank > s->n)

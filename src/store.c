@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,31 @@ static int fail(int rc, const char *what, char *err, size_t errlen)
     }
     snprintf(err, errlen, "store error (%s: %s)", what, mdb_strerror(rc));
     return ISL_STORE_FAILED;
+}
+
+/* Below this much room a failed write is taken for a full disk. */
+#define DISK_FULL_MARGIN_BYTES (1024 * 1024)
+
+/* LMDB reports a write that a full disk cut short as EIO (its page flush
+ * cannot tell), which would send an operator looking for a broken disk. */
+static bool disk_full(MDB_env *env)
+{
+    const char *path;
+    struct statvfs st;
+    if (mdb_env_get_path(env, &path) != 0 || statvfs(path, &st) != 0)
+        return false;
+    return (unsigned long long)st.f_bavail * st.f_frsize < DISK_FULL_MARGIN_BYTES;
+}
+
+/* A failed write transaction: a full disk is named as such. */
+static int write_failed(MDB_env *env, int rc, const char *what, char *err, size_t errlen)
+{
+    if ((rc == EIO || rc == ENOSPC) && disk_full(env)) {
+        snprintf(err, errlen, "store full (no space left on the store's file system; %s: %s)",
+                 what, mdb_strerror(rc));
+        return ISL_STORE_FULL;
+    }
+    return fail(rc, what, err, errlen);
 }
 
 /* mkdir -p; the components we create are 0700. */
@@ -468,15 +494,15 @@ int isl_store_commit(struct isl_store *s, const struct isl_store_write *writes, 
     for (size_t i = 0; i < n; i++) {
         rc = apply_write(s, txn, &writes[i]);
         if (rc != 0) {
-            mdb_txn_abort(txn);
-            return fail(rc, "put", err, errlen);
+            mdb_txn_abort(txn);   /* a put may write: a big transaction spills pages */
+            return write_failed(s->env, rc, "put", err, errlen);
         }
     }
     /* The write lock is held here: a test can kill or stop us mid-commit. */
     isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMIT_SLEEP_MS", "commit");
     rc = mdb_txn_commit(txn);   /* frees txn whatever the outcome */
     if (rc != 0)
-        return fail(rc, "commit", err, errlen);
+        return write_failed(s->env, rc, "commit", err, errlen);
     /* Committed but not yet answered: a kill here must not lose the move. */
     isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMITTED_SLEEP_MS", "committed");
     return ISL_STORE_OK;

@@ -15,7 +15,7 @@ enum isl_store_rc {
     ISL_STORE_OK = 0,
     ISL_STORE_NOT_FOUND = 1,   /* load: no record for the name */
     ISL_STORE_FAILED = -1,     /* an I/O or other error: the whole transaction was aborted */
-    ISL_STORE_FULL = -2,       /* MDB_MAP_FULL (or MDB_TXN_FULL): nothing was written */
+    ISL_STORE_FULL = -2,       /* MDB_MAP_FULL, MDB_TXN_FULL or a full disk: nothing was written */
     ISL_STORE_CORRUPT = -3,    /* MDB_CORRUPTED / MDB_PANIC: an incident for every game */
     ISL_STORE_READ_ONLY = -4   /* a commit on a store opened read-only */
 };

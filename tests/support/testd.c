@@ -65,17 +65,22 @@ static void note_dir(const char *dir)
     }
 }
 
+void testd_prepare(struct testd *d)
+{
+    if (d->dir[0])
+        return;
+    snprintf(d->dir, sizeof d->dir, "/tmp/islands-test-XXXXXX");
+    ck_assert_msg(mkdtemp(d->dir) != NULL, "mkdtemp failed");
+    snprintf(d->socket, sizeof d->socket, "%s/islandsd.sock", d->dir);
+    snprintf(d->store, sizeof d->store, "%s/store", d->dir);
+    snprintf(d->config, sizeof d->config, "%s/islands.conf", d->dir);
+    snprintf(d->log, sizeof d->log, "%s/islandsd.log", d->dir);
+    note_dir(d->dir);
+}
+
 void testd_start(struct testd *d, const char *config_lines)
 {
-    if (!d->dir[0]) {
-        snprintf(d->dir, sizeof d->dir, "/tmp/islands-test-XXXXXX");
-        ck_assert_msg(mkdtemp(d->dir) != NULL, "mkdtemp failed");
-        snprintf(d->socket, sizeof d->socket, "%s/islandsd.sock", d->dir);
-        snprintf(d->store, sizeof d->store, "%s/store", d->dir);
-        snprintf(d->config, sizeof d->config, "%s/islands.conf", d->dir);
-        snprintf(d->log, sizeof d->log, "%s/islandsd.log", d->dir);
-        note_dir(d->dir);
-    }
+    testd_prepare(d);
     write_config(d, config_lines);
     const char *islandsd = testd_program("ISLANDSD", "islandsd");
     pid_t pid = fork();

@@ -23,6 +23,9 @@ struct testd {
 /* Path of a program: $ENV_NAME, else build/NAME. */
 const char *testd_program(const char *env_name, const char *name);
 
+/* Make the temporary directory and name the paths in it (done by
+ * testd_start if not before; a test may prepare the store first). */
+void testd_prepare(struct testd *d);
 /* Write config_lines (islands.conf text, may be NULL) and start islandsd;
  * returns once `ping` is answered and the store writer is ready. Uses a
  * fresh temporary directory unless d->dir is already set (restart on the

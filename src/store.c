@@ -168,6 +168,41 @@ static int check_not_truncated(struct isl_store *s, char *err, size_t errlen)
     return ISL_STORE_CORRUPT;
 }
 
+/* LMDB sizes its lock file with ftruncate and maps it: on a full disk the
+ * first touch of a page of it never written is a SIGBUS, in the writer at
+ * open or in any worker taking a reader slot later. Allocating the whole
+ * file first turns that into an error here. Sizes: LMDB's reader slot is
+ * one cache line, its header less than a page (a larger file only gives
+ * it more slots). */
+#define LMDB_DEFAULT_READERS 126
+#define LMDB_READER_SLOT_BYTES 64
+#define LMDB_LOCK_HEADER_BYTES 4096
+
+static int reserve_lock_file(const char *dir, unsigned max_readers, char *err, size_t errlen)
+{
+    char path[ISL_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "store: cannot open %s: %s", path, strerror(errno));
+        return ISL_STORE_FAILED;
+    }
+    unsigned readers = max_readers ? max_readers : LMDB_DEFAULT_READERS;
+    off_t size = (off_t)readers * LMDB_READER_SLOT_BYTES + LMDB_LOCK_HEADER_BYTES;
+    int e = posix_fallocate(fd, 0, size);
+    close(fd);   /* before mdb_env_open: no lock of ours on it yet */
+    if (e == ENOSPC) {
+        snprintf(err, errlen, "store full (no space left on the store's file system for "
+                 "lock.mdb)");
+        return ISL_STORE_FULL;
+    }
+    if (e != 0) {
+        snprintf(err, errlen, "store: cannot allocate %s: %s", path, strerror(e));
+        return ISL_STORE_FAILED;
+    }
+    return ISL_STORE_OK;
+}
+
 /* LMDB takes an empty data.mdb for a new store: a file emptied by a
  * failing disk or a careless copy would start islands with no games and
  * no word of it. Only a crash while LMDB first created the file (before
@@ -307,12 +342,16 @@ int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
         flags |= MDB_RDONLY;
     int free_before[LMDB_NEW_FDS];
     int n_free = lowest_free_fds(free_before);
-    if (!o->read_only)
-        warn_if_data_file_empty(o->path);
-    if (rc == 0)
-        rc = mdb_env_open(s->env, o->path, flags, 0600);
     int r = rc != 0 ? fail(rc, "open", err, errlen) : ISL_STORE_OK;
-    if (rc == 0) {
+    if (r == ISL_STORE_OK && !o->read_only) {
+        warn_if_data_file_empty(o->path);
+        r = reserve_lock_file(o->path, o->max_readers, err, errlen);
+    }
+    if (r == ISL_STORE_OK) {
+        rc = mdb_env_open(s->env, o->path, flags, 0600);
+        r = rc != 0 ? fail(rc, "open", err, errlen) : ISL_STORE_OK;
+    }
+    if (r == ISL_STORE_OK) {
         mark_new_fds_cloexec(free_before, n_free);
         r = check_not_truncated(s, err, errlen);
     }

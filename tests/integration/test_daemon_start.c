@@ -14,44 +14,6 @@
 #include "check_main.h"
 #include "testd.h"
 
-/* Run islandsd with args (NULL-terminated, after argv[0]) until it exits
- * (killed after 10 s); its stderr in out. Returns the wait status. */
-static int run_islandsd(const char *const args[], char *out, size_t outlen)
-{
-    char path[] = "/tmp/islandsd-start-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    unlink(path);
-    const char *argv[64] = {"islandsd"};
-    int n = 1;
-    for (int i = 0; args[i] && n < 63; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(fd, 2);
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        execv(testd_program("ISLANDSD", "islandsd"), (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
-        if (waited == 10000) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            ck_abort_msg("islandsd did not exit within 10 s");
-        }
-        nanosleep(&(struct timespec){0, 10000000}, NULL);
-    }
-    ssize_t len = pread(fd, out, outlen - 1, 0);
-    out[len > 0 ? len : 0] = '\0';
-    close(fd);
-    return status;
-}
-
 static void assert_usage_error(int status, const char *out, const char *expected)
 {
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 2, "status %d: %s", status, out);
@@ -74,7 +36,7 @@ START_TEST(a_second_islandsd_on_the_same_store_is_refused)
     snprintf(pid, sizeof pid, "pid %ld", (long)a.pid);
     const char *const args[] = {"--config", "/dev/null", "--socket", other, "--store", a.store,
                                 NULL};
-    int status = run_islandsd(args, out, sizeof out);
+    int status = testd_run_to_exit(args, out, sizeof out);
     assert_usage_error(status, out, "in use by another islandsd");
     ck_assert_msg(strstr(out, pid), "the holder's pid not named: %s", out);
     ck_assert_int_eq(access(other, F_OK), -1);
@@ -110,7 +72,7 @@ START_TEST(a_worker_or_writer_that_cannot_run_stops_the_start)
         setenv(keys[i], "/nonexistent/islands-program", 1);
         const char *const args[] = {"--config", "/dev/null", "--socket", sock, "--store", store,
                                     NULL};
-        int status = run_islandsd(args, out, sizeof out);
+        int status = testd_run_to_exit(args, out, sizeof out);
         if (saved[0])
             setenv(keys[i], saved, 1);
         else
@@ -126,9 +88,9 @@ START_TEST(command_line_errors_are_usage_errors)
 {
     char out[4096];
     const char *const unknown[] = {"--config", "/dev/null", "--bogus", NULL};
-    assert_usage_error(run_islandsd(unknown, out, sizeof out), out, "--bogus");
+    assert_usage_error(testd_run_to_exit(unknown, out, sizeof out), out, "--bogus");
     const char *const missing[] = {"--config", "/dev/null", "--socket", NULL};
-    assert_usage_error(run_islandsd(missing, out, sizeof out), out, "--socket");
+    assert_usage_error(testd_run_to_exit(missing, out, sizeof out), out, "--socket");
     /* A repeated option replaces its value (many of them once overran
      * the table of overrides): the last, bad one is what is refused. */
     const char *repeated[48] = {"--config", "/dev/null"};
@@ -140,7 +102,7 @@ START_TEST(command_line_errors_are_usage_errors)
     repeated[n++] = "--period";
     repeated[n++] = "soon";
     repeated[n] = NULL;
-    assert_usage_error(run_islandsd(repeated, out, sizeof out), out, "'soon'");
+    assert_usage_error(testd_run_to_exit(repeated, out, sizeof out), out, "'soon'");
 }
 END_TEST
 

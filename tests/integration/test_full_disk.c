@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -59,6 +60,28 @@ static void fill_up(const char *dir, char *ballast, size_t len)
     close(fd);
 }
 
+/* d's temporary directory with its store on a tmpfs of its own; false
+ * (said why) where this host lets the test mount nothing. */
+static bool prepare_small_store(struct testd *d)
+{
+    char why[160];
+    if (!enter_private_mounts(why, sizeof why)) {
+        fprintf(stderr, "test_full_disk: SKIPPED, cannot mount a small file system (%s)\n", why);
+        return false;
+    }
+    testd_prepare(d);
+    ck_assert_int_eq(mkdir(d->store, 0700), 0);
+    ck_assert_msg(mount("tmpfs", d->store, "tmpfs", 0, "size=2m,mode=0700") == 0, "mount: %s",
+                  strerror(errno));
+    return true;
+}
+
+static void unmount_and_clean(struct testd *d)
+{
+    ck_assert_int_eq(umount2(d->store, MNT_DETACH), 0);
+    testd_cleanup(d);
+}
+
 static json_t *state_of(struct testd *d, const char *game)
 {
     json_t *r = testd_call(d, "{s:s, s:s}", "op", "state", "game", game);
@@ -73,16 +96,9 @@ static void new_game(struct testd *d, const char *game, json_t **answer)
 
 START_TEST(a_full_disk_gives_store_error_changes_nothing_and_passes)
 {
-    char why[160];
-    if (!enter_private_mounts(why, sizeof why)) {
-        fprintf(stderr, "test_full_disk: SKIPPED, cannot mount a small file system (%s)\n", why);
-        return;
-    }
     struct testd d = {0};
-    testd_prepare(&d);
-    ck_assert_int_eq(mkdir(d.store, 0700), 0);
-    ck_assert_msg(mount("tmpfs", d.store, "tmpfs", 0, "size=2m,mode=0700") == 0, "mount: %s",
-                  strerror(errno));
+    if (!prepare_small_store(&d))
+        return;
     testd_start(&d, NULL);
     char tok1[33], tok2[33];
     testd_setup_game(&d, "kept", tok1, tok2);
@@ -129,8 +145,27 @@ START_TEST(a_full_disk_gives_store_error_changes_nothing_and_passes)
     ck_assert_int_eq(testd_log_count(&d, "event=store_corrupted"), 0);
 
     testd_stop(&d);
-    ck_assert_int_eq(umount2(d.store, MNT_DETACH), 0);
-    testd_cleanup(&d);
+    unmount_and_clean(&d);
+}
+END_TEST
+
+/* LMDB maps its lock file: on a full disk, touching a page of it never
+ * written was a SIGBUS, and the writer died of it at every start. */
+START_TEST(a_new_store_on_a_full_disk_is_refused_with_a_reason)
+{
+    struct testd d = {0};
+    if (!prepare_small_store(&d))
+        return;
+    char ballast[400], store[320], out[8192];
+    fill_up(d.store, ballast, sizeof ballast);
+    snprintf(store, sizeof store, "%s/games", d.store);
+    const char *const args[] = {"--config", "/dev/null", "--socket", d.socket, "--store", store,
+                                NULL};
+    int status = testd_run_to_exit(args, out, sizeof out);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d: %s", status, out);
+    ck_assert_msg(strstr(out, "no space left"), "the full disk not named: %s", out);
+    ck_assert_msg(!strstr(out, "signal="), "a child died of a signal: %s", out);
+    unmount_and_clean(&d);
 }
 END_TEST
 
@@ -140,6 +175,7 @@ static Suite *full_disk_suite(void)
     TCase *tc = tcase_create("full_disk");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, a_full_disk_gives_store_error_changes_nothing_and_passes);
+    tcase_add_test(tc, a_new_store_on_a_full_disk_is_refused_with_a_reason);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -332,3 +332,39 @@ void testd_setup_game(struct testd *d, const char *game, char *tok1, char *tok2)
                   "set_islands");
     }
 }
+
+int testd_run_to_exit(const char *const args[], char *out, size_t outlen)
+{
+    char path[] = "/tmp/islandsd-start-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    const char *argv[64] = {"islandsd"};
+    int n = 1;
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fd, 2);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execv(testd_program("ISLANDSD", "islandsd"), (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
+        if (waited == 10000) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            ck_abort_msg("islandsd did not exit within 10 s");
+        }
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    ssize_t len = pread(fd, out, outlen - 1, 0);
+    out[len > 0 ? len : 0] = '\0';
+    close(fd);
+    return status;
+}

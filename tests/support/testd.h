@@ -31,6 +31,9 @@ void testd_prepare(struct testd *d);
  * fresh temporary directory unless d->dir is already set (restart on the
  * same store). Fails the test on error. */
 void testd_start(struct testd *d, const char *config_lines);
+/* Run islandsd with args (NULL-terminated, after argv[0]) until it exits
+ * (killed after 10 s); its stderr in out. Returns the wait status. */
+int testd_run_to_exit(const char *const args[], char *out, size_t outlen);
 /* SIGTERM, wait; returns the wait status. Keeps the directory. */
 int testd_stop(struct testd *d);
 /* Wait for islandsd to exit by itself (up to timeout_ms); -1 on timeout. */

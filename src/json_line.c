@@ -102,17 +102,29 @@ static void mend_number(struct mend *m, const char *p, const char *end, bool rea
     }
 }
 
-/* The code unit of a \uXXXX escape at p, or -1 if there is none. */
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if ((ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F'))
+        return (ch | 0x20) - 'a' + 10;
+    return -1;
+}
+
+/* The code unit of a \uXXXX escape at p, or -1 if there is none. Only
+ * hex digits count: folding case with | 0x20 alone made control bytes
+ * 0x10-0x19 read as digits, and "\u" + four such bytes (invalid JSON)
+ * was mended into a valid \u0001. */
 static long escape_unit(const char *p, const char *end)
 {
     if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
         return -1;
     long unit = 0;
     for (int i = 2; i < 6; i++) {
-        const char *digit = memchr("0123456789abcdef", p[i] | 0x20, 16);
-        if (digit == NULL)
+        int digit = hex_value(p[i]);
+        if (digit < 0)
             return -1;
-        unit = unit * 16 + (digit - "0123456789abcdef");
+        unit = unit * 16 + digit;
     }
     return unit;
 }

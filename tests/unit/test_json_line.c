@@ -197,6 +197,19 @@ START_TEST(invalid_lines_stay_invalid_with_the_first_error)
 }
 END_TEST
 
+/* Control bytes where hex digits belong: no escape, so nothing to mend. */
+START_TEST(escapes_of_control_bytes_stay_invalid)
+{
+    assert_refused("{\"a\":\"\\u\x10\x10\x10\x10\"}", "");
+    assert_refused("{\"a\":\"\\uD\x18\x10\x10\"}", "");
+    assert_refused("{\"k\\u\x10\x10\x10\x10\":1}", "");
+    json_t *obj = load("{\"a\":\"\\uD800\\u0000\",\"b\":\"\\uDc00\"}");
+    ck_assert_str_eq(json_string_value(json_object_get(obj, "a")), "\001\001");
+    ck_assert_str_eq(json_string_value(json_object_get(obj, "b")), "\001");
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(the_id_s_text_is_found)
 {
     assert_id("{\"id\":5}", "5");
@@ -332,6 +345,7 @@ static Suite *json_line_suite(void)
     tcase_add_test(tc, nul_escapes_become_u0001);
     tcase_add_test(tc, lone_surrogate_escapes_become_u0001);
     tcase_add_test(tc, invalid_lines_stay_invalid_with_the_first_error);
+    tcase_add_test(tc, escapes_of_control_bytes_stay_invalid);
     tcase_add_test(tc, the_id_s_text_is_found);
     tcase_add_test(tc, no_id_is_found_where_there_is_none);
     tcase_add_test(tc, random_bytes_are_read_within_bounds);

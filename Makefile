@@ -5,6 +5,7 @@
 #   make check           build and run every test (unit + integration + chaos smoke)
 #   make check SANITIZE=1  the same under ASan + UBSan (objects in build/san/)
 #   make bench / chaos   longer runs, never part of check
+#   make fuzz            differential fuzz targets (clang), never part of check
 #
 # Missing Debian -dev packages are installed with apt-get when run as root;
 # otherwise the exact command is printed.

@@ -1,0 +1,21 @@
+/* What every fuzz target shares: a failed check is a crash, which
+ * libFuzzer reports with the input that caused it. */
+#ifndef ISLANDS_FUZZ_CHECK_H
+#define ISLANDS_FUZZ_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FUZZ_CHECK(cond, what)                                                  \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            fprintf(stderr, "%s:%d: %s (%s)\n", __FILE__, __LINE__, what, #cond); \
+            abort();                                                            \
+        }                                                                       \
+    } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#endif

@@ -16,6 +16,7 @@
 
 #include "islands/buf.h"
 #include "islands/clock.h"
+#include "islands/json_line.h"
 
 #define READ_CHUNK 65536
 #define CONNECT_RETRY_MS 10
@@ -320,9 +321,12 @@ enum isl_client_status isl_client_pop_line(struct isl_client *c, char **line, si
     return ISL_CLIENT_OK;
 }
 
+/* Answers echo the request's id as written: an id jansson cannot hold
+ * (1e400, 20 digits) is valid JSON all the same, mended as islandsd
+ * mends requests. */
 static enum isl_client_status parse_line(const char *line, size_t len, json_t **response)
 {
-    json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *obj = isl_json_line_load(line, len, NULL);
     if (!json_is_object(obj)) {
         json_decref(obj);
         errno = EBADMSG;

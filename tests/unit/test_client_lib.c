@@ -227,6 +227,21 @@ START_TEST(a_line_that_is_not_an_object_is_a_bad_line)
 }
 END_TEST
 
+/* The daemon echoes an id as written, whatever jansson can hold. */
+START_TEST(an_answer_echoing_a_huge_id_is_read)
+{
+    server_writes("{\"id\":1e400,\"ok\":true}\n{\"id\":123456789012345678901234,\"ok\":true}\n");
+    json_t *resp = NULL;
+    ck_assert_int_eq(isl_client_recv(client, &resp, 1000), ISL_CLIENT_OK);
+    ck_assert(json_is_true(json_object_get(resp, "ok")));
+    ck_assert(json_is_real(json_object_get(resp, "id")));
+    json_decref(resp);
+    ck_assert_int_eq(isl_client_recv(client, &resp, 1000), ISL_CLIENT_OK);
+    ck_assert(json_is_integer(json_object_get(resp, "id")));
+    json_decref(resp);
+}
+END_TEST
+
 START_TEST(only_objects_are_sent)
 {
     json_t *arr = json_array();
@@ -410,6 +425,7 @@ static Suite *client_lib_suite(void)
     tcase_add_test(tc, a_line_at_the_limit_is_accepted);
     tcase_add_test(tc, a_long_line_arrives_whole);
     tcase_add_test(tc, a_line_that_is_not_an_object_is_a_bad_line);
+    tcase_add_test(tc, an_answer_echoing_a_huge_id_is_read);
     tcase_add_test(tc, only_objects_are_sent);
     tcase_add_test(tc, newlines_in_strings_stay_escaped);
     tcase_add_test(tc, sending_to_a_closed_peer_is_epipe_not_a_signal);

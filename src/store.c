@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "islands/clock.h"
 #include "islands/game.h"
 #include "islands/log.h"
+#include "islands/meta.h"
 #include "islands/request.h"
 
 struct isl_store {
@@ -483,14 +485,20 @@ static char *quarantine_record(const struct isl_store_write *w)
     return text;
 }
 
-static int apply_write(struct isl_store *s, MDB_txn *txn, const struct isl_store_write *w)
+/* now_ms: the transaction's wall-clock time, kept in `meta` as the time
+ * of the game's last change (its idle time outlives a restart). */
+static int apply_write(struct isl_store *s, MDB_txn *txn, const struct isl_store_write *w,
+                       int64_t now_ms)
 {
     switch (w->kind) {
     case ISL_WRITE_PUT: {
-        if (!w->doc || !w->rules)
+        char meta[ISL_META_MAX];
+        int meta_len = w->doc && w->rules ? isl_meta_format(meta, sizeof meta, w->rules, now_ms)
+                                          : -1;
+        if (meta_len < 0)
             return EINVAL;
         int rc = put(txn, s->games, w->game, w->doc, w->doc_len);
-        return rc ? rc : put(txn, s->meta, w->game, w->rules, strlen(w->rules));
+        return rc ? rc : put(txn, s->meta, w->game, meta, (size_t)meta_len);
     }
     case ISL_WRITE_DELETE: {
         int rc = del(txn, s->games, w->game);
@@ -530,8 +538,9 @@ int isl_store_commit(struct isl_store *s, const struct isl_store_write *writes, 
     int rc = txn_begin(s, 0, &txn);
     if (rc != 0)
         return fail(rc, "begin write", err, errlen);
+    int64_t now_ms = isl_wall_ms();
     for (size_t i = 0; i < n; i++) {
-        rc = apply_write(s, txn, &writes[i]);
+        rc = apply_write(s, txn, &writes[i], now_ms);
         if (rc != 0) {
             mdb_txn_abort(txn);   /* a put may write: a big transaction spills pages */
             return write_failed(s->env, rc, "put", err, errlen);
@@ -557,6 +566,32 @@ int isl_store_quarantine(struct isl_store *s, const char *game, const char *reas
     return isl_store_commit(s, &w, 1, err, errlen);
 }
 
+/* One `meta` entry to fn: 0 when reported or left out, else fn's return. */
+static int scan_entry(const MDB_val *k, const MDB_val *v, isl_store_scan_fn fn, void *arg)
+{
+    /* islandsd takes a bad index entry for a broken writer: one such
+     * record would stop every game. The game itself is judged when loaded. */
+    if (!isl_game_name_valid(k->mv_data, k->mv_size)) {
+        isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=bad_name key_bytes=%zu",
+                k->mv_size);
+        return 0;
+    }
+    char name[ISL_GAME_NAME_MAX + 1];
+    memcpy(name, k->mv_data, k->mv_size);
+    name[k->mv_size] = '\0';
+    struct isl_store_entry e = { .game = name };
+    struct isl_meta meta;
+    if (isl_meta_parse(v->mv_data, v->mv_size, &meta) == 0) {
+        e.rules = isl_rules_state_name(meta.rules);
+        e.has_time = meta.has_time;
+        e.changed_ms = meta.changed_ms;
+    } else {
+        isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=bad_rules game=%s", name);
+        return 0;
+    }
+    return fn(arg, &e);
+}
+
 int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
                    char *err, size_t errlen)
 {
@@ -577,33 +612,9 @@ int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
     }
     MDB_val k, v;
     int result = ISL_STORE_OK;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        char name[ISL_GAME_NAME_MAX + 1], rules[64];
-        if (k.mv_size > ISL_GAME_NAME_MAX || v.mv_size >= sizeof rules) {
-            isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=oversized_entry");
-            continue;
-        }
-        memcpy(name, k.mv_data, k.mv_size);
-        name[k.mv_size] = '\0';
-        memcpy(rules, v.mv_data, v.mv_size);
-        rules[v.mv_size] = '\0';
-        /* islandsd takes a bad entry for a broken writer: one such record
-         * would stop every game. The game itself is judged when loaded. */
-        enum isl_rules_state state;
-        if (!isl_game_name_valid(name, k.mv_size)) {
-            isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=bad_name key_bytes=%zu",
-                    k.mv_size);
-            continue;
-        }
-        if (isl_rules_state_from_name(rules, &state) != 0) {
-            isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=bad_rules game=%s", name);
-            continue;
-        }
-        result = fn(arg, name, rules);
-        if (result != 0)
-            break;
-    }
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && result == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        result = scan_entry(&k, &v, fn, arg);
     if (rc != 0 && rc != MDB_NOTFOUND)
         result = fail(rc, "scan", err, errlen);
     mdb_cursor_close(cur);

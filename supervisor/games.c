@@ -95,13 +95,23 @@ void games_each(void (*fn)(struct game *, void *), void *arg)
     strmap_each(&games_index, each_entry, &ctx);
 }
 
-void game_set_stored(struct game *g, const char *rules)
+void game_set_stored(struct game *g, bool stored, const char *rules)
 {
-    bool exists = rules != NULL;
-    if (exists != g->exists)
-        games_stored += exists ? 1 : (unsigned)-1;
-    g->exists = exists;
+    if (stored != g->exists)
+        games_stored += stored ? 1 : (unsigned)-1;
+    g->exists = stored;
     snprintf(g->rules, sizeof g->rules, "%s", rules ? rules : "");
+}
+
+void game_touch(struct game *g, uint64_t now_ms)
+{
+    g->last_activity_ms = now_ms;
+    g->idle_before_ms = 0;
+}
+
+uint64_t game_idle_ms(const struct game *g, uint64_t now_ms)
+{
+    return now_ms - g->last_activity_ms + g->idle_before_ms;
 }
 
 struct collect_ctx {

@@ -42,7 +42,10 @@ struct game {
     bool free_pending;         /* queued to be freed if still unreferenced */
     bool started_in_core;      /* started before as this child: next start is a restart */
     unsigned restarts;
-    uint64_t last_activity_ms;
+    uint64_t last_activity_ms; /* islandsd's clock: its last request (or when
+                                  islandsd learned of the game) */
+    uint64_t idle_before_ms;   /* idle already when islandsd learned of it from
+                                  the store: counts until its next request */
     struct proc *worker;
     bool worker_ready;         /* it said `ready`: its game is loaded */
     bool worker_killed_as_hung; /* we killed it for a request's deadline */
@@ -70,8 +73,14 @@ void games_init(struct ev_loop *loop);
 struct game *game_find(const char *name);
 /* A new entry, its timers not yet initialised (NULL when out of memory). */
 struct game *games_add(const char *name);
-/* Record what the store holds for g: its rules state, or NULL for none. */
-void game_set_stored(struct game *g, const char *rules);
+/* Record what the store holds for g: a record or none, and its rules
+ * state (NULL: not known, the record does not decode). */
+void game_set_stored(struct game *g, bool stored, const char *rules);
+/* A request for g at now_ms (islandsd's clock): its idle time starts over. */
+void game_touch(struct game *g, uint64_t now_ms);
+/* How long g has had no request at now_ms, counting the idle time it had
+ * in the store before islandsd learned of it (docs/STORE.md). */
+uint64_t game_idle_ms(const struct game *g, uint64_t now_ms);
 /* Free g before the loop next waits, if nothing refers to it by then:
  * callbacks up the stack may still hold it now. */
 void game_maybe_free(struct game *g);

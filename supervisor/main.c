@@ -310,14 +310,15 @@ static bool idle_worker(const struct game *g)
            sweep_now - g->last_activity_ms >= idle_ms;
 }
 
-/* Idle for game_timeout by islandsd's clock, worker or not: a worker's own
- * timer starts again whenever the worker does (a sibling's one_for_all
- * restart, say), islandsd's runs from the game's last request. */
+/* Idle for game_timeout, worker or not: a worker's own timer starts again
+ * whenever the worker does (a sibling's one_for_all restart, say),
+ * islandsd's runs from the game's last request, or from its last stored
+ * change when that came before islandsd started. */
 static bool timed_out(const struct game *g)
 {
     uint64_t timeout_ms = (uint64_t)daemon_state.config.game_timeout_s * 1000;
     return timeout_ms && g->exists && !g->failed && !g->in_flight && !g->head &&
-           sweep_now - g->last_activity_ms >= timeout_ms;
+           game_idle_ms(g, sweep_now) >= timeout_ms;
 }
 
 static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
@@ -344,7 +345,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         struct isl_request end = {.op = ISL_OP_END_GAME, .admin = true};
         snprintf(end.game, sizeof end.game, "%s", games[i]->name);
         isl_log(ISL_LOG_INFO, "event=game_timeout game=%s", games[i]->name);
-        games[i]->last_activity_ms = sweep_now;   /* if it fails, once per game_timeout */
+        game_touch(games[i], sweep_now);   /* if it fails, once per game_timeout */
         router_submit_internal(games[i], &end);
     }
     free(games);

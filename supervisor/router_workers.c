@@ -39,7 +39,7 @@ static void on_ready(struct game *g, json_t *msg)
         proc_kill_broken(g->worker, "bad_ready");
         return;
     }
-    game_set_stored(g, rules);
+    game_set_stored(g, rules != NULL, rules);
     g->worker_ready = true;
     g->dead_count = 0;   /* its fence covered every worker before it */
     g->dead_overflow = false;
@@ -61,7 +61,7 @@ static void on_response(struct game *g, json_t *msg)
         proc_kill_broken(g->worker, "bad_response");
         return;
     }
-    game_set_stored(g, rules);
+    game_set_stored(g, rules != NULL, rules);
     struct pending *p = g->in_flight;
     g->in_flight = NULL;
     g->worker_owes_answer = false;
@@ -200,7 +200,7 @@ static void worker_exit(struct proc *w, int status)
             router_reply_unknown_outcome(p);
     }
     if (ended)
-        game_set_stored(g, NULL);
+        game_set_stored(g, false, NULL);
     /* It lost the store writer (rest_for_one will stop it anyway), which
      * it may notice before we see the writer exit. */
     if (WIFEXITED(status) && WEXITSTATUS(status) == ISL_EXIT_STORE && writer_is_down())

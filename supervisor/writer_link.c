@@ -13,6 +13,7 @@
 #include "islands/clock.h"
 #include "islands/exit_status.h"
 #include "islands/log.h"
+#include "islands/meta.h"
 #include "islands/sup_core.h"
 #include "notify.h"
 #include "router.h"
@@ -89,6 +90,36 @@ static void start_pinging(void)
     ping_every_quarter_timeout();
 }
 
+static bool rules_or_null(const json_t *rules)
+{
+    enum isl_rules_state state;
+    const char *name = json_string_value(rules);
+    return json_is_null(rules) || (name && isl_rules_state_from_name(name, &state) == 0);
+}
+
+/* One entry of the index, [NAME, RULES|null] or [NAME, RULES|null,
+ * CHANGED_MS]; -1 when it is malformed. A game islandsd did not know yet
+ * brings the idle time it had in the store (from its last change, by the
+ * wall clock); one it knows keeps its own count, which is newer. */
+static int index_game(json_t *entry)
+{
+    const char *name = json_string_value(json_array_get(entry, 0));
+    json_t *rules = json_array_get(entry, 1), *changed = json_array_get(entry, 2);
+    size_t size = json_array_size(entry);
+    if (!name || !isl_game_name_valid(name, strlen(name)) || size < 2 || size > 3 ||
+        !rules_or_null(rules) || (changed && !(json_is_integer(changed) &&
+                                              json_integer_value(changed) >= 0)))
+        return -1;
+    bool known = game_find(name) != NULL;
+    struct game *g = game_get(name);
+    if (!g)
+        return 0;   /* out of memory: the game is missed, as a request for it would be */
+    game_set_stored(g, true, json_string_value(rules));
+    if (!known && changed)
+        g->idle_before_ms = isl_meta_idle_ms((int64_t)json_integer_value(changed), isl_wall_ms());
+    return 0;
+}
+
 static void writer_message(struct proc *p, json_t *msg)
 {
     const char *t = json_string_value(json_object_get(msg, "t"));
@@ -100,17 +131,10 @@ static void writer_message(struct proc *p, json_t *msg)
             return;
         }
         json_array_foreach(games, i, entry) {
-            const char *name = json_string_value(json_array_get(entry, 0));
-            const char *rules = json_string_value(json_array_get(entry, 1));
-            enum isl_rules_state state;
-            if (!name || !rules || !isl_game_name_valid(name, strlen(name)) ||
-                isl_rules_state_from_name(rules, &state) != 0) {
+            if (index_game(entry) != 0) {
                 proc_kill_broken(p, "bad_index_entry");
                 return;
             }
-            struct game *g = game_get(name);
-            if (g)
-                game_set_stored(g, rules);
         }
     } else if (t && strcmp(t, "relay") == 0) {
         /* A worker's answer, sent with its commit and passed on once the

@@ -51,10 +51,15 @@ static int send_chunk(struct index_state *st)
     return rc;
 }
 
-static int index_entry(void *arg, const char *game, const char *rules)
+/* [NAME, RULES] or [NAME, RULES, CHANGED_MS]; RULES null when not known
+ * (docs/INTERNAL-PROTOCOL.md). */
+static int index_entry(void *arg, const struct isl_store_entry *e)
 {
     struct index_state *st = arg;
-    json_array_append_new(st->chunk, json_pack("[s, s]", game, rules));
+    json_t *entry = json_pack("[s, s?]", e->game, e->rules);
+    if (e->has_time)
+        json_array_append_new(entry, json_integer((json_int_t)e->changed_ms));
+    json_array_append_new(st->chunk, entry);
     st->total++;
     if (json_array_size(st->chunk) == INDEX_CHUNK && send_chunk(st) < 0) {
         st->failed = 1;

@@ -1,5 +1,6 @@
 /* The LMDB store: one environment (a directory) with three databases,
- * `games` (name -> codec JSON text), `meta` (name -> rules state name) and
+ * `games` (name -> codec JSON text), `meta` (name -> rules state name and
+ * the time of the last change, include/islands/meta.h) and
  * `quarantine` (name -> {"reason":...,"doc":...}). Every process opens it
  * itself, after exec, once. See docs/STORE.md for the write path. */
 #ifndef ISLANDS_STORE_H
@@ -7,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "islands/config.h"
 
@@ -91,9 +93,22 @@ int isl_store_quarantine(struct isl_store *s, const char *game, const char *reas
 int isl_store_load_quarantine(struct isl_store *s, const char *game, char **doc,
                               size_t *len, char *err, size_t errlen);
 
-/* Call fn for every entry of `meta` (name, rules state), in key order;
- * a non-zero return from fn stops the scan and is returned. */
-typedef int (*isl_store_scan_fn)(void *arg, const char *game, const char *rules);
+/* One stored game, as the index reports it. Strings are borrowed for the
+ * call. */
+struct isl_store_entry {
+    const char *game;
+    const char *rules;         /* rules state name; NULL: unknown (`meta` is bad
+                                  and the record does not decode) */
+    bool has_time;             /* false: `meta` holds no (believable) time */
+    int64_t changed_ms;        /* wall clock of the last committed change, ms
+                                  since the epoch (when has_time) */
+};
+
+/* Call fn for every entry of `meta`, in key order. An entry with a bad
+ * name is left out; one with a bad value takes its rules state from the
+ * game's record (docs/STORE.md). A non-zero return from fn stops the scan
+ * and is returned. */
+typedef int (*isl_store_scan_fn)(void *arg, const struct isl_store_entry *e);
 int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
                    char *err, size_t errlen);
 

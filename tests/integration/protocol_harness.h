@@ -217,6 +217,19 @@ static inline char *admin_state(struct testd *d, const char *game)
     return text;
 }
 
+/* Is game in `list` (which touches no game)? */
+static inline bool game_listed(struct testd *d, const char *game)
+{
+    json_t *l = testd_call(d, "{s:s}", "op", "list");
+    bool found = false;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(l, "games"), i, g)
+        found = found || strcmp(json_string_value(json_object_get(g, "game")), game) == 0;
+    json_decref(l);
+    return found;
+}
+
 static inline const char *rules_state(const json_t *state)
 {
     return json_string_value(json_object_get(json_object_get(state, "rules"), "state"));

@@ -108,18 +108,6 @@ START_TEST(idle_game_times_out_and_frees_its_name)
 }
 END_TEST
 
-static bool listed(struct testd *d, const char *game)
-{
-    json_t *l = testd_call(d, "{s:s}", "op", "list");
-    bool found = false;
-    size_t i;
-    json_t *g;
-    json_array_foreach(json_object_get(l, "games"), i, g)
-        found = found || strcmp(json_string_value(json_object_get(g, "game")), game) == 0;
-    json_decref(l);
-    return found;
-}
-
 /* game_timeout runs from the game's last request, not from its worker's
  * last start: a one_for_all restart caused by another game must not give
  * an idle game more time. */
@@ -137,7 +125,7 @@ START_TEST(a_sibling_restart_does_not_extend_the_timeout)
     expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "crash", "game", "y", "signal", "KILL"),
                    "crash y");   /* x's worker restarts too, its own timer with it */
     long elapsed_ms = 0;
-    while (listed(&d, "x") && elapsed_ms < 10000) {
+    while (game_listed(&d, "x") && elapsed_ms < 10000) {
         ms_sleep(50);
         elapsed_ms = (long)(isl_monotonic_ms() - t0_ms);
     }

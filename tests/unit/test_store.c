@@ -8,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_main.h"
+#include "islands/clock.h"
 #include "islands/store.h"
+#include "store_raw.h"
 
 static char dir[64];
 
@@ -59,14 +62,38 @@ static int load(struct isl_store *s, const char *game, char **doc)
     return isl_store_load(s, game, doc, &len, err, sizeof err);
 }
 
-static int collect(void *arg, const char *game, const char *rules)
+/* "game=rules;" per entry ("?" for an unknown rules state). */
+static int collect(void *arg, const struct isl_store_entry *e)
 {
     char *out = arg;
-    strcat(out, game);
+    strcat(out, e->game);
     strcat(out, "=");
-    strcat(out, rules);
+    strcat(out, e->rules ? e->rules : "?");
     strcat(out, ";");
     return 0;
+}
+
+/* The time scanned for one game: -1 when its entry has none, -2 when the
+ * game is not in the index. */
+struct scanned_time {
+    const char *game;
+    int64_t changed_ms;
+};
+
+static int find_time(void *arg, const struct isl_store_entry *e)
+{
+    struct scanned_time *t = arg;
+    if (strcmp(e->game, t->game) == 0)
+        t->changed_ms = e->has_time ? e->changed_ms : -1;
+    return 0;
+}
+
+static int64_t scanned_time(struct isl_store *s, const char *game)
+{
+    struct scanned_time t = { game, -2 };
+    char err[256];
+    ck_assert_int_eq(isl_store_scan(s, find_time, &t, err, sizeof err), ISL_STORE_OK);
+    return t.changed_ms;
 }
 
 /* The index is what islandsd trusts: a record it would refuse is left out
@@ -83,6 +110,48 @@ START_TEST(scan_skips_meta_entries_islandsd_would_refuse)
     ck_assert_int_eq(isl_store_commit(s, batch, 3, err, sizeof err), ISL_STORE_OK);
     ck_assert_int_eq(isl_store_scan(s, collect, index, err, sizeof err), ISL_STORE_OK);
     ck_assert_str_eq(index, "sea=player1_turn;");
+    isl_store_close(s);
+}
+END_TEST
+
+/* Every put keeps the wall-clock time of its transaction in `meta`: a
+ * game's idle time must outlive a restart of islandsd. */
+START_TEST(meta_keeps_the_time_of_the_last_change)
+{
+    struct isl_store *s = open_store(0, false);
+    char err[256];
+    struct isl_store_write w = put("g1", "{}", "initialized");
+    int64_t before = isl_wall_ms();
+    ck_assert_int_eq(isl_store_commit(s, &w, 1, err, sizeof err), ISL_STORE_OK);
+    int64_t first = scanned_time(s, "g1");
+    ck_assert_int_ge(first, before);
+    ck_assert_int_le(first, isl_wall_ms());
+    struct timespec pause = { 0, 20 * 1000000L };
+    nanosleep(&pause, NULL);
+    w = put("g1", "{}", "players_set");
+    ck_assert_int_eq(isl_store_commit(s, &w, 1, err, sizeof err), ISL_STORE_OK);
+    ck_assert_int_ge(scanned_time(s, "g1"), first + 20);
+    isl_store_close(s);
+}
+END_TEST
+
+/* A store from before the time was kept: its entries are indexed as they
+ * were, without a time; and a time a reset clock wrote counts as none. */
+START_TEST(older_meta_entries_are_indexed_without_a_time)
+{
+    struct isl_store *s = open_store(0, false);
+    char err[256], index[256] = "";
+    struct isl_store_write batch[] = { put("old", "{}", "player1_turn"),
+                                       put("y1970", "{}", "initialized") };
+    ck_assert_int_eq(isl_store_commit(s, batch, 2, err, sizeof err), ISL_STORE_OK);
+    isl_store_close(s);
+    store_raw_put(dir, "meta", "old", "player1_turn");
+    store_raw_put(dir, "meta", "y1970", "initialized 5000");
+    s = open_store(0, false);
+    ck_assert_int_eq(isl_store_scan(s, collect, index, err, sizeof err), ISL_STORE_OK);
+    ck_assert_str_eq(index, "old=player1_turn;y1970=initialized;");
+    ck_assert_int_eq(scanned_time(s, "old"), -1);
+    ck_assert_int_eq(scanned_time(s, "y1970"), -1);
     isl_store_close(s);
 }
 END_TEST
@@ -441,6 +510,8 @@ static Suite *store_suite(void)
     tcase_add_test(tc, scan_skips_meta_entries_islandsd_would_refuse);
     tcase_add_test(tc, one_claim_per_store_until_its_holder_lets_go);
     tcase_add_test(tc, put_load_delete_scan);
+    tcase_add_test(tc, meta_keeps_the_time_of_the_last_change);
+    tcase_add_test(tc, older_meta_entries_are_indexed_without_a_time);
     tcase_add_test(tc, an_empty_data_file_opens_with_a_warning);
     tcase_add_test(tc, sync_modes_set_what_lmdb_syncs);
     tcase_add_test(tc, quarantine_keeps_the_record);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "islands/clock.h"
+#include "islands/codec.h"
 #include "islands/game.h"
 #include "islands/log.h"
 #include "islands/meta.h"
@@ -566,11 +567,42 @@ int isl_store_quarantine(struct isl_store *s, const char *game, const char *reas
     return isl_store_commit(s, &w, 1, err, errlen);
 }
 
+/* A `meta` value that does not parse: the rules state from the game's
+ * record instead (the game's next commit writes `meta` again). false when
+ * there is no record to serve (the entry is left out); *rules NULL when
+ * the record does not decode either: the game is indexed all the same,
+ * and its first request sets the record aside, as for any corrupt one. */
+static bool rules_from_record(struct isl_store *s, MDB_txn *txn, const char *name,
+                              const char **rules)
+{
+    MDB_val key = { strlen(name), (void *)name }, doc;
+    int rc = mdb_get(txn, s->games, &key, &doc);
+    if (rc != 0) {
+        isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=bad_value game=%s record=%s",
+                name, rc == MDB_NOTFOUND ? "none" : "unreadable");
+        return false;
+    }
+    struct isl_game g;
+    char err[256];
+    if (isl_codec_load(doc.mv_data, doc.mv_size, &g, err, sizeof err) != 0) {
+        isl_log(ISL_LOG_WARNING, "event=store_meta_bad game=%s rules_from=none error=\"%s\"",
+                name, err);
+        *rules = NULL;
+        return true;
+    }
+    *rules = isl_rules_state_name(g.state);
+    isl_log(ISL_LOG_WARNING, "event=store_meta_bad game=%s rules_from=record rules=%s", name,
+            *rules);
+    return true;
+}
+
 /* One `meta` entry to fn: 0 when reported or left out, else fn's return. */
-static int scan_entry(const MDB_val *k, const MDB_val *v, isl_store_scan_fn fn, void *arg)
+static int scan_entry(struct isl_store *s, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
+                      isl_store_scan_fn fn, void *arg)
 {
     /* islandsd takes a bad index entry for a broken writer: one such
-     * record would stop every game. The game itself is judged when loaded. */
+     * record would stop every game. A bad name cannot be asked for, so it
+     * is left out; a bad value does not hide a game whose record is there. */
     if (!isl_game_name_valid(k->mv_data, k->mv_size)) {
         isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=bad_name key_bytes=%zu",
                 k->mv_size);
@@ -585,8 +617,7 @@ static int scan_entry(const MDB_val *k, const MDB_val *v, isl_store_scan_fn fn, 
         e.rules = isl_rules_state_name(meta.rules);
         e.has_time = meta.has_time;
         e.changed_ms = meta.changed_ms;
-    } else {
-        isl_log(ISL_LOG_WARNING, "event=store_meta_skipped reason=bad_rules game=%s", name);
+    } else if (!rules_from_record(s, txn, name, &e.rules)) {
         return 0;
     }
     return fn(arg, &e);
@@ -614,7 +645,7 @@ int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
     int result = ISL_STORE_OK;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && result == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-        result = scan_entry(&k, &v, fn, arg);
+        result = scan_entry(s, txn, &k, &v, fn, arg);
     if (rc != 0 && rc != MDB_NOTFOUND)
         result = fail(rc, "scan", err, errlen);
     mdb_cursor_close(cur);

@@ -1,9 +1,11 @@
 /* What islandsd takes from the store when it starts again: how long each
- * game has been idle (game_timeout counts across restarts). */
+ * game has been idle (game_timeout counts across restarts), and games
+ * whose `meta` entry is bad. */
 #include <string.h>
 
 #include "check_main.h"
 #include "islands/clock.h"
+#include "islands/store.h"
 #include "protocol_harness.h"
 #include "store_raw.h"
 
@@ -107,6 +109,90 @@ START_TEST(an_entry_without_a_time_counts_from_the_start)
 }
 END_TEST
 
+/* The `state` of game in `list`: its rules state, or NULL (null, or not
+ * listed). */
+static char *listed_state(struct testd *d, const char *game)
+{
+    json_t *l = testd_call(d, "{s:s}", "op", "list");
+    char *state = NULL;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(l, "games"), i, g)
+        if (strcmp(json_string_value(json_object_get(g, "game")), game) == 0 &&
+            json_is_string(json_object_get(g, "state")))
+            state = strdup(json_string_value(json_object_get(g, "state")));
+    json_decref(l);
+    return state;
+}
+
+/* A `meta` value that is not a rules state (damage, a tool) no longer
+ * hides a game whose record is fine: islandsd takes the state from the
+ * record, the game is served as before, and its next move mends `meta`. */
+START_TEST(a_bad_meta_value_takes_the_rules_state_from_the_record)
+{
+    struct testd d = {0};
+    char tok1[33], tok2[33];
+    testd_start(&d, NULL);
+    testd_setup_game(&d, "bent", tok1, tok2);
+    char *before = admin_state(&d, "bent");
+    testd_stop(&d);
+    store_raw_put(d.store, "meta", "bent", "player1_turn; or so");
+    start_with_index(&d, NULL);
+    char *state = listed_state(&d, "bent");
+    ck_assert_msg(state && strcmp(state, "player1_turn") == 0, "bent listed as %s",
+                  state ? state : "nothing");
+    free(state);
+    char *after = admin_state(&d, "bent");
+    ck_assert_str_eq(after, before);
+    free(before), free(after);
+    ck_assert_int_eq(testd_log_count(&d, "event=store_meta_bad game=bent rules_from=record"), 1);
+    play_moves(&d, "bent", tok1, tok2, 0, 1);
+    testd_stop(&d);
+    start_with_index(&d, NULL);
+    ck_assert_int_eq(testd_log_count(&d, "event=store_meta_bad"), 1);
+    play_moves(&d, "bent", tok1, tok2, 1, 18);
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
+/* Neither the `meta` value nor the record makes sense: the game is
+ * indexed all the same, and its first request finds the record corrupt,
+ * as for any corrupt record: quarantined, `game_unavailable`. */
+START_TEST(a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_its_first_request)
+{
+    struct testd d = {0};
+    testd_start(&d, NULL);
+    new_game(&d, "wreck");
+    testd_stop(&d);
+    static const char garbage[] = "{\"version\":1,\"game\":\"wreck\",\"rules\":\"nonsense\"}";
+    store_raw_put(d.store, "games", "wreck", garbage);
+    store_raw_put(d.store, "meta", "wreck", "nonsense");
+    start_with_index(&d, NULL);
+    ck_assert_msg(game_listed(&d, "wreck"), "the game is hidden");
+    ck_assert_ptr_null(listed_state(&d, "wreck"));
+    json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "wreck");
+    ck_assert_str_eq(testd_error(r), "game_unavailable");
+    const char *message = json_string_value(json_object_get(r, "message"));
+    ck_assert_msg(strstr(message ? message : "", "corrupt"), "message: %s", message);
+    json_decref(r);
+    ck_assert_int_eq(testd_log_count(&d, "event=corrupt_record game=wreck"), 1);
+    testd_stop(&d);
+
+    struct isl_store *store;
+    struct isl_store_options o = {.path = d.store, .read_only = true};
+    char err[256], *q;
+    size_t len;
+    ck_assert_int_eq(isl_store_open(&o, &store, err, sizeof err), ISL_STORE_OK);
+    ck_assert_int_eq(isl_store_load_quarantine(store, "wreck", &q, &len, err, sizeof err),
+                     ISL_STORE_OK);
+    ck_assert_ptr_nonnull(strstr(q, "nonsense"));
+    free(q);
+    isl_store_close(store);
+    testd_cleanup(&d);
+}
+END_TEST
+
 static Suite *store_restart_suite(void)
 {
     Suite *s = suite_create("store_restart");
@@ -114,6 +200,8 @@ static Suite *store_restart_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, idle_time_counts_from_the_last_change_across_a_restart);
     tcase_add_test(tc, an_entry_without_a_time_counts_from_the_start);
+    tcase_add_test(tc, a_bad_meta_value_takes_the_rules_state_from_the_record);
+    tcase_add_test(tc, a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_its_first_request);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "game_fixtures.h"
 #include "islands/clock.h"
+#include "islands/codec.h"
 #include "islands/store.h"
 #include "store_raw.h"
 
@@ -96,20 +98,32 @@ static int64_t scanned_time(struct isl_store *s, const char *game)
     return t.changed_ms;
 }
 
-/* The index is what islandsd trusts: a record it would refuse is left out
- * (islandsd would take the writer sending it for a broken one). */
-START_TEST(scan_skips_meta_entries_islandsd_would_refuse)
+/* The index is what islandsd trusts: an entry whose name it would refuse
+ * is left out (islandsd would take the writer sending it for a broken
+ * one). A bad value does not hide its game: the rules state comes from the
+ * game's record, unknown when that does not decode either (its first
+ * request quarantines it); without a record there is nothing to index. */
+START_TEST(scan_takes_a_bad_meta_value_from_the_record)
 {
+    struct isl_game g;
+    fx_game_started(&g);
+    char *doc = isl_codec_dump(&g);
     struct isl_store *s = open_store(0, false);
     char err[256], index[256] = "";
     struct isl_store_write batch[] = {
         put("sea", "{}", "player1_turn"),
         put("bad\001name", "{}", "player1_turn"),
         put("bay", "{}", "no_such_state"),
+        put("g1", doc, "no_such_state"),
     };
-    ck_assert_int_eq(isl_store_commit(s, batch, 3, err, sizeof err), ISL_STORE_OK);
+    ck_assert_int_eq(isl_store_commit(s, batch, 4, err, sizeof err), ISL_STORE_OK);
+    isl_store_close(s);
+    free(doc);
+    store_raw_put(dir, "meta", "gone", "no record");
+    s = open_store(0, false);
     ck_assert_int_eq(isl_store_scan(s, collect, index, err, sizeof err), ISL_STORE_OK);
-    ck_assert_str_eq(index, "sea=player1_turn;");
+    ck_assert_str_eq(index, "bay=?;g1=player1_turn;sea=player1_turn;");
+    ck_assert_int_eq(scanned_time(s, "g1"), -1);
     isl_store_close(s);
 }
 END_TEST
@@ -507,7 +521,7 @@ static Suite *store_suite(void)
     TCase *tc = tcase_create("store");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, scan_skips_meta_entries_islandsd_would_refuse);
+    tcase_add_test(tc, scan_takes_a_bad_meta_value_from_the_record);
     tcase_add_test(tc, one_claim_per_store_until_its_holder_lets_go);
     tcase_add_test(tc, put_load_delete_scan);
     tcase_add_test(tc, meta_keeps_the_time_of_the_last_change);

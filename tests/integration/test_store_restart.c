@@ -2,6 +2,7 @@
  * game has been idle (game_timeout counts across restarts), and games
  * whose `meta` entry is bad. */
 #include <string.h>
+#include <sys/wait.h>
 
 #include "check_main.h"
 #include "islands/clock.h"
@@ -32,6 +33,14 @@ static void start_with_index(struct testd *d, const char *config)
     ck_assert_int_gt(testd_log_count(d, "event=ready socket="), before);
 }
 
+/* Under ASan, a leak makes islandsd's exit status non-zero. */
+static void stop_cleanly(struct testd *d)
+{
+    int status = testd_stop(d);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d; see %s",
+                  status, d->log);
+}
+
 static void new_game(struct testd *d, const char *game)
 {
     expect_ok_free(testd_call(d, "{s:s, s:s, s:s}", "op", "new_game", "game", game, "name", "A"),
@@ -58,7 +67,7 @@ START_TEST(idle_time_counts_from_the_last_change_across_a_restart)
     uint64_t changed_ms = isl_monotonic_ms();
     expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "add_player", "game", "fresh", "name",
                               "B"), "add_player");
-    testd_stop(&d);
+    stop_cleanly(&d);
     ms_sleep(3000);
     start_with_index(&d, config);
     uint64_t restarted_ms = isl_monotonic_ms();
@@ -81,7 +90,7 @@ START_TEST(idle_time_counts_from_the_last_change_across_a_restart)
                   "change", (long)(fresh_gone - changed_ms));
     expect_error_free(testd_call(&d, "{s:s, s:s}", "op", "state", "game", "stale"),
                       "no_such_game", "stale");
-    testd_stop(&d);
+    stop_cleanly(&d);
     testd_cleanup(&d);
 }
 END_TEST
@@ -94,7 +103,7 @@ START_TEST(an_entry_without_a_time_counts_from_the_start)
     struct testd d = {0};
     testd_start(&d, config);
     new_game(&d, "legacy");
-    testd_stop(&d);
+    stop_cleanly(&d);
     store_raw_put(d.store, "meta", "legacy", "initialized");
     ms_sleep(3500);   /* longer than game_timeout since its creation */
     start_with_index(&d, config);
@@ -104,7 +113,7 @@ START_TEST(an_entry_without_a_time_counts_from_the_start)
                   "a game without a stored time ended at the restart");
     ck_assert_msg(wait_gone(&d, "legacy", restarted_ms + 3000 + SLACK_MS),
                   "legacy did not end within game_timeout of the restart");
-    testd_stop(&d);
+    stop_cleanly(&d);
     testd_cleanup(&d);
 }
 END_TEST
@@ -135,7 +144,7 @@ START_TEST(a_bad_meta_value_takes_the_rules_state_from_the_record)
     testd_start(&d, NULL);
     testd_setup_game(&d, "bent", tok1, tok2);
     char *before = admin_state(&d, "bent");
-    testd_stop(&d);
+    stop_cleanly(&d);
     store_raw_put(d.store, "meta", "bent", "player1_turn; or so");
     start_with_index(&d, NULL);
     char *state = listed_state(&d, "bent");
@@ -147,11 +156,11 @@ START_TEST(a_bad_meta_value_takes_the_rules_state_from_the_record)
     free(before), free(after);
     ck_assert_int_eq(testd_log_count(&d, "event=store_meta_bad game=bent rules_from=record"), 1);
     play_moves(&d, "bent", tok1, tok2, 0, 1);
-    testd_stop(&d);
+    stop_cleanly(&d);
     start_with_index(&d, NULL);
     ck_assert_int_eq(testd_log_count(&d, "event=store_meta_bad"), 1);
     play_moves(&d, "bent", tok1, tok2, 1, 18);
-    testd_stop(&d);
+    stop_cleanly(&d);
     testd_cleanup(&d);
 }
 END_TEST
@@ -164,7 +173,7 @@ START_TEST(a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_its_first_requ
     struct testd d = {0};
     testd_start(&d, NULL);
     new_game(&d, "wreck");
-    testd_stop(&d);
+    stop_cleanly(&d);
     static const char garbage[] = "{\"version\":1,\"game\":\"wreck\",\"rules\":\"nonsense\"}";
     store_raw_put(d.store, "games", "wreck", garbage);
     store_raw_put(d.store, "meta", "wreck", "nonsense");
@@ -177,7 +186,7 @@ START_TEST(a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_its_first_requ
     ck_assert_msg(strstr(message ? message : "", "corrupt"), "message: %s", message);
     json_decref(r);
     ck_assert_int_eq(testd_log_count(&d, "event=corrupt_record game=wreck"), 1);
-    testd_stop(&d);
+    stop_cleanly(&d);
 
     struct isl_store *store;
     struct isl_store_options o = {.path = d.store, .read_only = true};

@@ -2,18 +2,14 @@
  * One environment per process, opened after exec; MDB_NOTLS so that a
  * reader slot is held only while a read transaction lives. */
 #include "islands/store.h"
+#include "store_files.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <limits.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,8 +29,7 @@ struct isl_store {
     unsigned stale_cleared;
 };
 
-/* Map an LMDB error to our outcome, with a message naming what failed. */
-static int fail(int rc, const char *what, char *err, size_t errlen)
+int isl_store_fail(int rc, const char *what, char *err, size_t errlen)
 {
     if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
         snprintf(err, errlen, "store full (%s)",
@@ -50,174 +45,15 @@ static int fail(int rc, const char *what, char *err, size_t errlen)
     return ISL_STORE_FAILED;
 }
 
-/* Below this much room a failed write is taken for a full disk. */
-#define DISK_FULL_MARGIN_BYTES (1024 * 1024)
-
-/* LMDB reports a write that a full disk cut short as EIO (its page flush
- * cannot tell), which would send an operator looking for a broken disk. */
-static bool disk_full(MDB_env *env)
-{
-    const char *path;
-    struct statvfs st;
-    if (mdb_env_get_path(env, &path) != 0 || statvfs(path, &st) != 0)
-        return false;
-    return (unsigned long long)st.f_bavail * st.f_frsize < DISK_FULL_MARGIN_BYTES;
-}
-
 /* A failed write transaction: a full disk is named as such. */
 static int write_failed(MDB_env *env, int rc, const char *what, char *err, size_t errlen)
 {
-    if ((rc == EIO || rc == ENOSPC) && disk_full(env)) {
+    if ((rc == EIO || rc == ENOSPC) && isl_store_disk_full(env)) {
         snprintf(err, errlen, "store full (no space left on the store's file system; %s: %s)",
                  what, mdb_strerror(rc));
         return ISL_STORE_FULL;
     }
-    return fail(rc, what, err, errlen);
-}
-
-/* mkdir -p; the components we create are 0700. */
-static int make_dirs(const char *path)
-{
-    char tmp[ISL_PATH_MAX];
-    size_t len = strlen(path);
-    if (len == 0 || len >= sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(tmp, path, len + 1);
-    for (size_t i = 1; i <= len; i++) {
-        if (tmp[i] != '/' && tmp[i] != '\0')
-            continue;
-        char saved = tmp[i];
-        tmp[i] = '\0';
-        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-            return -1;
-        tmp[i] = saved;
-    }
-    struct stat st;
-    if (stat(path, &st) < 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
-/* LMDB 0.9.24 opens its data file without O_CLOEXEC. Our children exec
- * immediately after fork anyway, but an inherited environment fd must never
- * survive exec. open() hands out the lowest free numbers, so whatever
- * mdb_env_open adds (data, lock and meta files: at most three) takes some
- * of the lowest numbers free before it: note them, and mark those open
- * afterwards. Exact for a single-threaded caller (the worker, the writer),
- * and no /proc scan: reading every fd's link cost 0.15-0.4 ms per worker
- * start. */
-#define LMDB_NEW_FDS 8
-
-static int lowest_free_fds(int fds[LMDB_NEW_FDS])
-{
-    int n = 0;
-    for (int fd = 0; n < LMDB_NEW_FDS && fd < 1 << 20; fd++)
-        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
-            fds[n++] = fd;
-    return n;
-}
-
-static void mark_new_fds_cloexec(const int *fds, int n)
-{
-    for (int i = 0; i < n; i++) {
-        int flags = fcntl(fds[i], F_GETFD);
-        if (flags >= 0 && !(flags & FD_CLOEXEC))
-            (void)fcntl(fds[i], F_SETFD, flags | FD_CLOEXEC);
-    }
-}
-
-/* Bytes of the data file the environment uses: its last page + 1. */
-static int env_used(MDB_env *env, MDB_envinfo *info, size_t *used)
-{
-    MDB_stat st;
-    int rc = mdb_env_info(env, info);
-    if (rc == 0)
-        rc = mdb_env_stat(env, &st);
-    if (rc == 0)
-        *used = (info->me_last_pgno + 1) * (size_t)st.ms_psize;
-    return rc;
-}
-
-/* A data file shorter than the pages its meta page names (a copy cut
- * short, a file truncated by hand) is mapped without complaint, but the
- * first touch of a missing page kills the process with SIGBUS: refuse it
- * at open, with a message that says why. */
-static int check_not_truncated(struct isl_store *s, char *err, size_t errlen)
-{
-    MDB_envinfo info;
-    size_t used;
-    int rc = env_used(s->env, &info, &used);
-    if (rc != 0)
-        return fail(rc, "stat", err, errlen);
-    mdb_filehandle_t fd;
-    struct stat st;
-    rc = mdb_env_get_fd(s->env, &fd);
-    if (rc != 0)
-        return fail(rc, "data file", err, errlen);
-    if (fstat(fd, &st) < 0) {
-        snprintf(err, errlen, "store error (data file: %s)", strerror(errno));
-        return ISL_STORE_FAILED;
-    }
-    if ((size_t)st.st_size >= used)
-        return ISL_STORE_OK;
-    snprintf(err, errlen, "store truncated: data.mdb is %lld bytes, the environment uses %zu",
-             (long long)st.st_size, used);
-    return ISL_STORE_CORRUPT;
-}
-
-/* LMDB sizes its lock file with ftruncate and maps it: on a full disk the
- * first touch of a page of it never written is a SIGBUS, in the writer at
- * open or in any worker taking a reader slot later. Allocating the whole
- * file first turns that into an error here. Sizes: LMDB's reader slot is
- * one cache line, its header less than a page (a larger file only gives
- * it more slots). */
-#define LMDB_DEFAULT_READERS 126
-#define LMDB_READER_SLOT_BYTES 64
-#define LMDB_LOCK_HEADER_BYTES 4096
-
-static int reserve_lock_file(const char *dir, unsigned max_readers, char *err, size_t errlen)
-{
-    char path[ISL_PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/lock.mdb", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "store: cannot open %s: %s", path, strerror(errno));
-        return ISL_STORE_FAILED;
-    }
-    unsigned readers = max_readers ? max_readers : LMDB_DEFAULT_READERS;
-    off_t size = (off_t)readers * LMDB_READER_SLOT_BYTES + LMDB_LOCK_HEADER_BYTES;
-    int e = posix_fallocate(fd, 0, size);
-    close(fd);   /* before mdb_env_open: no lock of ours on it yet */
-    if (e == ENOSPC) {
-        snprintf(err, errlen, "store full (no space left on the store's file system for "
-                 "lock.mdb)");
-        return ISL_STORE_FULL;
-    }
-    if (e != 0) {
-        snprintf(err, errlen, "store: cannot allocate %s: %s", path, strerror(e));
-        return ISL_STORE_FAILED;
-    }
-    return ISL_STORE_OK;
-}
-
-/* LMDB takes an empty data.mdb for a new store: a file emptied by a
- * failing disk or a careless copy would start islands with no games and
- * no word of it. Only a crash while LMDB first created the file (before
- * any commit) leaves one empty innocently, so this is a warning. */
-static void warn_if_data_file_empty(const char *dir)
-{
-    char path[ISL_PATH_MAX];
-    struct stat st;
-    if (snprintf(path, sizeof path, "%s/data.mdb", dir) < (int)sizeof path &&
-        stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-        isl_log(ISL_LOG_WARNING, "event=store_data_file_empty path=%s note=\"starting with no "
-                "games: any game stored here before is lost\"", path);
+    return isl_store_fail(rc, what, err, errlen);
 }
 
 /* Begin a transaction; a map grown by another process is adopted. */
@@ -245,7 +81,7 @@ static int open_dbis(struct isl_store *s, char *err, size_t errlen)
         MDB_txn *txn;
         int rc = txn_begin(s, create ? 0 : MDB_RDONLY, &txn);
         if (rc != 0)
-            return fail(rc, "begin", err, errlen);
+            return isl_store_fail(rc, "begin", err, errlen);
         unsigned f = create ? MDB_CREATE : 0;
         rc = mdb_dbi_open(txn, "games", f, &s->games);
         if (rc == 0)
@@ -261,52 +97,11 @@ static int open_dbis(struct isl_store *s, char *err, size_t errlen)
         else
             mdb_txn_abort(txn);
         if (rc != 0)
-            return fail(rc, "open databases", err, errlen);
+            return isl_store_fail(rc, "open databases", err, errlen);
         s->dbis_open = true;
         return ISL_STORE_OK;
     }
     return ISL_STORE_NOT_FOUND;
-}
-
-int isl_store_claim(const char *dir, char *err, size_t errlen)
-{
-    char path[ISL_PATH_MAX];
-    if (make_dirs(dir) < 0) {
-        snprintf(err, errlen, "store: cannot create %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    if (snprintf(path, sizeof path, "%s/islandsd.lock", dir) >= (int)sizeof path) {
-        errno = ENAMETOOLONG;
-        snprintf(err, errlen, "store: path too long: %s", dir);
-        return -1;
-    }
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "store: cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        int saved = errno;
-        char holder[32] = "";
-        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
-        holder[n > 0 ? n : 0] = '\0';
-        holder[strcspn(holder, "\n")] = '\0';
-        if (saved == EWOULDBLOCK)
-            snprintf(err, errlen, "store %s is in use by another islandsd (pid %s)", dir,
-                     holder[0] ? holder : "unknown");
-        else
-            snprintf(err, errlen, "store: cannot lock %s: %s", path, strerror(saved));
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    /* Only for the message above: the lock, not the file, is the claim. */
-    char pid[32];
-    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len)
-        isl_log(ISL_LOG_WARNING, "event=store_lock_note_failed path=%s error=\"%s\"", path,
-                strerror(errno));
-    return fd;
 }
 
 int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
@@ -316,7 +111,7 @@ int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
         snprintf(err, errlen, "store: no path given");
         return ISL_STORE_FAILED;
     }
-    if (!o->read_only && make_dirs(o->path) < 0) {
+    if (!o->read_only && isl_store_make_dirs(o->path) < 0) {
         snprintf(err, errlen, "store: cannot create %s: %s", o->path, strerror(errno));
         return ISL_STORE_FAILED;
     }
@@ -343,20 +138,20 @@ int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
         flags |= MDB_NOSYNC;
     if (o->read_only)
         flags |= MDB_RDONLY;
-    int free_before[LMDB_NEW_FDS];
-    int n_free = lowest_free_fds(free_before);
-    int r = rc != 0 ? fail(rc, "open", err, errlen) : ISL_STORE_OK;
+    int free_before[ISL_STORE_NEW_FDS];
+    int n_free = isl_store_lowest_free_fds(free_before);
+    int r = rc != 0 ? isl_store_fail(rc, "open", err, errlen) : ISL_STORE_OK;
     if (r == ISL_STORE_OK && !o->read_only) {
-        warn_if_data_file_empty(o->path);
-        r = reserve_lock_file(o->path, o->max_readers, err, errlen);
+        isl_store_warn_if_data_file_empty(o->path);
+        r = isl_store_reserve_lock_file(o->path, o->max_readers, err, errlen);
     }
     if (r == ISL_STORE_OK) {
         rc = mdb_env_open(s->env, o->path, flags, 0600);
-        r = rc != 0 ? fail(rc, "open", err, errlen) : ISL_STORE_OK;
+        r = rc != 0 ? isl_store_fail(rc, "open", err, errlen) : ISL_STORE_OK;
     }
     if (r == ISL_STORE_OK) {
-        mark_new_fds_cloexec(free_before, n_free);
-        r = check_not_truncated(s, err, errlen);
+        isl_store_mark_cloexec(free_before, n_free);
+        r = isl_store_check_not_truncated(s->env, err, errlen);
     }
     if (r != ISL_STORE_OK) {
         char detail[256];
@@ -411,7 +206,7 @@ static int load_from(struct isl_store *s, bool quarantine, const char *game, cha
     MDB_txn *txn;
     int rc = txn_begin(s, MDB_RDONLY, &txn);
     if (rc != 0)
-        return fail(rc, "begin read", err, errlen);
+        return isl_store_fail(rc, "begin read", err, errlen);
     isl_store_fault_sleep(s, "ISLANDS_FAULT_LOAD_SLEEP_MS", "load");
     MDB_val key = { strlen(game), (void *)game }, val;
     rc = mdb_get(txn, quarantine ? s->quarantine : s->games, &key, &val);
@@ -421,7 +216,7 @@ static int load_from(struct isl_store *s, bool quarantine, const char *game, cha
     }
     if (rc != 0) {
         mdb_txn_abort(txn);
-        return fail(rc, "get", err, errlen);
+        return isl_store_fail(rc, "get", err, errlen);
     }
     char *copy = malloc(val.mv_size + 1);
     if (copy) {
@@ -538,7 +333,7 @@ int isl_store_commit(struct isl_store *s, const struct isl_store_write *writes, 
     MDB_txn *txn;
     int rc = txn_begin(s, 0, &txn);
     if (rc != 0)
-        return fail(rc, "begin write", err, errlen);
+        return isl_store_fail(rc, "begin write", err, errlen);
     int64_t now_ms = isl_wall_ms();
     for (size_t i = 0; i < n; i++) {
         rc = apply_write(s, txn, &writes[i], now_ms);
@@ -635,11 +430,11 @@ int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
     MDB_cursor *cur;
     int rc = txn_begin(s, MDB_RDONLY, &txn);
     if (rc != 0)
-        return fail(rc, "begin read", err, errlen);
+        return isl_store_fail(rc, "begin read", err, errlen);
     rc = mdb_cursor_open(txn, s->meta, &cur);
     if (rc != 0) {
         mdb_txn_abort(txn);
-        return fail(rc, "cursor", err, errlen);
+        return isl_store_fail(rc, "cursor", err, errlen);
     }
     MDB_val k, v;
     int result = ISL_STORE_OK;
@@ -647,7 +442,7 @@ int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
         result = scan_entry(s, txn, &k, &v, fn, arg);
     if (rc != 0 && rc != MDB_NOTFOUND)
-        result = fail(rc, "scan", err, errlen);
+        result = isl_store_fail(rc, "scan", err, errlen);
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return result;
@@ -669,9 +464,9 @@ int isl_store_stats(struct isl_store *s, struct isl_store_stats *out,
     out->stale_cleared = s->stale_cleared;
     MDB_envinfo info;
     MDB_stat st;
-    int rc = env_used(s->env, &info, &out->map_used);
+    int rc = isl_store_env_used(s->env, &info, &out->map_used);
     if (rc != 0)
-        return fail(rc, "stat", err, errlen);
+        return isl_store_fail(rc, "stat", err, errlen);
     out->map_size = info.me_mapsize;
     out->max_readers = info.me_maxreaders;
     unsigned flags = 0;
@@ -691,7 +486,7 @@ int isl_store_stats(struct isl_store *s, struct isl_store_stats *out,
     MDB_txn *txn;
     rc = txn_begin(s, MDB_RDONLY, &txn);
     if (rc != 0)
-        return fail(rc, "begin read", err, errlen);
+        return isl_store_fail(rc, "begin read", err, errlen);
     rc = mdb_stat(txn, s->games, &st);
     if (rc == 0)
         out->games = st.ms_entries;
@@ -700,7 +495,7 @@ int isl_store_stats(struct isl_store *s, struct isl_store_stats *out,
     if (rc == 0)
         out->quarantined = st.ms_entries;
     mdb_txn_abort(txn);
-    return rc ? fail(rc, "stat", err, errlen) : ISL_STORE_OK;
+    return rc ? isl_store_fail(rc, "stat", err, errlen) : ISL_STORE_OK;
 }
 
 int isl_store_reader_check(struct isl_store *s)

@@ -45,3 +45,6 @@ fuzz: fuzz-build
 	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/$$name- \
 	    $(FUZZ_BUILD)/corpus/$$name tests/fuzz/seeds/$$name || exit 1; \
 	done
+
+# The writer's own code the targets hold against the library.
+$(FUZZ_BUILD)/fuzz_commit_text: $(FUZZ_BUILD)/writer/commit_text.o $(FUZZ_BUILD)/writer/relay.o

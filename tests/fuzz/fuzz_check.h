@@ -16,6 +16,14 @@
         }                                                                       \
     } while (0)
 
+/* Chunk sizes from 1 to max for the stream targets, from a small
+ * generator seeded by the input: each input is also its own chunking. */
+static inline size_t fuzz_next_chunk(uint32_t *state, size_t max)
+{
+    *state = *state * 1103515245u + 12345u;
+    return 1 + (*state >> 16) % max;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif

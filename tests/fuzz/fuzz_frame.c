@@ -72,13 +72,6 @@ static void release(struct taken *t)
     t->n = 0;
 }
 
-/* Chunk sizes from 1 to 64, from a small generator seeded by the input. */
-static size_t next_chunk(uint32_t *state)
-{
-    *state = *state * 1103515245u + 12345u;
-    return 1 + (*state >> 16) % 64;
-}
-
 static void put_back(const json_t *frame)
 {
     struct isl_buf out;
@@ -129,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     isl_buf_init(&in, 0);
     chunked.end = 0;
     for (size_t at = 0; at < len;) {
-        size_t n = next_chunk(&state);
+        size_t n = fuzz_next_chunk(&state, 64);
         if (n > len - at)
             n = len - at;
         FUZZ_CHECK(isl_buf_append(&in, stream + at, n) == 0, "no memory");

@@ -99,9 +99,10 @@ static bool rules_or_null(const json_t *rules)
 
 /* One entry of the index, [NAME, RULES|null] or [NAME, RULES|null,
  * CHANGED_MS]; -1 when it is malformed. A game islandsd did not know yet
- * brings the idle time it had in the store (from its last change, by the
- * wall clock); one it knows keeps its own count, which is newer. */
-static int index_game(json_t *entry)
+ * brings the idle time it had in the store (from its last change to
+ * wall_ms, the wall clock now); one it knows keeps its own count, which
+ * is newer. */
+static int index_game(json_t *entry, int64_t wall_ms)
 {
     const char *name = json_string_value(json_array_get(entry, 0));
     json_t *rules = json_array_get(entry, 1), *changed = json_array_get(entry, 2);
@@ -116,7 +117,7 @@ static int index_game(json_t *entry)
         return 0;   /* out of memory: the game is missed, as a request for it would be */
     game_set_stored(g, true, json_string_value(rules));
     if (!known && changed)
-        g->idle_before_ms = isl_meta_idle_ms((int64_t)json_integer_value(changed), isl_wall_ms());
+        g->idle_before_ms = isl_meta_idle_ms((int64_t)json_integer_value(changed), wall_ms);
     return 0;
 }
 
@@ -126,12 +127,13 @@ static void writer_message(struct proc *p, json_t *msg)
     if (t && strcmp(t, "index") == 0) {
         json_t *games = json_object_get(msg, "games"), *entry;
         size_t i;
+        int64_t wall_ms = isl_wall_ms();   /* once: a chunk holds thousands of games */
         if (!json_is_array(games)) {
             proc_kill_broken(p, "bad_index");
             return;
         }
         json_array_foreach(games, i, entry) {
-            if (index_game(entry) != 0) {
+            if (index_game(entry, wall_ms) != 0) {
                 proc_kill_broken(p, "bad_index_entry");
                 return;
             }

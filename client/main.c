@@ -31,6 +31,17 @@ static int terminal_columns(void)
     return n > 0 ? n : DEFAULT_COLUMNS;
 }
 
+/* A full disk or a closed pipe must not pass for success: the error is
+ * sticky, so a write that failed before the last flush counts too. */
+static int output_written(int status)
+{
+    if ((fflush(stdout) != 0 || ferror(stdout)) && status == CLI_EXIT_OK) {
+        perror("islands: standard output");
+        status = CLI_EXIT_USAGE;
+    }
+    return status;
+}
+
 int main(int argc, char *argv[])
 {
     struct cli_args args;
@@ -45,14 +56,14 @@ int main(int argc, char *argv[])
     }
     if (args.action == CLI_SHOW_VERSION) {
         printf("islands %s\n", ISLANDS_VERSION);
-        return CLI_EXIT_OK;
+        return output_written(CLI_EXIT_OK);
     }
     if (args.action == CLI_SHOW_HELP) {
         if (args.has_command)
             cli_print_command_help(stdout, args.command);
         else
             cli_print_help(stdout);
-        return CLI_EXIT_OK;
+        return output_written(CLI_EXIT_OK);
     }
     struct cli_env env = {
         .out = stdout,
@@ -60,10 +71,5 @@ int main(int argc, char *argv[])
         .draw = { .color = colour_wanted(), .width = terminal_columns() },
         .timeout_ms = ANSWER_TIMEOUT_MS,
     };
-    int status = cli_run(&args, &env);
-    if (fflush(stdout) != 0 && status == CLI_EXIT_OK) {
-        perror("islands: standard output");
-        status = CLI_EXIT_USAGE;
-    }
-    return status;
+    return output_written(cli_run(&args, &env));
 }

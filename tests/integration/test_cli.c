@@ -317,6 +317,31 @@ START_TEST(usage_errors_are_exit_2_with_the_usage_line)
 }
 END_TEST
 
+/* Run islands with its standard output on /dev/full (every write fails
+ * with ENOSPC), as `islands ... > file` on a full disk. */
+static void islands_to_full_disk(struct cli_result *r, const char *arg1, const char *arg2)
+{
+    const char *argv[] = { "/bin/sh", "-c", "exec \"$0\" \"$@\" > /dev/full",
+                           program_path("ISLANDS_CLIENT", "build/islands"), arg1, arg2, NULL };
+    const char *env[] = { sandbox.env_socket, sandbox.env_xdg, sandbox.env_home, NULL };
+    run_program(sandbox.dir, env, argv, false, r);
+}
+
+START_TEST(output_that_cannot_be_written_is_exit_2)
+{
+    start_fake("ping {\"ok\":true,\"version\":\"9.9\",\"protocol\":1}\n");
+    static const char *const commands[][2] = { { "ping", NULL }, { "help", NULL },
+                                               { "help", "guess" }, { "--version", NULL } };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        struct cli_result r;
+        islands_to_full_disk(&r, commands[i][0], commands[i][1]);
+        ck_assert_msg(r.status == 2, "%s: exit %d", commands[i][0], r.status);
+        ck_assert_str_eq(r.err, "islands: standard output: No space left on device\n");
+        free_result(&r);
+    }
+}
+END_TEST
+
 START_TEST(arguments_that_are_not_utf8_are_usage_errors)
 {
     start_fake(NEW_G1);
@@ -635,6 +660,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, json_prints_the_response_line_unchanged);
     tcase_add_test(tc, connection_trouble_is_exit_2);
     tcase_add_test(tc, usage_errors_are_exit_2_with_the_usage_line);
+    tcase_add_test(tc, output_that_cannot_be_written_is_exit_2);
     tcase_add_test(tc, arguments_that_are_not_utf8_are_usage_errors);
     tcase_add_test(tc, the_help_tells_how_to_name_a_game_starting_with_a_dash);
     tcase_add_test(tc, end_forgets_the_game);

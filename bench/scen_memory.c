@@ -92,8 +92,9 @@ int scenario_memory(void)
     report_title("memory: live idle workers (hibernate_after 0), averages over every worker");
     static const unsigned quick_sizes[] = {100, 1000}, full_sizes[] = {100, 1000, 10000};
     const unsigned *sizes = PICK(quick_sizes, full_sizes);
+    size_t count = PICK(sizeof quick_sizes, sizeof full_sizes) / sizeof *sizes;
     int rc = 0;
-    for (unsigned i = 0; i < PICK(2u, 3u) && !bench_interrupted(); i++)
+    for (size_t i = 0; i < count && !bench_interrupted(); i++)
         if (measure_live(sizes[i]) != 0)
             rc = -1;
     report_note("system_per_game: the drop of MemAvailable per game (kernel memory included)");

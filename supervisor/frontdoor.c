@@ -528,11 +528,13 @@ void frontdoor_reconfigure(const struct isl_config *config)
  * nothing then). */
 static void name_passed_socket(int fd)
 {
-    struct sockaddr_un addr;
+    struct sockaddr_un addr = { 0 };
     socklen_t len = sizeof addr;
     size_t base = offsetof(struct sockaddr_un, sun_path);
-    if (getsockname(fd, (struct sockaddr *)&addr, &len) == 0 && len > base &&
-        addr.sun_path[0] != '\0')
+    /* A longer name than the buffer is cut, and len says the full size. */
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) == 0 && len > sizeof addr)
+        len = sizeof addr;
+    if (len > base && addr.sun_path[0] != '\0')
         snprintf(door.path, sizeof door.path, "%.*s", (int)(len - base), addr.sun_path);
     else
         snprintf(door.path, sizeof door.path, "(unnamed, passed by systemd)");

@@ -198,23 +198,26 @@ void router_submit(struct conn *c, json_t *id, const struct isl_request *req)
         admin_handle(c, id, req);
         return;
     }
-    json_t *refused = NULL;
+    /* The decision apart from its answer: an answer that cannot be
+     * allocated must not turn a refusal into a yes. */
+    enum isl_error refusal = ISL_OK;
+    const char *why = NULL;
     if (req->op == ISL_OP_CRASH && !req->admin)
-        refused = isl_response_error(ISL_E_FORBIDDEN, "crash is an admin op");
+        refusal = ISL_E_FORBIDDEN, why = "crash is an admin op";
     else if (req->op == ISL_OP_CRASH && !daemon_state.config.crash_injection)
-        refused = isl_response_error(ISL_E_FORBIDDEN, "crash injection is disabled");
+        refusal = ISL_E_FORBIDDEN, why = "crash injection is disabled";
     else if (daemon_state.shutting_down)
-        refused = isl_response_error(ISL_E_GAME_UNAVAILABLE, "islandsd is shutting down");
-    struct game *g = refused ? NULL : game_get(req->game);
-    if (!refused && !g)
-        refused = isl_response_error(ISL_E_INTERNAL, "out of memory");
-    else if (!refused && g->queued >= daemon_state.config.queue_limit)
-        refused = isl_response_error(ISL_E_BUSY, "too many requests waiting for this game");
-    struct pending *p = refused ? NULL : calloc(1, sizeof *p);
-    if (!refused && !p)
-        refused = isl_response_error(ISL_E_INTERNAL, "out of memory");
-    if (refused) {
-        router_refuse(c, id, req->game, refused);
+        refusal = ISL_E_GAME_UNAVAILABLE, why = "islandsd is shutting down";
+    struct game *g = refusal ? NULL : game_get(req->game);
+    if (!refusal && !g)
+        refusal = ISL_E_INTERNAL, why = "out of memory";
+    else if (!refusal && g->queued >= daemon_state.config.queue_limit)
+        refusal = ISL_E_BUSY, why = "too many requests waiting for this game";
+    struct pending *p = refusal ? NULL : calloc(1, sizeof *p);
+    if (!refusal && !p)
+        refusal = ISL_E_INTERNAL, why = "out of memory";
+    if (refusal) {
+        router_refuse(c, id, req->game, isl_response_error(refusal, why));
         if (g)
             game_maybe_free(g);
         return;

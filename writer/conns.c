@@ -206,7 +206,7 @@ static void take_frames(struct wconn *c)
             wr->batch_len++;
             continue;
         }
-        json_t *frame;
+        json_t *frame = NULL;
         if (rc == 1)
             rc = isl_frame_take(&c->in, &frame);
         if (rc == 0)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static bool is_ws(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
@@ -23,6 +25,13 @@ static bool ends_bare(char ch)
 static bool ends_value(const char *p, const char *end)
 {
     return p == end || is_ws(*p) || *p == ',' || *p == ']' || *p == '}';
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && is_ws(*p))
+        p++;
+    return p;
 }
 
 static const char *skip_digits(const char *p, const char *end)
@@ -155,11 +164,119 @@ static const char *string_end(struct mend *m, const char *p, const char *end)
     return p < end ? p + 1 : NULL;
 }
 
+/* ------------------------------------------------------------ deep values */
+
+/* Past the closing quote of a string whose body starts at p, if the body
+ * is JSON's: UTF-8, no control character, only JSON's escapes; else NULL. */
+static const char *strict_string_end(const char *p, const char *end)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    size_t len = (size_t)(end - p), i = 0;
+    while (i < len && u[i] != '"') {
+        if (u[i] == '\\') {
+            if (i + 1 < len && u[i + 1] == 'u' && escape_unit(p + i, end) >= 0)
+                i += 6;
+            else if (i + 1 < len && memchr("\"\\/bfnrt", u[i + 1], 8) != NULL)
+                i += 2;
+            else
+                return NULL;
+        } else if (u[i] < 0x20 || isl_utf8_next(u, len, &i) < 0) {
+            return NULL;
+        }
+    }
+    return i < len ? p + i + 1 : NULL;
+}
+
+/* Past a number or a literal at p, if it is one; else NULL. */
+static const char *strict_scalar_end(const char *p, const char *end)
+{
+    const char *q = p;
+    bool real;
+    while (q < end && !ends_bare(*q))
+        q++;
+    size_t n = (size_t)(q - p);
+    bool literal = (n == 4 && (memcmp(p, "true", 4) == 0 || memcmp(p, "null", 4) == 0)) ||
+                   (n == 5 && memcmp(p, "false", 5) == 0);
+    return n > 0 && (literal || is_number(p, q, &real)) && ends_value(q, end) ? q : NULL;
+}
+
+enum expect { VALUE, VALUE_OR_CLOSE, KEY, KEY_OR_CLOSE, COLON, COMMA_OR_CLOSE };
+
+/* Past the JSON value at p (an array or an object), checked as strictly
+ * as RFC 8259 asks and without recursion, however deep; NULL if it is not
+ * one. `open` holds the kind of each level: room for one per byte. */
+static const char *strict_value_end(const char *p, const char *end)
+{
+    char *open = malloc((size_t)(end - p) + 1);
+    size_t depth = 0;
+    enum expect want = VALUE;
+    const char *result = NULL;
+    while (open != NULL && (p = skip_ws(p, end)) < end) {
+        char ch = *p;
+        bool closes = depth > 0 && ch == (open[depth - 1] == '{' ? '}' : ']');
+        bool value_done = false;
+        if (want == COLON) {
+            if (ch != ':')
+                break;
+            p++;
+            want = VALUE;
+        } else if (want == COMMA_OR_CLOSE && ch == ',') {
+            p++;
+            want = open[depth - 1] == '{' ? KEY : VALUE;
+        } else if (closes && (want == COMMA_OR_CLOSE || want == KEY_OR_CLOSE ||
+                              want == VALUE_OR_CLOSE)) {
+            p++;
+            depth--;
+            value_done = true;
+        } else if (want == KEY || want == KEY_OR_CLOSE) {
+            if (ch != '"' || (p = strict_string_end(p + 1, end)) == NULL)
+                break;
+            want = COLON;
+        } else if (want == VALUE || want == VALUE_OR_CLOSE) {
+            if (ch == '[' || ch == '{') {
+                open[depth++] = ch;
+                p++;
+                want = ch == '[' ? VALUE_OR_CLOSE : KEY_OR_CLOSE;
+            } else {
+                p = ch == '"' ? strict_string_end(p + 1, end) : strict_scalar_end(p, end);
+                if (p == NULL)
+                    break;
+                value_done = true;
+            }
+        } else {
+            break;
+        }
+        if (value_done && depth == 0) {
+            result = p;
+            break;
+        }
+        if (value_done)
+            want = COMMA_OR_CLOSE;
+    }
+    free(open);
+    return result;
+}
+
 static void mend_line(struct mend *m, const char *p, const char *end)
 {
+    size_t depth = 0;
     while (p != NULL && p < end) {
         const char *token = p;
         bool real;
+        if ((*p == '[' || *p == '{') && depth >= ISL_JSON_LINE_DEEP) {
+            /* Deeper than any argument goes, too deep for jansson: only
+             * whether it is JSON, and its kind, can matter. */
+            const char *after = strict_value_end(p, end);
+            if (after != NULL) {
+                replace(m, p, after, *p == '[' ? "[]" : "{}");
+                p = after;
+                continue;
+            }
+        }
+        if (*p == '[' || *p == '{')
+            depth++;
+        else if ((*p == ']' || *p == '}') && depth > 0)
+            depth--;
         if (*p == '"') {
             p = string_end(m, p + 1, end);
         } else if (ends_bare(*p)) {
@@ -193,13 +310,6 @@ json_t *isl_json_line_load(const char *line, size_t len, json_error_t *error)
     free(m.out);
     free(m.token);
     return root;
-}
-
-static const char *skip_ws(const char *p, const char *end)
-{
-    while (p < end && is_ws(*p))
-        p++;
-    return p;
 }
 
 /* Past the value at p, leniently (json_line.h); NULL if it has no end. */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* Arguments, in the order they are checked (the first bad one is named). */
 enum arg {
     ARG_GAME = 1u << 0,
@@ -87,38 +89,6 @@ bool isl_game_name_valid(const char *s, size_t len)
     return true;
 }
 
-/* Decode one UTF-8 sequence at s[*i]; returns the code point, or -1 for an
- * invalid, overlong or surrogate sequence. */
-static long utf8_next(const unsigned char *s, size_t len, size_t *i)
-{
-    unsigned char lead = s[*i];
-    size_t extra;
-    long cp, min;
-    if (lead < 0x80) {
-        (*i)++;
-        return lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-        extra = 1, cp = lead & 0x1F, min = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-        extra = 2, cp = lead & 0x0F, min = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-        extra = 3, cp = lead & 0x07, min = 0x10000;
-    } else {
-        return -1;
-    }
-    if (extra >= len - *i)
-        return -1;
-    for (size_t k = 1; k <= extra; k++) {
-        if ((s[*i + k] & 0xC0) != 0x80)
-            return -1;
-        cp = (cp << 6) | (s[*i + k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return -1;
-    *i += extra + 1;
-    return cp;
-}
-
 bool isl_player_name_valid(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -126,7 +96,7 @@ bool isl_player_name_valid(const char *s, size_t len)
     if (len < 1 || len > ISL_PLAYER_NAME_MAX)
         return false;
     for (size_t i = 0; i < len;) {
-        long cp = utf8_next(u, len, &i);
+        long cp = isl_utf8_next(u, len, &i);
         if (cp < 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
             return false;
         if (++chars > ISL_PLAYER_NAME_MAX_CHARS)

@@ -158,9 +158,10 @@ START_TEST(id_is_echoed_as_written)
 }
 END_TEST
 
-/* Valid JSON beyond jansson's range: an unknown argument is ignored, an
- * integer row far outside 1 to 10 is invalid_coordinate, and a NUL in a
- * name is a bad request, each answered with its id. */
+/* Valid JSON beyond jansson's range: an unknown argument is ignored (a
+ * number, a NUL, nesting of any depth), an integer row far outside 1 to
+ * 10 is invalid_coordinate, and a NUL in a name is a bad request, each
+ * answered with its id. */
 START_TEST(numbers_and_nuls_beyond_jansson_are_judged_as_json)
 {
     char tok1[33], tok2[33];
@@ -193,6 +194,32 @@ START_TEST(numbers_and_nuls_beyond_jansson_are_judged_as_json)
     ck_assert_str_eq(testd_error(r), "bad_request");
     ck_assert_ptr_null(json_object_get(r, "id"));
     json_decref(r);
+    /* Deeper than jansson goes (2,048 levels): ignored where unknown,
+     * mistyped where known, refused where not JSON. */
+    enum { LEVELS = 3000 };
+    static char deep[2 * LEVELS + 128];
+    static const char *const heads[] = { "{\"id\":7,\"op\":\"ping\",\"x\":",
+                                         "{\"id\":8,\"op\":\"state\",\"game\":",
+                                         "{\"id\":9,\"op\":\"ping\",\"x\":" };
+    for (int k = 0; k < 3; k++) {
+        int n = snprintf(deep, sizeof deep, "%s", heads[k]);
+        memset(deep + n, '[', LEVELS);
+        memset(deep + n + LEVELS, ']', LEVELS - (k == 2));   /* k = 2: one short */
+        snprintf(deep + n + 2 * LEVELS - (k == 2), sizeof deep - (size_t)(n + 2 * LEVELS), "}");
+        r = raw_call(c, deep);
+        if (k == 0)
+            ck_assert(json_is_true(json_object_get(r, "ok")));
+        else
+            ck_assert_str_eq(testd_error(r), "bad_request");
+        if (k == 1)
+            ck_assert_str_eq(json_string_value(json_object_get(r, "message")),
+                             "game must be a string");
+        if (k < 2)
+            ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 7 + k);
+        else
+            ck_assert_ptr_null(json_object_get(r, "id"));
+        json_decref(r);
+    }
     raw_close(c);
 }
 END_TEST

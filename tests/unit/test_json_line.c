@@ -210,6 +210,94 @@ START_TEST(escapes_of_control_bytes_stay_invalid)
 }
 END_TEST
 
+/* {"op":"ping",KEY:OPEN*levels INNER CLOSE*levels,"id":7}: a member nested
+ * `levels` deep below the line's own object. */
+static char *nested_line(const char *key, int levels, char open, const char *inner)
+{
+    char close = open == '[' ? ']' : '}';
+    const char *wrap = open == '[' ? "[" : "{\"k\":";
+    size_t wrap_len = strlen(wrap), n = 64 + strlen(key) + strlen(inner) +
+                                         (size_t)levels * (wrap_len + 1);
+    char *text = malloc(n), *p = text;
+    ck_assert_ptr_nonnull(text);
+    p += sprintf(p, "{\"op\":\"ping\",\"%s\":", key);
+    for (int i = 0; i < levels; i++)
+        p += sprintf(p, "%s", wrap);
+    p += sprintf(p, "%s", inner);
+    for (int i = 0; i < levels; i++)
+        *p++ = close;
+    sprintf(p, ",\"id\":7}");
+    return text;
+}
+
+START_TEST(nesting_deeper_than_jansson_takes_is_kept_to_its_kind)
+{
+    /* An unknown argument of any depth is ignored: the rest is read. */
+    static const char *const inners[] = { "1", "\"x\\u0000\\ud800\"", "[]", "{}", "1e400",
+                                          "\"\xc3\xa9\"", "true", "null" };
+    for (size_t i = 0; i < sizeof inners / sizeof inners[0]; i++) {
+        for (int levels = 2040; levels <= 5000; levels += 2960) {
+            char *text = nested_line("deep", levels, i % 2 ? '{' : '[', inners[i]);
+            json_t *root = load(text);
+            assert_int_member(root, "id", 7);
+            ck_assert_str_eq(json_string_value(json_object_get(root, "op")), "ping");
+            json_t *deep = json_object_get(root, "deep");
+            ck_assert(i % 2 ? json_is_object(deep) : json_is_array(deep));
+            json_decref(root);
+            free(text);
+        }
+    }
+    /* A line jansson takes is its own tree, whole, however deep. */
+    char *text = nested_line("deep", 2000, '[', "5");
+    json_t *root = load(text);
+    json_t *v = json_object_get(root, "deep");
+    int levels = 1;   /* the line's own object */
+    for (; json_is_array(v); v = json_array_get(v, 0))
+        levels++;
+    ck_assert_int_eq(levels, 2001);
+    ck_assert_int_eq(json_integer_value(v), 5);
+    json_decref(root);
+    free(text);
+    /* One jansson refuses keeps ISL_JSON_LINE_DEEP levels, then []. */
+    text = nested_line("deep", 3000, '[', "5");
+    root = load(text);
+    v = json_object_get(root, "deep");
+    levels = 1;
+    for (; json_array_size(v) > 0; v = json_array_get(v, 0))
+        levels++;
+    ck_assert_int_eq(levels, ISL_JSON_LINE_DEEP);
+    ck_assert(json_is_array(v));
+    json_decref(root);
+    free(text);
+}
+END_TEST
+
+START_TEST(deep_values_that_are_not_json_stay_refused)
+{
+    static const char *const inners[] = { "1,", "01", "tru", "truex", "\"\x01\"", "\"\\x\"",
+                                          "\"\\u12\"", "\"\xc3\"", "\"\xed\xa0\x80\"", "[1,]",
+                                          "{\"a\"}", "{\"a\":1,}", "{1:2}", "[1 2]", "-", "1.",
+                                          "\"open", "'a'", "[}", "[", "]" };
+    for (size_t i = 0; i < sizeof inners / sizeof inners[0]; i++) {
+        char *text = nested_line("deep", 3000, '[', inners[i]);
+        json_error_t err;
+        json_t *root = isl_json_line_load(text, strlen(text), &err);
+        ck_assert_msg(root == NULL, "accepted with %s inside", inners[i]);
+        free(text);
+    }
+    /* Unbalanced: one bracket too few, or too many. */
+    char *text = nested_line("deep", 3000, '[', "1");
+    size_t len = strlen(text);
+    char *short_one = strdup(text);
+    char *cut = strstr(short_one, "],\"id\"");
+    memmove(cut, cut + 1, strlen(cut + 1) + 1);
+    ck_assert_ptr_null(isl_json_line_load(short_one, strlen(short_one), NULL));
+    ck_assert_ptr_null(isl_json_line_load(text, len - 1, NULL));   /* no closing brace */
+    free(short_one);
+    free(text);
+}
+END_TEST
+
 START_TEST(the_id_s_text_is_found)
 {
     assert_id("{\"id\":5}", "5");
@@ -346,6 +434,8 @@ static Suite *json_line_suite(void)
     tcase_add_test(tc, lone_surrogate_escapes_become_u0001);
     tcase_add_test(tc, invalid_lines_stay_invalid_with_the_first_error);
     tcase_add_test(tc, escapes_of_control_bytes_stay_invalid);
+    tcase_add_test(tc, nesting_deeper_than_jansson_takes_is_kept_to_its_kind);
+    tcase_add_test(tc, deep_values_that_are_not_json_stay_refused);
     tcase_add_test(tc, the_id_s_text_is_found);
     tcase_add_test(tc, no_id_is_found_where_there_is_none);
     tcase_add_test(tc, random_bytes_are_read_within_bounds);

@@ -267,11 +267,15 @@ static void mend_line(struct mend *m, const char *p, const char *end)
             /* Deeper than any argument goes, too deep for jansson: only
              * whether it is JSON, and its kind, can matter. */
             const char *after = strict_value_end(p, end);
-            if (after != NULL) {
-                replace(m, p, after, *p == '[' ? "[]" : "{}");
-                p = after;
-                continue;
+            if (after == NULL) {
+                /* Then the line is not JSON. Stop here: checking each
+                 * level inside again would cost the square of its length. */
+                m->failed = true;
+                return;
             }
+            replace(m, p, after, *p == '[' ? "[]" : "{}");
+            p = after;
+            continue;
         }
         if (*p == '[' || *p == '{')
             depth++;

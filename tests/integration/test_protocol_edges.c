@@ -220,6 +220,19 @@ START_TEST(numbers_and_nuls_beyond_jansson_are_judged_as_json)
             ck_assert_ptr_null(json_object_get(r, "id"));
         json_decref(r);
     }
+    /* Nearly max_request bytes of '[': refused at once. Checking it level
+     * by level cost islandsd 4 s of CPU per line (the square of its
+     * length), a stall for every client: 2 s is a bound with room. */
+    static char open_only[60000 + 64];
+    int n = snprintf(open_only, sizeof open_only, "{\"id\":10,\"op\":\"ping\",\"x\":");
+    memset(open_only + n, '[', sizeof open_only - 1 - (size_t)n);
+    raw_sends(c, open_only);
+    raw_sends(c, "\n");
+    char *refused = raw_line(c, 2000);
+    ck_assert_msg(refused != NULL, "no answer within 2 s");
+    ck_assert_ptr_nonnull(strstr(refused, "\"error\":\"bad_request\""));
+    free(refused);
+    raw_expect_ok(c, "{\"id\":11,\"op\":\"ping\"}");
     raw_close(c);
 }
 END_TEST

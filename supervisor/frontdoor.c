@@ -37,6 +37,7 @@ struct conn {
     size_t scanned;              /* bytes of `in` already searched for '\n' */
     unsigned refs;               /* the open connection holds one itself */
     unsigned pending;            /* handed to the router, not answered yet */
+    size_t held;                 /* bytes of those requests' ids, echoed later */
     bool closed;
     bool input_done;             /* EOF or request_too_large: read no more */
     bool paused;                 /* not read from until it catches up */
@@ -104,22 +105,24 @@ static char *response_line(json_t *id_text, json_t *response, size_t *len)
 
 static void flush(struct conn *c);
 
-/* Reading stops while the client's unsent output is past max_output or
- * MAX_PENDING of its requests are in the daemon, and resumes once both are
- * down to half. Lines already read wait in `in`: the resumption is fed to
- * the reader as an event, so that they are taken from the loop itself and
- * never from inside the router, which may be the caller here. */
+/* Reading stops while the client's unsent output and the ids its pending
+ * requests will echo (an id may be nearly max_request bytes) are past
+ * max_output together, or MAX_PENDING of its requests are in the daemon,
+ * and resumes once both are down to half. Lines already read wait in `in`:
+ * the resumption is fed to the reader as an event, so that they are taken
+ * from the loop itself and never from inside the router, which may be the
+ * caller here. */
 static void pace_input(struct conn *c)
 {
     if (c->closed || c->input_done)
         return;
-    if (!c->paused && (c->out.len > door.max_output || c->pending >= MAX_PENDING)) {
+    size_t owed = c->out.len + c->held;
+    if (!c->paused && (owed > door.max_output || c->pending >= MAX_PENDING)) {
         c->paused = true;
         ev_io_stop(door.loop, &c->reader);
-        isl_log(ISL_LOG_DEBUG, "event=client_paused conn=%llu unsent=%zu pending=%u",
-                c->serial, c->out.len, c->pending);
-    } else if (c->paused && c->out.len <= door.max_output / 2 &&
-               c->pending <= MAX_PENDING / 2) {
+        isl_log(ISL_LOG_DEBUG, "event=client_paused conn=%llu unsent=%zu held=%zu pending=%u",
+                c->serial, c->out.len, c->held, c->pending);
+    } else if (c->paused && owed <= door.max_output / 2 && c->pending <= MAX_PENDING / 2) {
         c->paused = false;
         ev_io_start(door.loop, &c->reader);
         ev_feed_event(door.loop, &c->reader, EV_READ);
@@ -265,7 +268,7 @@ static void handle_line(struct conn *c, const char *line, size_t len)
     if (name && !isl_game_name_valid(name, json_string_length(game)))
         name = NULL;
     if (id != NULL && !id_valid(id)) {
-        c->pending++;
+        c->pending++;   /* answered without id: nothing held */
         router_refuse(c, NULL, name, isl_response_error(ISL_E_BAD_REQUEST,
                                                         "id must be a string or a number"));
         json_decref(obj);
@@ -284,12 +287,12 @@ static void handle_line(struct conn *c, const char *line, size_t len)
         json_decref(obj);
         return;
     }
+    c->pending++;
+    c->held += id_text ? json_string_length(id_text) : 0;
     if ((e = isl_request_parse(obj, false, &req, &message)) != ISL_OK) {
-        c->pending++;
         router_refuse(c, id_text, name, isl_response_error(e, message));
     } else {
         req.admin = c->admin;
-        c->pending++;
         router_submit(c, id_text, &req);
     }
     json_decref(id_text);
@@ -382,6 +385,8 @@ void conn_reply(struct conn *c, json_t *id, json_t *response)
     }
     if (c->pending > 0)
         c->pending--;
+    size_t id_len = id ? json_string_length(id) : 0;
+    c->held -= id_len < c->held ? id_len : c->held;
     conn_send(c, id, response);   /* paces the input as well */
 }
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -661,6 +662,71 @@ START_TEST(more_pipelined_requests_than_may_be_pending_are_all_answered)
 }
 END_TEST
 
+/* An id is held with its request until the answer echoes it, and may be
+ * nearly max_request bytes: a client pipelining long ids to a game that
+ * takes its time is paused at max_output, as one that does not read is,
+ * instead of making the daemon hold up to MAX_PENDING of them. */
+START_TEST(long_ids_held_in_the_daemon_count_toward_max_output)
+{
+    setenv("FRONTDOOR_ECHO_DEBUG", "1", 1);   /* to see it paused */
+    start_echo((const char *const[]){"--max-output", "1048576", NULL});
+    unsetenv("FRONTDOOR_ECHO_DEBUG");
+    int c = open_served();
+    enum { REQUESTS = 100, ID_LEN = 30000 };   /* 3 MB of ids, answered after 2 s */
+    size_t line_len = ID_LEN + 64, total = 0;
+    char *text = malloc(REQUESTS * line_len);
+    ck_assert_ptr_nonnull(text);
+    for (int i = 1; i <= REQUESTS; i++) {
+        int n = sprintf(text + total, "{\"id\":\"%d:", i);
+        memset(text + total + n, 'x', ID_LEN);
+        total += (size_t)n + ID_LEN;
+        total += (size_t)sprintf(text + total, "\",\"op\":\"state\",\"game\":\"hold\"}\n");
+    }
+    ck_assert_int_eq(fcntl(c, F_SETFL, O_NONBLOCK), 0);
+    /* Write until the daemon stops reading (well before its answers). */
+    size_t sent = 0;
+    struct pollfd p = {.fd = c, .events = POLLOUT};
+    while (sent < total && poll(&p, 1, 300) == 1) {
+        ssize_t n = send(c, text + sent, total - sent, MSG_NOSIGNAL);
+        ck_assert_msg(n > 0 || errno == EAGAIN, "send: %s", strerror(errno));
+        sent += n > 0 ? (size_t)n : 0;
+    }
+    ck_assert_msg(sent < total / 2, "%zu of %zu bytes taken with no answer yet", sent, total);
+    /* Then every answer comes, the rest of the requests going in meanwhile. */
+    bool *seen = calloc(REQUESTS + 1, 1);
+    char *in = malloc(line_len * 4);
+    size_t have = 0;
+    int answered = 0;
+    while (answered < REQUESTS) {
+        p.events = POLLIN | (sent < total ? POLLOUT : 0);
+        ck_assert_msg(poll(&p, 1, IO_TIMEOUT_S * 1000) == 1, "stalled at %d answers", answered);
+        ssize_t n = sent < total && (p.revents & POLLOUT) ?
+                    send(c, text + sent, total - sent, MSG_NOSIGNAL) : 0;
+        sent += n > 0 ? (size_t)n : 0;
+        n = recv(c, in + have, line_len * 4 - have, 0);
+        ck_assert_msg(n != 0, "closed after %d answers", answered);
+        have += n > 0 ? (size_t)n : 0;
+        char *nl;
+        while ((nl = memchr(in, '\n', have)) != NULL) {
+            long id = strtol(in + strlen("{\"id\":\""), NULL, 10);
+            ck_assert_msg(strncmp(in, "{\"id\":\"", 7) == 0 && id >= 1 && id <= REQUESTS &&
+                          !seen[id], "unexpected answer");
+            seen[id] = true;
+            answered++;
+            have -= (size_t)(nl + 1 - in);
+            memmove(in, nl + 1, have);
+        }
+    }
+    free(in);
+    free(seen);
+    free(text);
+    close(c);
+    stop_echo();
+    /* Paused by the ids it holds, before any answer was unsent. */
+    ck_assert_int_ge(echo_log_count("unsent=0 held="), 1);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- socket file */
 
 /* Put the socket in a directory that exists already (the other tests
@@ -771,6 +837,7 @@ static Suite *frontdoor_suite(void)
     tcase_add_test(input, ids_echoed_unchanged);
     tcase_add_test(limits, max_clients_busy);
     tcase_add_test(limits, client_that_stops_reading_is_paused_not_dropped);
+    tcase_add_test(limits, long_ids_held_in_the_daemon_count_toward_max_output);
     tcase_add_test(limits, more_pipelined_requests_than_may_be_pending_are_all_answered);
     tcase_add_test(file, socket_file_created_0660_and_removed);
     tcase_add_test(file, stale_socket_replaced);

@@ -5,10 +5,11 @@
  *
  * Every request is answered {"ok":true,"echo":OP,"admin":BOOL}. Requests
  * for a game whose name starts with "slow" are answered from a timer, so
- * responses can overtake them; a game named "big" gets a 256 KiB "pad"
+ * responses can overtake them ("hold": after 2 s, so they stay pending); a game named "big" gets a 256 KiB "pad"
  * field, to fill a client that does not read. SIGTERM: clean stop, exit 0. */
 #include <ev.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "islands/log.h"
 
 #define SLOW_REPLY_S 0.1
+#define HOLD_REPLY_S 2.0
 #define BIG_PAD (256u * 1024)
 
 /* Used only while supervisor/notify.c is not linked in. */
@@ -66,7 +68,8 @@ void router_submit(struct conn *c, json_t *id, const struct isl_request *req)
                                  "admin", req->admin);
     if (strcmp(req->game, "big") == 0)
         json_object_set_new(response, "pad", json_string(pad));
-    if (strncmp(req->game, "slow", 4) != 0) {
+    bool hold = strncmp(req->game, "hold", 4) == 0;
+    if (strncmp(req->game, "slow", 4) != 0 && !hold) {
         conn_reply(c, id, response);
         return;
     }
@@ -81,7 +84,7 @@ void router_submit(struct conn *c, json_t *id, const struct isl_request *req)
     d->response = response;
     d->next = delayed;
     delayed = d;
-    ev_timer_init(&d->timer, on_delayed, SLOW_REPLY_S, 0.);
+    ev_timer_init(&d->timer, on_delayed, hold ? HOLD_REPLY_S : SLOW_REPLY_S, 0.);
     d->timer.data = d;
     ev_timer_start(loop, &d->timer);
 }

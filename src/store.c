@@ -2,6 +2,7 @@
  * One environment per process, opened after exec; MDB_NOTLS so that a
  * reader slot is held only while a read transaction lives. */
 #include "islands/store.h"
+#include "islands/fault_note.h"
 #include "store_files.h"
 
 #include <errno.h>
@@ -36,8 +37,8 @@ int isl_store_fail(int rc, const char *what, char *err, size_t errlen)
                  rc == MDB_MAP_FULL ? "MDB_MAP_FULL" : "MDB_TXN_FULL");
         return ISL_STORE_FULL;
     }
-    if (rc == MDB_CORRUPTED || rc == MDB_PANIC || rc == MDB_INVALID ||
-        rc == MDB_VERSION_MISMATCH) {
+    if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_PANIC ||
+        rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
         snprintf(err, errlen, "store corrupted (%s: %s)", what, mdb_strerror(rc));
         return ISL_STORE_CORRUPT;
     }
@@ -104,8 +105,8 @@ static int open_dbis(struct isl_store *s, char *err, size_t errlen)
     return ISL_STORE_NOT_FOUND;
 }
 
-int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
-                   char *err, size_t errlen)
+static int open_store(const struct isl_store_options *o, struct isl_store **out,
+                      char *err, size_t errlen)
 {
     if (!o->path || !o->path[0]) {
         snprintf(err, errlen, "store: no path given");
@@ -178,6 +179,17 @@ int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
     return ISL_STORE_OK;
 }
 
+/* Each entry point names its phase for a fault's last log line (LMDB
+ * crashes on a damaged file rather than report it). */
+int isl_store_open(const struct isl_store_options *o, struct isl_store **out,
+                   char *err, size_t errlen)
+{
+    enum isl_store_phase before = isl_store_phase_enter(ISL_PHASE_OPEN);
+    int r = open_store(o, out, err, errlen);
+    isl_store_phase_leave(before);
+    return r;
+}
+
 void isl_store_close(struct isl_store *s)
 {
     if (!s)
@@ -236,13 +248,19 @@ static int load_from(struct isl_store *s, bool quarantine, const char *game, cha
 int isl_store_load(struct isl_store *s, const char *game, char **doc, size_t *len,
                    char *err, size_t errlen)
 {
-    return load_from(s, false, game, doc, len, err, errlen);
+    enum isl_store_phase before = isl_store_phase_enter(ISL_PHASE_READ);
+    int r = load_from(s, false, game, doc, len, err, errlen);
+    isl_store_phase_leave(before);
+    return r;
 }
 
 int isl_store_load_quarantine(struct isl_store *s, const char *game, char **doc,
                               size_t *len, char *err, size_t errlen)
 {
-    return load_from(s, true, game, doc, len, err, errlen);
+    enum isl_store_phase before = isl_store_phase_enter(ISL_PHASE_READ);
+    int r = load_from(s, true, game, doc, len, err, errlen);
+    isl_store_phase_leave(before);
+    return r;
 }
 
 static int put(MDB_txn *txn, MDB_dbi dbi, const char *k, const void *v, size_t vlen)
@@ -314,8 +332,8 @@ static int apply_write(struct isl_store *s, MDB_txn *txn, const struct isl_store
     return EINVAL;
 }
 
-int isl_store_commit(struct isl_store *s, const struct isl_store_write *writes, size_t n,
-                     char *err, size_t errlen)
+static int commit(struct isl_store *s, const struct isl_store_write *writes, size_t n,
+                  char *err, size_t errlen)
 {
     if (s->read_only) {
         snprintf(err, errlen, "store opened read-only");
@@ -350,6 +368,15 @@ int isl_store_commit(struct isl_store *s, const struct isl_store_write *writes, 
     /* Committed but not yet answered: a kill here must not lose the move. */
     isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMITTED_SLEEP_MS", "committed");
     return ISL_STORE_OK;
+}
+
+int isl_store_commit(struct isl_store *s, const struct isl_store_write *writes, size_t n,
+                     char *err, size_t errlen)
+{
+    enum isl_store_phase before = isl_store_phase_enter(ISL_PHASE_COMMIT);
+    int r = commit(s, writes, n, err, errlen);
+    isl_store_phase_leave(before);
+    return r;
 }
 
 int isl_store_quarantine(struct isl_store *s, const char *game, const char *reason,
@@ -415,11 +442,14 @@ static int scan_entry(struct isl_store *s, MDB_txn *txn, const MDB_val *k, const
     } else if (!rules_from_record(s, txn, name, &e.rules)) {
         return 0;
     }
-    return fn(arg, &e);
+    /* The caller's own work is not the store's. */
+    enum isl_store_phase before = isl_store_phase_enter(ISL_PHASE_NONE);
+    int r = fn(arg, &e);
+    isl_store_phase_leave(before);
+    return r;
 }
 
-int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
-                   char *err, size_t errlen)
+static int scan(struct isl_store *s, isl_store_scan_fn fn, void *arg, char *err, size_t errlen)
 {
     int r = open_dbis(s, err, errlen);
     if (r == ISL_STORE_NOT_FOUND)
@@ -436,6 +466,7 @@ int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
         mdb_txn_abort(txn);
         return isl_store_fail(rc, "cursor", err, errlen);
     }
+    isl_store_fault_sleep(s, "ISLANDS_FAULT_SCAN_SLEEP_MS", "scan");
     MDB_val k, v;
     int result = ISL_STORE_OK;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && result == 0;
@@ -446,6 +477,15 @@ int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return result;
+}
+
+int isl_store_scan(struct isl_store *s, isl_store_scan_fn fn, void *arg,
+                   char *err, size_t errlen)
+{
+    enum isl_store_phase before = isl_store_phase_enter(ISL_PHASE_SCAN);
+    int r = scan(s, fn, arg, err, errlen);
+    isl_store_phase_leave(before);
+    return r;
 }
 
 static int count_line(const char *msg, void *ctx)

@@ -10,6 +10,7 @@
 
 #include "islands/codec.h"
 #include "islands/exit_status.h"
+#include "islands/fault_note.h"
 #include "islands/frame.h"
 #include "islands/log.h"
 #include "islands/worker_proto.h"
@@ -501,6 +502,7 @@ static void parse_args(int argc, char **argv, struct worker *w, struct args *a)
 int main(int argc, char **argv)
 {
     isl_child_setup("islands-worker");
+    isl_fault_note_install();   /* after the reset of every signal */
     static struct worker w;
     struct args a = { 0 };
     parse_args(argc, argv, &w, &a);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "islands/exit_status.h"
+#include "islands/fault_note.h"
 #include "islands/frame.h"
 #include "islands/log.h"
 #include "islands/worker_proto.h"
@@ -161,6 +162,7 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
 int main(int argc, char **argv)
 {
     isl_child_setup("islands-writer");
+    isl_fault_note_install();   /* after the reset of every signal */
     struct isl_store_options opts = { 0 };
     char err[512];
     for (int i = 1; i < argc; i++) {

@@ -94,6 +94,7 @@ static void spare_message(struct proc *p, json_t *msg)
     if (i >= 0 && t && strcmp(t, "spare") == 0) {
         spare_ready[i] = true;
         spare_failures = 0;
+        isl_log(ISL_LOG_DEBUG, "event=spare_ready pid=%ld", (long)p->pid);
     } else {
         proc_kill_broken(p, "unexpected_message_from_spare");
     }

@@ -41,17 +41,12 @@ static void create_games(struct testd *d)
     isl_store_close(s);
 }
 
+/* Spares that have the store open (their `spare` frame heard). */
 static void wait_for_spares(struct testd *d, int want)
 {
-    for (int i = 0; i < 500; i++) {
-        json_t *r = testd_call(d, "{s:s}", "op", "status");
-        json_int_t spares = json_integer_value(json_object_get(r, "spares"));
-        json_decref(r);
-        if (spares >= want)
-            return;
+    for (int i = 0; i < 1000 && testd_log_count(d, "event=spare_ready") < want; i++)
         ms_sleep(10);
-    }
-    ck_abort_msg("fewer than %d spares ready", want);
+    ck_assert_int_ge(testd_log_count(d, "event=spare_ready"), want);
 }
 
 static char *read_file(const char *path)
@@ -77,7 +72,7 @@ START_TEST(a_data_file_cut_short_under_a_worker_is_named_and_the_game_left_alone
 {
     struct testd d = {0};
     create_games(&d);
-    testd_start(&d, "spare_workers = 2\n");
+    testd_start(&d, "spare_workers = 2\nlog_level = debug\n");
     wait_for_spares(&d, 2);
     char path[400];
     data_file(&d, path, sizeof path);

@@ -3,10 +3,8 @@
  * was reading names the store in its last log line (src/fault_note.c), and
  * islandsd goes on as supervision says: the game left alone, or, when the
  * writer cannot read the store at all, a clean exit. */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,18 +47,6 @@ static void wait_for_spares(struct testd *d, int want)
     ck_assert_int_ge(testd_log_count(d, "event=spare_ready"), want);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *text = calloc(1, 65536);
-    size_t n = text ? fread(text, 1, 65535, f) : 0;
-    (void)n;
-    fclose(f);
-    return text;
-}
-
 static void data_file(const struct testd *d, char *path, size_t size)
 {
     snprintf(path, size, "%s/data.mdb", d->store);
@@ -97,44 +83,24 @@ START_TEST(a_data_file_cut_under_the_writer_stops_islandsd_with_the_reason)
 {
     struct testd d = {0};
     create_games(&d);
-    char log_path[400], config[400], path[400];
-    snprintf(log_path, sizeof log_path, "%s/islandsd.log", d.dir);
-    snprintf(config, sizeof config, "%s/islands.conf", d.dir);
-    FILE *f = fopen(config, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("crash_injection = true\n", f);
-    fclose(f);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 2);
-        setenv("ISLANDS_FAULT_INJECTION", "1", 1);
-        setenv("ISLANDS_FAULT_SCAN_SLEEP_MS", "1000", 1);
-        execl(testd_program("ISLANDSD", "islandsd"), "islandsd", "--config", config, "--socket",
-              d.socket, "--store", d.store, (char *)NULL);
-        _exit(127);
-    }
-    bool sleeping = false;
-    for (int i = 0; i < 1000 && !sleeping; i++) {
+    setenv("ISLANDS_FAULT_INJECTION", "1", 1);
+    setenv("ISLANDS_FAULT_SCAN_SLEEP_MS", "1000", 1);
+    testd_start(&d, "crash_injection = true\n");   /* `ping` is answered before the index */
+    for (int i = 0; i < 1000 && testd_log_count(&d, "event=fault point=scan") == 0; i++)
         ms_sleep(10);
-        char *text = read_file(log_path);
-        sleeping = text && strstr(text, "event=fault point=scan");
-        free(text);
-    }
-    ck_assert_msg(sleeping, "the writer never reached its scan");
+    ck_assert_msg(testd_log_count(&d, "event=fault point=scan") == 1, "no writer in its scan");
+    char path[400];
     data_file(&d, path, sizeof path);
     ck_assert_int_eq(truncate(path, 8192), 0);   /* LMDB's two meta pages */
-    int status = -1;
-    for (int i = 0; i < 1000 && waitpid(pid, &status, WNOHANG) == 0; i++)
-        ms_sleep(10);
-    char *text = read_file(log_path);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d: %s", status, text);
-    ck_assert_msg(strstr(text, "islands-writer[") && strstr(text, "event=store_fault signal=BUS")
-                  && strstr(text, "during=scan"), "the fault not named: %s", text);
-    ck_assert_msg(strstr(text, "store truncated"), "the next writer's reason: %s", text);
-    ck_assert_msg(strstr(text, "event=give_up supervisor=top child=writer"), "%s", text);
-    free(text);
+    int status = testd_wait_exit(&d, 10000);
+    if (status == -1)
+        testd_stop(&d);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+    /* The writer's fault: only the writer scans. */
+    ck_assert_int_eq(testd_log_count(&d, "event=store_fault signal=BUS"), 1);
+    ck_assert_int_eq(testd_log_count(&d, "during=scan note=\"reading the store's data.mdb"), 1);
+    ck_assert_int_ge(testd_log_count(&d, "store truncated"), 1);   /* the next writer's reason */
+    ck_assert_int_eq(testd_log_count(&d, "event=give_up supervisor=top child=writer"), 1);
     testd_cleanup(&d);
 }
 END_TEST

@@ -76,7 +76,7 @@ int testd_children(pid_t parent, const char *comm, long out[], int max);
 /* Sleep that many milliseconds (polling loops). */
 void testd_sleep_ms(int ms);
 
-/* Count lines of islandsd's log that contain every one of the strings. */
+/* Count lines of islandsd's log that contain needle. */
 int testd_log_count(struct testd *d, const char *needle);
 
 /* Play a game to set-up: new_game + add_player + all islands placed and

@@ -144,6 +144,28 @@ struct game **games_collect(bool (*want)(const struct game *g), size_t *count)
     return ctx.items;
 }
 
+/* When g was last active on islandsd's clock: before islandsd started
+ * (negative) for a game idle in the store since then. */
+static int64_t last_active_ms(const struct game *g)
+{
+    return (int64_t)g->last_activity_ms - (int64_t)g->idle_before_ms;
+}
+
+static int by_recency(const void *a, const void *b)
+{
+    const struct game *x = *(struct game *const *)a, *y = *(struct game *const *)b;
+    int64_t tx = last_active_ms(x), ty = last_active_ms(y);
+    if (tx != ty)
+        return tx > ty ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+void games_sort_by_recency(struct game **games, size_t count)
+{
+    if (count)
+        qsort(games, count, sizeof *games, by_recency);
+}
+
 void games_init(struct ev_loop *loop)
 {
     strmap_init(&games_index);

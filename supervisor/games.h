@@ -88,5 +88,8 @@ void game_maybe_free(struct game *g);
 void games_each(void (*fn)(struct game *g, void *arg), void *arg);
 /* The games for which want() is true (all if NULL); free() the array. */
 struct game **games_collect(bool (*want)(const struct game *g), size_t *count);
+/* Sort games from the most recently active to the least (names break ties),
+ * so that a choice among them does not hang on the index's hash order. */
+void games_sort_by_recency(struct game **games, size_t count);
 
 #endif

@@ -121,6 +121,11 @@ static int index_game(json_t *entry, int64_t wall_ms)
     return 0;
 }
 
+static bool waiting_for_eager_start(const struct game *g)
+{
+    return g->exists && !g->failed && !g->in_core;
+}
+
 static void writer_message(struct proc *p, json_t *msg)
 {
     const char *t = json_string_value(json_object_get(msg, "t"));
@@ -166,11 +171,12 @@ static void writer_message(struct proc *p, json_t *msg)
         workers_refill_spares();
         if (daemon_state.config.activation == ISL_ACTIVATION_EAGER) {
             size_t n;
-            struct game **all = games_collect(NULL, &n);
-            /* As many as max_children allows; the rest on their first request. */
+            struct game **all = games_collect(waiting_for_eager_start, &n);
+            /* As many as max_children allows, the most recently played
+             * first; the rest on their first request. */
+            games_sort_by_recency(all, n);
             for (size_t i = 0; i < n && games_sup_room_for_one_more(); i++)
-                if (all[i]->exists && !all[i]->failed && !all[i]->in_core)
-                    games_sup_activate(all[i]);
+                games_sup_activate(all[i]);
             free(all);
         }
         router_pump_all();

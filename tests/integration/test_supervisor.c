@@ -870,14 +870,27 @@ START_TEST(a_start_held_past_the_deadline_never_fails_the_game)
 }
 END_TEST
 
+static void add_player(struct testd *d, const char *game, const char *name)
+{
+    json_t *r = testd_call(d, "{s:s, s:s, s:s}", "op", "add_player", "game", game, "name", name);
+    ck_assert_msg(testd_ok(r), "add_player %s: %s", game, testd_error(r));
+    json_decref(r);
+}
+
 /* activation = eager starts the workers of stored games when the writer is
- * ready, as many as max_children allows; the others wait for a request. */
+ * ready, as many as max_children allows, the most recently changed first;
+ * the others wait for a request. */
 START_TEST(eager_activation_stays_within_max_children)
 {
     struct testd d = {0};
     long pids[3];
     testd_start(&d, NULL);
     new_games(&d, 3, pids);
+    /* Changed last: g3, then g1; g2 is the oldest. */
+    testd_sleep_ms(20);
+    add_player(&d, names[0], "Bob");
+    testd_sleep_ms(20);
+    add_player(&d, names[2], "Bob");
     ck_assert_int_eq(WEXITSTATUS(testd_stop(&d)), 0);
     int before = testd_log_count(&d, "event=worker_ready");
     testd_start(&d, "activation = eager\nmax_children = 2\n");
@@ -887,10 +900,9 @@ START_TEST(eager_activation_stays_within_max_children)
     json_t *st = testd_call(&d, "{s:s}", "op", "status");
     ck_assert_int_eq(json_integer_value(json_object_get(st, "children")), 2);
     json_decref(st);
-    int live = 0;
-    for (int i = 0; i < 3; i++)
-        live += testd_worker_pid(&d, names[i]) != 0;
-    ck_assert_int_eq(live, 2);
+    ck_assert_int_ne(testd_worker_pid(&d, names[2]), 0);
+    ck_assert_int_ne(testd_worker_pid(&d, names[0]), 0);
+    ck_assert_int_eq(testd_worker_pid(&d, names[1]), 0);
     check_clean_exit(&d, 0);
 }
 END_TEST

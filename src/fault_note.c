@@ -2,6 +2,7 @@
 #include "islands/fault_note.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "islands/log.h"
@@ -26,26 +27,50 @@ const char *isl_store_phase_name(enum isl_store_phase phase)
     return (unsigned)phase < sizeof names / sizeof names[0] ? names[phase] : "none";
 }
 
+/* addr as "0x" and lowercase hex digits, as printf's %p writes it. */
+static const char *hex_address(const void *addr, char out[2 + 2 * sizeof(uintptr_t) + 1])
+{
+    uintptr_t v = (uintptr_t)addr;
+    char digits[2 * sizeof v];
+    size_t n = 0;
+    do {
+        digits[n++] = "0123456789abcdef"[v & 0xf];
+        v >>= 4;
+    } while (v);
+    out[0] = '0';
+    out[1] = 'x';
+    for (size_t i = 0; i < n; i++)
+        out[2 + i] = digits[n - 1 - i];
+    out[2 + n] = '\0';
+    return out;
+}
+
 /* A file mapped past its end (SIGBUS) is a data.mdb shorter than LMDB
  * expects, or a disk that failed the read; a SIGSEGV inside LMDB follows a
- * pointer read from a damaged page. */
+ * pointer read from a damaged page. Only async-signal-safe calls here: the
+ * fault may have come in the middle of anything. */
 static void on_fault(int sig, siginfo_t *info, void *context)
 {
     (void)context;
     /* si_code > 0: raised by the CPU; kill, tkill and sigqueue give <= 0. */
     if (info->si_code > 0) {
+        char addr[2 + 2 * sizeof(uintptr_t) + 1];
         const char *name = sig == SIGBUS ? "BUS" : "SEGV";
         enum isl_store_phase phase = (enum isl_store_phase)current_phase;
+        const char *note = sig == SIGBUS
+            ? "reading the store's data.mdb failed: the file is shorter than LMDB expects, "
+              "or the disk failed the read (see the kernel log)"
+            : "LMDB crashed in the store: data.mdb is likely damaged; check it with "
+              "mdb_stat -a, and restore a backup if so";
+        const char *fatal[] = {"event=fatal_fault signal=", name, " addr=",
+                               hex_address(info->si_addr, addr)};
+        const char *in_store[] = {"event=store_fault signal=", name, " addr=", addr,
+                                  " during=", isl_store_phase_name(phase), " note=\"", note,
+                                  "\""};
         if (phase == ISL_PHASE_NONE)
-            isl_log(ISL_LOG_ERR, "event=fatal_fault signal=%s addr=%p", name, info->si_addr);
+            isl_log_parts(ISL_LOG_ERR, fatal, sizeof fatal / sizeof fatal[0]);
         else
-            isl_log(ISL_LOG_ERR, "event=store_fault signal=%s addr=%p during=%s note=\"%s\"",
-                    name, info->si_addr, isl_store_phase_name(phase),
-                    sig == SIGBUS ? "reading the store's data.mdb failed: the file is shorter "
-                                    "than LMDB expects, or the disk failed the read (see the "
-                                    "kernel log)"
-                                  : "LMDB crashed in the store: data.mdb is likely damaged; "
-                                    "check it with mdb_stat -a, and restore a backup if so");
+            isl_log_parts(ISL_LOG_ERR, in_store, sizeof in_store / sizeof in_store[0]);
     }
     /* The handler is gone (SA_RESETHAND): the signal does what it would have. */
     raise(sig);

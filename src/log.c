@@ -54,22 +54,72 @@ void isl_utc_time(time_t t, struct tm *tm)
                        .tm_sec = (int)(secs % 60) };
 }
 
-static size_t put_prefix(char *line, size_t size, int priority)
+/* A line being built. Appending never writes past room and uses neither
+ * stdio nor the locale, so that a fault handler may log (isl_log_parts). */
+struct line {
+    char *text;
+    size_t len, room;
+    bool cut;
+};
+
+static void put_bytes(struct line *l, const char *s, size_t n)
+{
+    if (n > l->room - l->len) {
+        n = l->room - l->len;
+        l->cut = true;
+    }
+    memcpy(l->text + l->len, s, n);
+    l->len += n;
+}
+
+static void put_str(struct line *l, const char *s)
+{
+    put_bytes(l, s, strlen(s));
+}
+
+/* v in decimal, zero-padded to width digits at least. */
+static void put_uint(struct line *l, unsigned long long v, int width)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v || n < width);
+    put_bytes(l, digits + sizeof digits - n, (size_t)n);
+}
+
+static void put_prefix(struct line *l, int priority)
 {
     if (timestamps < 0)
         timestamps = getenv("JOURNAL_STREAM") == NULL;
-    int n;
     struct timespec now;
     struct tm tm;
+    put_str(l, "<");
+    put_uint(l, (unsigned)priority, 1);
+    put_str(l, ">");
     if (timestamps && clock_gettime(CLOCK_REALTIME, &now) == 0) {
         isl_utc_time(now.tv_sec, &tm);
-        n = snprintf(line, size, "<%d>%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%ld]: ", priority,
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, now.tv_nsec / 1000000, program_name, (long)getpid());
-    } else {
-        n = snprintf(line, size, "<%d>%s[%ld]: ", priority, program_name, (long)getpid());
+        put_uint(l, (unsigned)(tm.tm_year + 1900), 4);
+        put_str(l, "-");
+        put_uint(l, (unsigned)tm.tm_mon + 1, 2);
+        put_str(l, "-");
+        put_uint(l, (unsigned)tm.tm_mday, 2);
+        put_str(l, "T");
+        put_uint(l, (unsigned)tm.tm_hour, 2);
+        put_str(l, ":");
+        put_uint(l, (unsigned)tm.tm_min, 2);
+        put_str(l, ":");
+        put_uint(l, (unsigned)tm.tm_sec, 2);
+        put_str(l, ".");
+        put_uint(l, (unsigned long long)now.tv_nsec / 1000000, 3);
+        put_str(l, "Z ");
     }
-    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+    put_str(l, program_name);
+    put_str(l, "[");
+    put_uint(l, (unsigned long long)getpid(), 1);
+    put_str(l, "]: ");
+    l->cut = false;   /* a prefix longer than a line is cut, not the message */
 }
 
 /* The end of line[start, len) without a trailing incomplete UTF-8 character. */
@@ -98,33 +148,44 @@ static void write_all(const char *p, size_t len)
     }
 }
 
+static const char ellipsis[] = "...";
+
+void isl_log_parts(int priority, const char *const parts[], size_t count)
+{
+    if (priority > max_priority)
+        return;
+    int saved_errno = errno;
+    char buf[ISL_LOG_LINE_MAX];
+    /* Room for "...\n" is kept back, so that a cut line can end with it. */
+    struct line l = {buf, 0, sizeof buf - (sizeof ellipsis - 1) - 1, false};
+    put_prefix(&l, priority < 0 ? 0 : priority);
+    size_t start = l.len;
+    for (size_t i = 0; i < count && !l.cut; i++)
+        put_str(&l, parts[i]);
+    if (l.cut)
+        l.len = utf8_cut(l.text, start, l.len);
+    for (size_t i = start; i < l.len; i++)   /* one event, one line */
+        if ((unsigned char)l.text[i] < 0x20 || l.text[i] == 0x7f)
+            l.text[i] = ' ';
+    if (l.cut) {
+        memcpy(l.text + l.len, ellipsis, sizeof ellipsis - 1);
+        l.len += sizeof ellipsis - 1;
+    }
+    l.text[l.len++] = '\n';
+    write_all(l.text, l.len);
+    errno = saved_errno;
+}
+
 void isl_vlog(int priority, const char *fmt, va_list ap)
 {
     if (priority > max_priority)
         return;
-    if (priority < 0)
-        priority = 0;
     int saved_errno = errno;
-    static const char ellipsis[] = "...";
-    char line[ISL_LOG_LINE_MAX];
-    /* Room for "...\n" is kept back so that a cut line can end with it. */
-    size_t room = sizeof line - (sizeof ellipsis - 1) - 1;
-    size_t start = put_prefix(line, room, priority);
-    errno = saved_errno;   /* for %m */
-    int n = vsnprintf(line + start, room - start, fmt, ap);
-    size_t len = start + (n < 0 ? 0 : (size_t)n);
-    bool cut = len >= room;
-    if (cut)
-        len = utf8_cut(line, start, room - 1);
-    for (size_t i = start; i < len; i++)
-        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-            line[i] = ' ';
-    if (cut) {
-        memcpy(line + len, ellipsis, sizeof ellipsis - 1);
-        len += sizeof ellipsis - 1;
-    }
-    line[len++] = '\n';
-    write_all(line, len);
+    /* A message cut here is longer than a line, so the line is cut too. */
+    char message[ISL_LOG_LINE_MAX];
+    vsnprintf(message, sizeof message, fmt, ap);
+    const char *parts[] = {message};
+    isl_log_parts(priority, parts, 1);
     errno = saved_errno;
 }
 

@@ -5,6 +5,7 @@
 #define ISLANDS_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <time.h>
 
 enum { ISL_LOG_ERR = 3, ISL_LOG_WARNING = 4, ISL_LOG_NOTICE = 5, ISL_LOG_INFO = 6, ISL_LOG_DEBUG = 7 };
@@ -31,6 +32,9 @@ int isl_log_enabled(int priority);
  * message become spaces, so one event is one line. errno is preserved. */
 void isl_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void isl_vlog(int priority, const char *fmt, va_list ap);
+/* The same line made of count strings put end to end, without printf:
+ * async-signal-safe, for a handler of a fatal signal. */
+void isl_log_parts(int priority, const char *const parts[], size_t count);
 /* t's UTC date and time, as gmtime_r gives them (year, month, day, hour,
  * minute, second), without gmtime_r's loading of the time zone file. */
 void isl_utc_time(time_t t, struct tm *tm);

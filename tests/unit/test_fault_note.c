@@ -26,6 +26,7 @@ static void cause(enum fault fault)
     }
     if (fault == SEGV_NO_ACCESS) {
         volatile char *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        dprintf(2, "expect addr=%p\n", (void *)page);
         (void)page[0];
         return;
     }
@@ -37,6 +38,7 @@ static void cause(enum fault fault)
     volatile char *map = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fileno(f), 0);
     if (map == MAP_FAILED || ftruncate(fileno(f), 0) != 0)
         return;
+    dprintf(2, "expect addr=%p\n", (void *)(map + 4096));
     (void)map[4096];
 }
 
@@ -64,6 +66,19 @@ static char *run_child(enum isl_store_phase phase, enum fault fault, int *status
     return text;
 }
 
+/* The faulting address logged is the one the child touched, as %p
+ * writes it (the child wrote it just before, as "expect addr=..."). */
+static void check_address(const char *err)
+{
+    const char *expect = strstr(err, "expect addr=");
+    ck_assert_msg(expect != NULL, "%s", err);
+    char want[64];
+    ck_assert_int_eq(sscanf(expect, "expect addr=%40s", want), 1);
+    char found[80];
+    snprintf(found, sizeof found, " addr=%s", want);
+    ck_assert_msg(strstr(strchr(expect, '\n'), found) != NULL, "%s not in %s", found, err);
+}
+
 START_TEST(a_file_cut_short_under_the_store_is_named)
 {
     int status;
@@ -72,6 +87,7 @@ START_TEST(a_file_cut_short_under_the_store_is_named)
     ck_assert_msg(strstr(err, "event=store_fault signal=BUS addr=0x") != NULL, "%s", err);
     ck_assert_msg(strstr(err, " during=read note=\"reading the store's data.mdb failed") != NULL,
                   "%s", err);
+    check_address(err);
 }
 END_TEST
 
@@ -83,6 +99,7 @@ START_TEST(a_crash_in_a_store_phase_points_at_the_file)
     ck_assert_msg(strstr(err, "event=store_fault signal=SEGV") != NULL, "%s", err);
     ck_assert_msg(strstr(err, "during=scan note=\"LMDB crashed in the store: data.mdb is "
                               "likely damaged") != NULL, "%s", err);
+    check_address(err);
 }
 END_TEST
 
@@ -93,6 +110,7 @@ START_TEST(a_crash_elsewhere_gives_its_address_only)
     ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status %#x", status);
     ck_assert_msg(strstr(err, "event=fatal_fault signal=SEGV addr=0x") != NULL, "%s", err);
     ck_assert_ptr_null(strstr(err, "store"));
+    check_address(err);
 }
 END_TEST
 

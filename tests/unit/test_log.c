@@ -233,6 +233,48 @@ START_TEST(concurrent_processes_do_not_interleave)
 }
 END_TEST
 
+/* isl_log_parts (a fault handler's line) writes what isl_log writes for
+ * the same text: prefix, timestamp, spaces for control characters, and
+ * the cut of a long line at a whole character. */
+START_TEST(parts_make_the_line_printf_makes)
+{
+    for (int journal = 0; journal < 2; journal++) {
+        if (journal)
+            setenv("JOURNAL_STREAM", "8:1", 1);
+        else
+            unsetenv("JOURNAL_STREAM");
+        isl_log_init("islands-worker", ISL_LOG_INFO);
+        const char *parts[] = {"event=fatal_fault", " signal=", "SEGV", " addr=0x7f00", "\tend"};
+        capture_begin();
+        isl_log_parts(ISL_LOG_ERR, parts, sizeof parts / sizeof parts[0]);
+        isl_log(ISL_LOG_ERR, "%s%s%s%s%s", parts[0], parts[1], parts[2], parts[3], parts[4]);
+        isl_log_parts(ISL_LOG_DEBUG, parts, 1);   /* filtered as isl_log is */
+        const char *out = capture_end();
+        const char *second = strchr(out, '\n') + 1;
+        ck_assert_str_eq(strchr(second, '\n'), "\n");
+        char pattern[256];
+        snprintf(pattern, sizeof pattern, "^<3>%sislands-worker\\[%ld\\]: event=fatal_fault "
+                 "signal=SEGV addr=0x7f00 end\n", journal ? "" : STAMP " ", (long)getpid());
+        ck_assert_msg(matches(pattern, out), "got: %s", out);
+        ck_assert_msg(matches(pattern, second), "got: %s", second);
+    }
+    /* Long: cut before the euro sign that does not fit, "..." after it. */
+    static char big[6000];
+    big[0] = '\0';
+    for (int i = 0; i < 1500; i++)
+        strcat(big, "\xe2\x82\xac");
+    const char *parts[] = {"m=", big, "never reached"};
+    capture_begin();
+    isl_log_parts(ISL_LOG_INFO, parts, 3);
+    const char *out = capture_end();
+    size_t len = strlen(out);
+    ck_assert_uint_le(len, ISL_LOG_LINE_MAX);
+    ck_assert_str_eq(out + len - 4, "...\n");
+    ck_assert_uint_eq((size_t)(out + len - 4 - (strstr(out, "m=") + 2)) % 3, 0);
+    ck_assert_ptr_null(strstr(out, "never"));
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
     Suite *s = suite_create("log");
@@ -247,6 +289,7 @@ static Suite *log_suite(void)
     tcase_add_test(tc, cut_keeps_utf8_characters_whole);
     tcase_add_test(tc, errno_preserved_and_m_works);
     tcase_add_test(tc, concurrent_processes_do_not_interleave);
+    tcase_add_test(tc, parts_make_the_line_printf_makes);
     suite_add_tcase(s, tc);
     return s;
 }

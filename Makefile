@@ -44,8 +44,9 @@ LDFLAGS += $(SAN_FLAGS)
 # that shows each one is present.
 DEB_PACKAGES := pkg-config libev-dev libjansson-dev liblmdb-dev check \
                 libsystemd-dev libinih-dev
-# Tools the tests use (systemd-analyze, socket activation, man page lint).
-DEB_TEST_PACKAGES := systemd mandoc
+# Tools the tests use (systemd-analyze, socket activation, man page lint,
+# strace for the order of syncs and answers).
+DEB_TEST_PACKAGES := systemd mandoc strace
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
@@ -142,7 +143,7 @@ check-integration: $(PROGRAMS) $(TEST_PROGRAMS) $(INTEGRATION_TESTS) | test-deps
 
 .PHONY: test-deps
 test-deps: $(BUILD)/.test-deps-ok
-$(BUILD)/.test-deps-ok: scripts/ensure-deps.sh
+$(BUILD)/.test-deps-ok: scripts/ensure-deps.sh Makefile
 	@sh scripts/ensure-deps.sh $(DEB_TEST_PACKAGES)
 	@mkdir -p $(@D) && touch $@
 

@@ -8,18 +8,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 static char program_name[64] = "islands";
 static int max_priority = ISL_LOG_INFO;
 static int timestamps = -1;   /* -1: JOURNAL_STREAM not read yet */
+/* fd 2 a pipe or a socket (journald's stream, a reader that stopped
+ * reading): a line that would have to wait is dropped instead, and the
+ * next line out says how many were. A terminal or
+ * a file is written as always. -1: not looked at yet. */
+static int never_wait = -1;
+static unsigned long lines_dropped;
+static bool line_torn;   /* a line went out in part: the next starts with "\n" */
+
+static void look_at_stderr(void)
+{
+    struct stat st;
+    never_wait = fstat(STDERR_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
 
 void isl_log_init(const char *program, int max_prio)
 {
     snprintf(program_name, sizeof program_name, "%s", program ? program : "islands");
     max_priority = max_prio;
     timestamps = getenv("JOURNAL_STREAM") == NULL;
+    look_at_stderr();
 }
 
 void isl_log_set_level(int max_prio)
@@ -148,6 +164,66 @@ static void write_all(const char *p, size_t len)
     }
 }
 
+/* Write without waiting (RWF_NOWAIT: this write only, not the descriptor
+ * every child shares). True if all of it went out. */
+static bool write_now(const char *p, size_t len)
+{
+    size_t sent = 0;
+    while (sent < len) {
+        struct iovec iov = {(char *)p + sent, len - sent};
+        ssize_t n = pwritev2(STDERR_FILENO, &iov, 1, -1, RWF_NOWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EOPNOTSUPP) {   /* a kernel without it for this file */
+            never_wait = 0;
+            write_all(p + sent, len - sent);
+            return true;
+        }
+        if (n <= 0) {
+            line_torn = line_torn || sent > 0;
+            return false;
+        }
+        sent += (size_t)n;
+    }
+    return true;
+}
+
+/* One whole line to fd 2, at once or (see never_wait) not at all; after
+ * lines were dropped, the count goes out in the same write, ahead of it. */
+static void write_line(const char *line, size_t len)
+{
+    if (never_wait < 0)
+        look_at_stderr();
+    if (!never_wait) {
+        write_all(line, len);
+        return;
+    }
+    if (!line_torn && !lines_dropped) {
+        if (!write_now(line, len))
+            lines_dropped++;
+        return;
+    }
+    char buf[ISL_LOG_LINE_MAX + 160];
+    struct line out = {buf, 0, sizeof buf, false};
+    if (line_torn)
+        put_str(&out, "\n");
+    if (lines_dropped) {
+        put_prefix(&out, ISL_LOG_WARNING);
+        put_str(&out, "event=log_lines_dropped count=");
+        put_uint(&out, lines_dropped, 1);
+        put_str(&out, "\n");
+    }
+    put_bytes(&out, line, len);
+    bool was_torn = line_torn;
+    line_torn = false;
+    if (write_now(buf, out.len)) {
+        lines_dropped = 0;
+    } else {
+        line_torn = line_torn || was_torn;   /* unless part of it went out */
+        lines_dropped++;
+    }
+}
+
 static const char ellipsis[] = "...";
 
 void isl_log_parts(int priority, const char *const parts[], size_t count)
@@ -172,7 +248,7 @@ void isl_log_parts(int priority, const char *const parts[], size_t count)
         l.len += sizeof ellipsis - 1;
     }
     l.text[l.len++] = '\n';
-    write_all(l.text, l.len);
+    write_line(l.text, l.len);
     errno = saved_errno;
 }
 

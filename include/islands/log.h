@@ -29,7 +29,10 @@ int isl_log_enabled(int priority);
 /* fmt is the key=value part: isl_log(ISL_LOG_INFO, "event=start game=%s pid=%d", ...)
  * Each line is one write(2) to fd 2 (atomic between processes on a pipe),
  * built on the stack: nothing is allocated. Control characters in the
- * message become spaces, so one event is one line. errno is preserved. */
+ * message become spaces, so one event is one line. errno is preserved.
+ * Logging never waits on a pipe or a socket (journald, a reader that
+ * stopped reading): a line that cannot go out at once is dropped, and the
+ * next one that can is preceded by "event=log_lines_dropped count=N". */
 void isl_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void isl_vlog(int priority, const char *fmt, va_list ap);
 /* The same line made of count strings put end to end, without printf:

@@ -90,7 +90,7 @@ void testd_start(struct testd *d, const char *config_lines)
         /* A test that fails an assertion exits at once: take the daemon
          * (and, through their own death signal, its children) with it. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int log = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        int log = d->log_fd > 0 ? d->log_fd : open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         int null = open("/dev/null", O_RDWR);
         dup2(null, 0);
         dup2(null, 1);

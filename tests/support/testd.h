@@ -17,6 +17,7 @@ struct testd {
     char store[300];
     char config[300];
     char log[300];             /* islandsd's stderr */
+    int log_fd;                /* > 0: islandsd's stderr instead of the file log */
     struct isl_client *client; /* one connection for testd_call */
 };
 

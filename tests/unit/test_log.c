@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -275,6 +276,84 @@ START_TEST(parts_make_the_line_printf_makes)
 }
 END_TEST
 
+/* fd 2 a pipe (kind 0) or a stream socket (kind 1) that nobody reads:
+ * 1,000 lines of 200 bytes must not wait (an alarm would end the test),
+ * what went out is whole lines (on a socket the last may be torn, and
+ * is ended by the next write), and once the reader drains it, the next
+ * line is preceded by the count of the lines dropped. */
+static void log_to_a_stalled_reader(int kind)
+{
+    enum { LINES = 1000 };
+    int fds[2];
+    if (kind == 0)
+        ck_assert_int_eq(pipe(fds), 0);
+    else
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    int reader = fds[0];
+    ck_assert_int_eq(fcntl(reader, F_SETFL, O_NONBLOCK), 0);
+    saved_stderr = dup(STDERR_FILENO);
+    ck_assert_int_ge(dup2(fds[1], STDERR_FILENO), 0);
+    close(fds[1]);
+    setenv("JOURNAL_STREAM", "8:1", 1);
+    isl_log_init("p", ISL_LOG_INFO);
+    static char pad[160];
+    memset(pad, 'z', sizeof pad - 1);
+    alarm(20);
+    for (int i = 0; i < LINES; i++)
+        isl_log(ISL_LOG_INFO, "i=%04d pad=%s", i, pad);
+    alarm(0);
+    static char got[256 * 1024];
+    size_t len = 0;
+    ssize_t n;
+    while ((n = read(reader, got + len, sizeof got - 1 - len)) > 0)
+        len += (size_t)n;
+    got[len] = '\0';
+    int whole = 0, torn = 0;
+    char pattern[128];
+    snprintf(pattern, sizeof pattern, "^<6>p\\[%ld\\]: i=[0-9]{4} pad=z{159}$", (long)getpid());
+    for (char *line = got, *end; *line; line = end + 1) {
+        end = strchr(line, '\n');
+        if (!end) {   /* torn: its newline comes with the next write */
+            torn++;
+            break;
+        }
+        *end = '\0';
+        if (matches(pattern, line))
+            whole++;
+        else
+            torn++;
+    }
+    ck_assert_int_gt(whole, 0);
+    ck_assert_int_lt(whole, LINES);
+    ck_assert_int_le(torn, kind == 0 ? 0 : 1);   /* a pipe takes a line whole or not at all */
+    isl_log(ISL_LOG_INFO, "event=after");
+    len = 0;
+    while ((n = read(reader, got + len, sizeof got - 1 - len)) > 0)
+        len += (size_t)n;
+    got[len] = '\0';
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    close(reader);
+    char want[256];
+    /* A torn line counts as dropped; the newline that ends it comes first. */
+    snprintf(want, sizeof want, "%s<4>p[%ld]: event=log_lines_dropped count=%d\n"
+             "<6>p[%ld]: event=after\n", torn ? "\n" : "", (long)getpid(), LINES - whole,
+             (long)getpid());
+    ck_assert_str_eq(got, want);
+}
+
+START_TEST(a_stalled_pipe_drops_lines_and_says_so)
+{
+    log_to_a_stalled_reader(0);
+}
+END_TEST
+
+START_TEST(a_stalled_socket_drops_lines_and_says_so)
+{
+    log_to_a_stalled_reader(1);
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
     Suite *s = suite_create("log");
@@ -290,6 +369,8 @@ static Suite *log_suite(void)
     tcase_add_test(tc, errno_preserved_and_m_works);
     tcase_add_test(tc, concurrent_processes_do_not_interleave);
     tcase_add_test(tc, parts_make_the_line_printf_makes);
+    tcase_add_test(tc, a_stalled_pipe_drops_lines_and_says_so);
+    tcase_add_test(tc, a_stalled_socket_drops_lines_and_says_so);
     suite_add_tcase(s, tc);
     return s;
 }

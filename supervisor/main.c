@@ -46,6 +46,8 @@ static void usage(FILE *out)
             "  --intensity N      at most N restarts ...\n"
             "  --period SECONDS   ... within this many seconds, else give up (exit 1)\n"
             "  --crash-injection  allow the admin op `crash`\n"
+            "  --check-config     check the configuration (file, options, programs) and\n"
+            "                     exit: 0 if islandsd would start with it, else 2\n"
             "  --help             show this help\n"
             "  --version          show the version\n\n"
             "Signals: SIGTERM/SIGINT stop every worker (all at once with simple_one_for_one,\n"
@@ -123,6 +125,7 @@ static void load_config(struct isl_config *c, const char *path, const struct ove
 }
 
 static struct overrides overrides;
+static bool check_config_only;
 
 static void override(const char *key, const char *value)
 {
@@ -142,7 +145,8 @@ static void parse_args(int argc, char **argv)
         {"store", required_argument, NULL, 'd'},    {"strategy", required_argument, NULL, 'S'},
         {"intensity", required_argument, NULL, 'i'}, {"period", required_argument, NULL, 'p'},
         {"crash-injection", no_argument, NULL, 'x'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'V'},        {"check-config", no_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0}};
     int opt;
     opterr = 0;   /* our message, with its priority */
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -155,6 +159,7 @@ static void parse_args(int argc, char **argv)
         case 'i': key = "intensity"; break;
         case 'p': key = "period"; break;
         case 'x': key = "crash_injection"; value = "true"; break;
+        case 'C': check_config_only = true; continue;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("islandsd %s (protocol 1)\n", ISLANDSD_VERSION); exit(0);
         default: {
@@ -375,6 +380,12 @@ int main(int argc, char **argv)
     resolve_program(daemon_state.writer_path, c->writer, "ISLANDS_WRITER", "islands-writer");
     require_program(daemon_state.worker_path, "worker");
     require_program(daemon_state.writer_path, "writer");
+    if (check_config_only) {
+        /* Before a reload or a restart: the errors a start would stop at. */
+        printf("islandsd: configuration OK: %s\n",
+               daemon_state.config_path ? daemon_state.config_path : "(defaults, no file)");
+        return 0;
+    }
     /* Held for our life (close-on-exec: no child keeps it). */
     if (isl_store_claim(c->store, err, sizeof err) < 0) {
         if (errno == EWOULDBLOCK)

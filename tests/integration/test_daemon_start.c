@@ -106,6 +106,48 @@ START_TEST(command_line_errors_are_usage_errors)
 }
 END_TEST
 
+/* --check-config says whether islandsd would start with a configuration,
+ * as it would say it at a start, and touches neither socket nor store:
+ * it runs beside a daemon serving on the same ones, before a reload. */
+START_TEST(check_config_checks_without_starting)
+{
+    struct testd d = {0};
+    testd_start(&d, NULL);
+    char command[2048], line[512] = "";
+    snprintf(command, sizeof command, "%s --check-config --config %s --socket %s --store %s",
+             testd_program("ISLANDSD", "islandsd"), d.config, d.socket, d.store);
+    FILE *p = popen(command, "r");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, p));
+    int status = pclose(p);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+    char want[512];
+    snprintf(want, sizeof want, "islandsd: configuration OK: %s\n", d.config);
+    ck_assert_str_eq(line, want);
+    json_t *pong = testd_call(&d, "{s:s}", "op", "ping");   /* still serving */
+    ck_assert(testd_ok(pong));
+    json_decref(pong);
+
+    char out[4096], bad[400];
+    snprintf(bad, sizeof bad, "%s/bad.conf", d.dir);
+    FILE *f = fopen(bad, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("intensity = 3\nstrategy = one_for_none\n", f);
+    fclose(f);
+    const char *const wrong[] = {"--check-config", "--config", bad, NULL};
+    assert_usage_error(testd_run_to_exit(wrong, out, sizeof out), out,
+                       "bad.conf:2: strategy: unknown value 'one_for_none'");
+    const char *const no_worker[] = {"--check-config", "--config", "/dev/null", "--store",
+                                     d.store, NULL};
+    setenv("ISLANDS_WORKER", "/nonexistent/islands-worker", 1);
+    int no_worker_status = testd_run_to_exit(no_worker, out, sizeof out);
+    unsetenv("ISLANDS_WORKER");
+    assert_usage_error(no_worker_status, out, "worker /nonexistent/islands-worker: No such file");
+    ck_assert_int_eq(WEXITSTATUS(testd_stop(&d)), 0);
+    testd_cleanup(&d);
+}
+END_TEST
+
 static Suite *daemon_start_suite(void)
 {
     Suite *s = suite_create("daemon_start");
@@ -114,6 +156,7 @@ static Suite *daemon_start_suite(void)
     tcase_add_test(tc, a_second_islandsd_on_the_same_store_is_refused);
     tcase_add_test(tc, a_worker_or_writer_that_cannot_run_stops_the_start);
     tcase_add_test(tc, command_line_errors_are_usage_errors);
+    tcase_add_test(tc, check_config_checks_without_starting);
     suite_add_tcase(s, tc);
     return s;
 }

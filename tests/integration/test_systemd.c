@@ -17,7 +17,8 @@ static char output[65536];
 
 /* Run systemd_analyze_args (e.g. "verify ./islandsd.service") with
  * systemd-analyze in a temporary directory holding both units, ExecStart
- * naming a program that exists (verify checks it). Output in `output`. */
+ * and ExecReload naming a program that exists (verify checks it). Output
+ * in `output`. */
 static int analyze_staged_units(const char *systemd_analyze_args)
 {
     const char *islandsd = env_or("ISLANDSD", "build/islandsd");
@@ -26,7 +27,7 @@ static int analyze_staged_units(const char *systemd_analyze_args)
                                    program));
     make_temp_dir(dir, sizeof dir, "units");
     int status = run_shell(output, sizeof output,
-                           "sed 's|^ExecStart=/usr/sbin/islandsd|ExecStart=%s|' "
+                           "sed 's|^\\(Exec[A-Za-z]*\\)=/usr/sbin/islandsd|\\1=%s|' "
                            "%s/systemd/islandsd.service > %s/islandsd.service"
                            " && cp %s/systemd/islandsd.socket %s/"
                            " && cd %s && SYSTEMD_LOG_LEVEL=notice systemd-analyze %s",

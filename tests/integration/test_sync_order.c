@@ -183,6 +183,34 @@ static int play(struct testd *d)
     return GAMES * (14 + ROUNDS);
 }
 
+/* Is a process still running with `text` in its command line (strace,
+ * writing a trace under the test's directory)? */
+static bool process_with_argument(const char *text)
+{
+    DIR *proc = opendir("/proc");
+    ck_assert_ptr_nonnull(proc);
+    struct dirent *e;
+    bool found = false;
+    while (!found && (e = readdir(proc))) {
+        char path[300], args[4096];
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(args, 1, sizeof args - 1, f);
+        fclose(f);
+        for (size_t i = 0; i < n; i++)
+            if (args[i] == '\0')
+                args[i] = ' ';
+        args[n] = '\0';
+        found = strstr(args, text) != NULL;
+    }
+    closedir(proc);
+    return found;
+}
+
 /* Run a daemon whose committing program (writer or worker) is traced,
  * with config (more islands.conf lines), play, stop, and check every
  * trace. */
@@ -198,8 +226,11 @@ static struct trace_check run_traced(bool writer, const char *config, int *chang
     testd_start(&d, text);
     *changes = play(&d);
     testd_stop(&d);
-    /* strace writes its last lines as its tracee exits. */
-    testd_sleep_ms(200);
+    /* Each strace writes its last lines as its tracee exits, then exits. */
+    char trace_prefix[300];
+    snprintf(trace_prefix, sizeof trace_prefix, "%s/trace.", d.dir);
+    for (int waited = 0; waited < 10000 && process_with_argument(trace_prefix); waited += 20)
+        testd_sleep_ms(20);
     struct trace_check c = {0};
     DIR *dir = opendir(d.dir);
     ck_assert_ptr_nonnull(dir);

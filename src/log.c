@@ -1,6 +1,7 @@
 /* key=value log lines on stderr (see log.h): "<6>2026-01-02T03:04:05.678Z
  * islandsd[42]: event=start ...". Built in a stack buffer and written with
- * one write(2) so that lines of concurrent processes never interleave. */
+ * one write(2) so that lines of concurrent processes never interleave;
+ * on a pipe or a socket that write never waits (write_line). */
 #include "islands/log.h"
 
 #include <errno.h>
@@ -18,8 +19,8 @@ static int max_priority = ISL_LOG_INFO;
 static int timestamps = -1;   /* -1: JOURNAL_STREAM not read yet */
 /* fd 2 a pipe or a socket (journald's stream, a reader that stopped
  * reading): a line that would have to wait is dropped instead, and the
- * next line out says how many were. A terminal or
- * a file is written as always. -1: not looked at yet. */
+ * next line out says how many were. A terminal or a file is written as
+ * always. -1: not looked at yet. */
 static int never_wait = -1;
 static unsigned long lines_dropped;
 static bool line_torn;   /* a line went out in part: the next starts with "\n" */

@@ -384,6 +384,8 @@ int main(int argc, char **argv)
         /* Before a reload or a restart: the errors a start would stop at. */
         printf("islandsd: configuration OK: %s\n",
                daemon_state.config_path ? daemon_state.config_path : "(defaults, no file)");
+        if (fflush(stdout) != 0)
+            fail_usage("--check-config: cannot write to stdout");
         return 0;
     }
     /* Held for our life (close-on-exec: no child keeps it). */

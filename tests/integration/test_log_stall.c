@@ -76,18 +76,21 @@ START_TEST(a_log_nobody_reads_does_not_stop_islandsd)
         ck_assert_msg(testd_ok(r), "new_game %s: %s", game, testd_error(r));
         json_decref(r);
     }
-    static char text[512 * 1024];
-    size_t first = drain(reader, text, sizeof text);
-    ck_assert_uint_gt(first, 32 * 1024);
-    ck_assert_ptr_null(strstr(text, "log_lines_dropped"));   /* nothing was read meanwhile */
+    /* The pipe held what it could; most lines were dropped. (A count can
+     * be in it already: a shorter line with its count may fit where a
+     * longer one did not.) */
+    static char text[1024 * 1024];
+    size_t len = drain(reader, text, sizeof text);
+    ck_assert_uint_gt(len, 32 * 1024);
+    ck_assert_uint_lt(len, 128 * 1024);
     ping_on_a_new_connection(&d);
     int found = 0;
     for (int waited = 0; waited < 5000 && !found; waited += 20) {
         testd_sleep_ms(20);
-        drain(reader, text, sizeof text);
+        len += drain(reader, text + len, sizeof text - len);
         found = islandsd_counted_drops(text);
     }
-    ck_assert_msg(found, "no log_lines_dropped line after the pipe was drained: %.300s", text);
+    ck_assert_msg(found, "no log_lines_dropped line of islandsd's: %.300s", text + len / 2);
     int status = testd_stop(&d);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d", status);
     close(reader);

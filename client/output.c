@@ -2,6 +2,8 @@
  * response line instead). */
 #include "cli.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,17 +24,36 @@ static void put_safe(FILE *f, const char *fmt, const char *text)
     free(copy);
 }
 
-/* A JSON value in a table cell: strings bare, null as "-". */
-static void put_value(FILE *f, const json_t *v, int width)
+/* Text from the server in a table cell (width as printf's: negative pads
+ * on the right), control characters made harmless; text is freed. */
+static void put_cell(FILE *f, char *text, int width)
 {
-    char *text = json_is_string(v) ? strdup(json_string_value(v))
-               : json_is_null(v) || v == NULL ? strdup("-")
-               : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     if (text == NULL)
         return;
     cli_sanitize(text);
     fprintf(f, "%*s", width, text);
     free(text);
+}
+
+/* A JSON value in a table cell: strings bare, null as "-". */
+static void put_value(FILE *f, const json_t *v, int width)
+{
+    put_cell(f, json_is_string(v) ? strdup(json_string_value(v))
+                : json_is_null(v) || v == NULL ? strdup("-")
+                : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY), width);
+}
+
+/* A game's STATE cell: its rules state ("-" if unknown), and whether
+ * islandsd has left it alone (its record set aside, or no worker could
+ * start it: `failed` in the answer). */
+static void state_cell(const json_t *g, char *out, size_t size)
+{
+    const char *state = string_or(g, "state", "-");
+    if (json_is_true(json_object_get(g, "failed")))
+        snprintf(out, size, "%s (failed)", state);
+    else
+        snprintf(out, size, "%s", state);
+    cli_sanitize(out);
 }
 
 static void print_list(FILE *f, const json_t *response)
@@ -42,24 +63,35 @@ static void print_list(FILE *f, const json_t *response)
         fputs("No games.\n", f);
         return;
     }
-    int width = 4;
+    int width = 4, state_width = 14;
     size_t i;
     const json_t *g;
+    char state[128];
     json_array_foreach(games, i, g) {
         int n = (int)strlen(string_or(g, "game", "?"));
         width = n > width ? n : width;
+        state_cell(g, state, sizeof state);
+        n = (int)strlen(state);
+        state_width = n > state_width ? n : state_width;
     }
-    fprintf(f, "%-*s  %-14s %8s %9s\n", width, "GAME", "STATE", "PID", "RESTARTS");
+    fprintf(f, "%-*s  %-*s %8s %9s\n", width, "GAME", state_width, "STATE", "PID", "RESTARTS");
     json_array_foreach(games, i, g) {
         put_value(f, json_object_get(g, "game"), -width);
-        fputs("  ", f);
-        put_value(f, json_object_get(g, "state"), -14);
-        fputc(' ', f);
+        state_cell(g, state, sizeof state);
+        fprintf(f, "  %-*s ", state_width, state);
         put_value(f, json_object_get(g, "pid"), 8);
         fputc(' ', f);
         put_value(f, json_object_get(g, "restarts"), 9);
         fputc('\n', f);
     }
+}
+
+static bool shown_first(const char *key, const char *const known[], size_t nknown)
+{
+    for (size_t i = 0; i < nknown; i++)
+        if (strcmp(key, known[i]) == 0)
+            return true;
+    return false;
 }
 
 static void print_status(FILE *f, const json_t *response)
@@ -68,23 +100,27 @@ static void print_status(FILE *f, const json_t *response)
         "strategy", "intensity", "period", "children", "games", "restarts", "uptime_s",
     };
     size_t nknown = sizeof known / sizeof *known;
+    const char *key;
+    const json_t *v;
+    int width = 10;   /* the keys' column, as wide as the longest key shown */
+    json_object_foreach((json_t *)response, key, v) {
+        int n = (int)strlen(key);
+        if (strcmp(key, "id") != 0 && strcmp(key, "ok") != 0 && n > width)
+            width = n;
+    }
     for (size_t i = 0; i < nknown; i++) {
-        fprintf(f, "%-10s ", known[i]);
+        fprintf(f, "%-*s ", width, known[i]);
         put_value(f, json_object_get(response, known[i]), 0);
         fputc('\n', f);
     }
     /* Fields a newer daemon adds are shown too. */
-    const char *key;
-    const json_t *v;
     json_object_foreach((json_t *)response, key, v) {
-        bool seen = strcmp(key, "id") == 0 || strcmp(key, "ok") == 0;
-        for (size_t i = 0; i < nknown && !seen; i++)
-            seen = strcmp(key, known[i]) == 0;
-        if (!seen) {
-            put_safe(f, "%-10s ", key);
-            put_value(f, v, 0);
-            fputc('\n', f);
-        }
+        if (strcmp(key, "id") == 0 || strcmp(key, "ok") == 0 || shown_first(key, known, nknown))
+            continue;
+        put_cell(f, strdup(key), -width);
+        fputc(' ', f);
+        put_value(f, v, 0);
+        fputc('\n', f);
     }
 }
 

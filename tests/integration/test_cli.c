@@ -614,6 +614,12 @@ START_TEST(admin_tables)
                "status {\"ok\":true,\"strategy\":\"simple_one_for_one\",\"intensity\":1,"
                "\"period\":5,\"children\":1,\"games\":2,\"restarts\":3,\"uptime_s\":60,"
                "\"spares\":2}\n"
+               "list {\"ok\":true,\"games\":[{\"game\":\"g1\",\"state\":\"player1_turn\","
+               "\"pid\":null,\"restarts\":2,\"failed\":true},{\"game\":\"g2\",\"state\":null,"
+               "\"pid\":null,\"restarts\":0,\"failed\":true}]}\n"
+               "status {\"ok\":true,\"strategy\":\"one_for_one\",\"intensity\":1,"
+               "\"period\":5,\"children\":0,\"games\":2,\"restarts\":0,\"uptime_s\":1,"
+               "\"group_commit\":true}\n"
                "crash {\"ok\":true,\"pid\":4242}\n");
     struct cli_result r;
     ISLANDS(&r, "list");
@@ -634,11 +640,30 @@ START_TEST(admin_tables)
         "uptime_s   60\n"
         "spares     2\n");
     free_result(&r);
+    /* A game left alone says so; a longer key widens the keys' column. */
+    ISLANDS(&r, "list");
+    ck_assert_str_eq(r.out,
+        "GAME  STATE                      PID  RESTARTS\n"
+        "g1    player1_turn (failed)        -         2\n"
+        "g2    - (failed)                   -         0\n");
+    free_result(&r);
+    ISLANDS(&r, "status");
+    ck_assert_str_eq(r.out,
+        "strategy     one_for_one\n"
+        "intensity    1\n"
+        "period       5\n"
+        "children     0\n"
+        "games        2\n"
+        "restarts     0\n"
+        "uptime_s     1\n"
+        "group_commit true\n");
+    free_result(&r);
     ISLANDS(&r, "crash", "g1", "segv");
     ck_assert_int_eq(r.status, 0);
     ck_assert_str_eq(r.out, "Crashed the worker of game g1 (pid 4242) with SEGV.\n");
     free_result(&r);
     check_requests("{\"id\":1,\"op\":\"list\"}\n{\"id\":1,\"op\":\"status\"}\n"
+                   "{\"id\":1,\"op\":\"list\"}\n{\"id\":1,\"op\":\"status\"}\n"
                    "{\"id\":1,\"op\":\"crash\",\"game\":\"g1\",\"signal\":\"SEGV\"}\n");
 }
 END_TEST

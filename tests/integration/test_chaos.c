@@ -19,6 +19,7 @@ struct chaos_result {
     int exit_status;           /* -1: did not exit normally */
     json_t *report;            /* the last JSON line, or NULL */
     char output[256];          /* where its output was kept */
+    char tmpdir[256];          /* its TMPDIR: the daemons' directories it kept */
 };
 
 static const char *chaos_program(void)
@@ -50,6 +51,10 @@ static void run_chaos(struct chaos_result *r, const char *const args[])
     snprintf(r->output, sizeof r->output, "/tmp/islands-test-chaos-XXXXXX");
     int fd = mkstemp(r->output);
     ck_assert_int_ge(fd, 0);
+    /* A run that finds violations keeps its daemons' directories (logs,
+     * stores) for whoever looks into it: here, not in /tmp itself. */
+    snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/islands-test-chaos-dirs-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(r->tmpdir));
     const char *argv[32];
     int n = 0;
     argv[n++] = "islands-chaos";
@@ -61,6 +66,7 @@ static void run_chaos(struct chaos_result *r, const char *const args[])
     if (pid == 0) {
         dup2(fd, 1);
         dup2(fd, 2);
+        setenv("TMPDIR", r->tmpdir, 1);
         execv(chaos_program(), (char *const *)argv);
         _exit(127);
     }
@@ -69,6 +75,17 @@ static void run_chaos(struct chaos_result *r, const char *const args[])
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r->report = last_report(r->output);
+}
+
+/* Remove what a run left once the test has what it needs from it. */
+static void remove_run(struct chaos_result *r)
+{
+    json_decref(r->report);
+    r->report = NULL;
+    unlink(r->output);
+    char command[300];
+    snprintf(command, sizeof command, "rm -rf '%s'", r->tmpdir);
+    ck_assert_int_eq(system(command), 0);
 }
 
 /* A failed run's own words, for whoever reads the test log (CI included). */
@@ -113,8 +130,7 @@ static void expect_clean(const char *const args[], const char *const kinds[])
                       "no %s fault landed (output in %s)", kinds[i], r.output);
     ck_assert_int_eq(field(&r, "lost"), 0);
     ck_assert_int_eq(field(&r, "violations"), 0);
-    json_decref(r.report);
-    unlink(r.output);
+    remove_run(&r);
 }
 
 START_TEST(every_fault_kind_loses_nothing)
@@ -150,8 +166,7 @@ static void expect_caught(const char *const args[])
                   r.exit_status, r.output);
     ck_assert_int_gt(field(&r, "lost"), 0);
     ck_assert_int_gt(field(&r, "violations"), 0);
-    json_decref(r.report);
-    unlink(r.output);
+    remove_run(&r);
 }
 
 START_TEST(a_daemon_that_acknowledges_before_committing_fails_the_run)
@@ -187,7 +202,7 @@ START_TEST(bad_command_lines_are_refused)
         ck_assert_msg(r.exit_status == 2, "%s %s: exit %d, expected 2", bad[i][0], bad[i][1],
                       r.exit_status);
         ck_assert_ptr_null(r.report);
-        unlink(r.output);
+        remove_run(&r);
     }
 }
 END_TEST

@@ -76,12 +76,19 @@ static void on_fault(int sig, siginfo_t *info, void *context)
     raise(sig);
 }
 
+/* A fault from a stack overflow leaves no stack to run the handler on:
+ * it runs on this one (in .bss, so it costs nothing until used). */
+static char fault_stack[64 * 1024] __attribute__((aligned(16)));
+
 void isl_fault_note_install(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_fault;
     sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+    stack_t alt = {.ss_sp = fault_stack, .ss_size = sizeof fault_stack};
+    if (sigaltstack(&alt, NULL) == 0)
+        sa.sa_flags |= SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);

@@ -16,12 +16,27 @@
 #include "check_main.h"
 #include "islands/fault_note.h"
 
-enum fault { BUS_PAST_END, SEGV_NO_ACCESS, SEGV_SENT };
+enum fault { BUS_PAST_END, SEGV_NO_ACCESS, SEGV_SENT, STACK_OVERFLOW };
+
+/* Deeper than any stack: depth comes from the caller, so the compiler
+ * cannot see that it never ends. */
+static int recurse(volatile char *from, long depth)
+{
+    volatile char frame[4096];
+    frame[0] = from ? from[0] : 1;
+    if (depth == 0)
+        return frame[0];
+    return recurse(frame, depth - 1) + frame[1];
+}
 
 static void cause(enum fault fault)
 {
     if (fault == SEGV_SENT) {
         kill(getpid(), SIGSEGV);
+        return;
+    }
+    if (fault == STACK_OVERFLOW) {
+        (void)recurse(NULL, (long)getpid() + (1L << 40));
         return;
     }
     if (fault == SEGV_NO_ACCESS) {
@@ -123,6 +138,16 @@ START_TEST(a_signal_sent_is_not_a_fault)
 }
 END_TEST
 
+/* The handler runs on a stack of its own: a stack overflow is noted too. */
+START_TEST(a_stack_overflow_is_noted)
+{
+    int status;
+    char *err = run_child(ISL_PHASE_NONE, STACK_OVERFLOW, &status);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status %#x", status);
+    ck_assert_msg(strstr(err, "event=fatal_fault signal=SEGV addr=0x") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(phases_nest_and_have_names)
 {
     enum isl_store_phase outer = isl_store_phase_enter(ISL_PHASE_COMMIT);
@@ -146,6 +171,7 @@ static Suite *fault_note_suite(void)
     tcase_add_test(tc, a_crash_in_a_store_phase_points_at_the_file);
     tcase_add_test(tc, a_crash_elsewhere_gives_its_address_only);
     tcase_add_test(tc, a_signal_sent_is_not_a_fault);
+    tcase_add_test(tc, a_stack_overflow_is_noted);
     tcase_add_test(tc, phases_nest_and_have_names);
     suite_add_tcase(s, tc);
     return s;

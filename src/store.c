@@ -205,8 +205,8 @@ static bool name_ok(const char *game)
     return n > 0 && n <= ISL_GAME_NAME_MAX;
 }
 
-static int load_from(struct isl_store *s, bool quarantine, const char *game, char **doc,
-                     size_t *len, char *err, size_t errlen)
+static int read_record(struct isl_store *s, bool quarantine, const char *game, char **doc,
+                       size_t *len, char *err, size_t errlen)
 {
     if (!name_ok(game)) {
         snprintf(err, errlen, "store: invalid game name");
@@ -245,22 +245,25 @@ static int load_from(struct isl_store *s, bool quarantine, const char *game, cha
     return ISL_STORE_OK;
 }
 
+static int load_from(struct isl_store *s, bool quarantine, const char *game, char **doc,
+                     size_t *len, char *err, size_t errlen)
+{
+    enum isl_store_phase before = isl_store_phase_enter(ISL_PHASE_READ);
+    int r = read_record(s, quarantine, game, doc, len, err, errlen);
+    isl_store_phase_leave(before);
+    return r;
+}
+
 int isl_store_load(struct isl_store *s, const char *game, char **doc, size_t *len,
                    char *err, size_t errlen)
 {
-    enum isl_store_phase before = isl_store_phase_enter(ISL_PHASE_READ);
-    int r = load_from(s, false, game, doc, len, err, errlen);
-    isl_store_phase_leave(before);
-    return r;
+    return load_from(s, false, game, doc, len, err, errlen);
 }
 
 int isl_store_load_quarantine(struct isl_store *s, const char *game, char **doc,
                               size_t *len, char *err, size_t errlen)
 {
-    enum isl_store_phase before = isl_store_phase_enter(ISL_PHASE_READ);
-    int r = load_from(s, true, game, doc, len, err, errlen);
-    isl_store_phase_leave(before);
-    return r;
+    return load_from(s, true, game, doc, len, err, errlen);
 }
 
 static int put(MDB_txn *txn, MDB_dbi dbi, const char *k, const void *v, size_t vlen)

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-int isl_meta_format(char *out, size_t size, const char *rules, int64_t changed_ms)
+int isl_meta_format(char *out, size_t size, const char *rules, int64_t active_ms)
 {
-    int n = snprintf(out, size, "%s %" PRId64, rules, changed_ms);
+    int n = snprintf(out, size, "%s %" PRId64, rules, active_ms);
     return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
@@ -40,17 +40,17 @@ int isl_meta_parse(const char *value, size_t len, struct isl_meta *out)
     if (isl_rules_state_from_name(rules, &m.rules) != 0)
         return -1;
     if (space) {
-        if (parse_ms(space + 1, len - rules_len - 1, &m.changed_ms) != 0)
+        if (parse_ms(space + 1, len - rules_len - 1, &m.active_ms) != 0)
             return -1;
-        m.has_time = m.changed_ms >= ISL_META_EARLIEST_MS;
+        m.has_time = m.active_ms >= ISL_META_EARLIEST_MS;
         if (!m.has_time)
-            m.changed_ms = 0;
+            m.active_ms = 0;
     }
     *out = m;
     return 0;
 }
 
-uint64_t isl_meta_idle_ms(int64_t changed_ms, int64_t now_ms)
+uint64_t isl_meta_idle_ms(int64_t active_ms, int64_t now_ms)
 {
-    return changed_ms < now_ms ? (uint64_t)(now_ms - changed_ms) : 0;
+    return active_ms < now_ms ? (uint64_t)(now_ms - active_ms) : 0;
 }

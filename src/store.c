@@ -302,6 +302,26 @@ static char *quarantine_record(const struct isl_store_write *w)
     return text;
 }
 
+/* A request that changed nothing moves the entry's time forward. Nothing
+ * to move (no entry: the game ended; a bad entry: its next change writes
+ * it anew; a time as recent already) is not an error. */
+static int touch(struct isl_store *s, MDB_txn *txn, const struct isl_store_write *w)
+{
+    if (w->active_ms < ISL_META_EARLIEST_MS)
+        return 0;   /* a clock that came up at 1970 */
+    MDB_val key = { strlen(w->game), (void *)w->game }, value;
+    int rc = mdb_get(txn, s->meta, &key, &value);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    struct isl_meta meta;
+    if (isl_meta_parse(value.mv_data, value.mv_size, &meta) != 0 ||
+        (meta.has_time && meta.active_ms >= w->active_ms))
+        return 0;
+    char text[ISL_META_MAX];
+    int len = isl_meta_format(text, sizeof text, isl_rules_state_name(meta.rules), w->active_ms);
+    return len < 0 ? EINVAL : put(txn, s->meta, w->game, text, (size_t)len);
+}
+
 /* now_ms: the transaction's wall-clock time, kept in `meta` as the time
  * of the game's last change (its idle time outlives a restart). */
 static int apply_write(struct isl_store *s, MDB_txn *txn, const struct isl_store_write *w,
@@ -321,6 +341,8 @@ static int apply_write(struct isl_store *s, MDB_txn *txn, const struct isl_store
         int rc = del(txn, s->games, w->game);
         return rc ? rc : del(txn, s->meta, w->game);
     }
+    case ISL_WRITE_TOUCH:
+        return touch(s, txn, w);
     case ISL_WRITE_QUARANTINE: {
         if (!w->doc)
             return EINVAL;
@@ -441,7 +463,7 @@ static int scan_entry(struct isl_store *s, MDB_txn *txn, const MDB_val *k, const
     if (isl_meta_parse(v->mv_data, v->mv_size, &meta) == 0) {
         e.rules = isl_rules_state_name(meta.rules);
         e.has_time = meta.has_time;
-        e.changed_ms = meta.changed_ms;
+        e.active_ms = meta.active_ms;
     } else if (!rules_from_record(s, txn, name, &e.rules)) {
         return 0;
     }

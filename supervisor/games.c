@@ -25,6 +25,7 @@ struct game *games_add(const char *name)
         return NULL;
     strncpy(g->name, name, ISL_GAME_NAME_MAX);
     g->last_activity_ms = isl_monotonic_ms();
+    g->recorded_ms = g->last_activity_ms;   /* nothing newer than the store's time */
     if (strmap_put(&games_index, g->name, g) != 0) {
         free(g);
         return NULL;

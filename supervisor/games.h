@@ -21,6 +21,7 @@ struct pending {
     struct conn *conn;         /* NULL: internal request (idle timeout) */
     json_t *id;                /* the client's id, or NULL */
     struct isl_request req;
+    uint64_t submitted_ms;     /* islandsd's clock; 0 for internal requests */
     uint64_t deadline_ms;
     /* Refusals of later requests of the same connection for this game,
      * answered right after this one (router_refuse); each holds its
@@ -46,6 +47,8 @@ struct game {
                                   islandsd learned of the game) */
     uint64_t idle_before_ms;   /* idle already when islandsd learned of it from
                                   the store: counts until its next request */
+    uint64_t recorded_ms;      /* islandsd's clock: the latest request whose time
+                                  the store holds (a change, or a touch sent) */
     struct proc *worker;
     bool worker_ready;         /* it said `ready`: its game is loaded */
     bool worker_killed_as_hung; /* we killed it for a request's deadline */

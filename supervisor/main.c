@@ -217,6 +217,32 @@ static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
     ev_break(loop, EVBREAK_ALL);
 }
 
+/* Requests that changed nothing are stored as touches (docs/STORE.md), so
+ * that a game's idle count outlives a restart: each game at most once per
+ * hundredth of game_timeout (1 s to a minute), all of them at shutdown. */
+static uint64_t record_gap_ms;
+
+static bool unrecorded(const struct game *g)
+{
+    return g->exists && !g->failed && g->last_activity_ms > g->recorded_ms &&
+           g->last_activity_ms - g->recorded_ms >= record_gap_ms;
+}
+
+static void record_activity(uint64_t gap_ms)
+{
+    record_gap_ms = gap_ms;
+    size_t n;
+    struct game **games = games_collect(unrecorded, &n);
+    writer_record_activity(games, n);
+    free(games);
+}
+
+static uint64_t touch_gap_ms(void)
+{
+    uint64_t gap = (uint64_t)daemon_state.config.game_timeout_s * 10;
+    return gap < 1000 ? 1000 : gap > 60000 ? 60000 : gap;
+}
+
 static void writer_stopped(void)
 {
     /* Remaining children (spares) were told to stop; the timer waits for them
@@ -242,6 +268,7 @@ void daemon_finish(int status)
     router_abort_queues(status ? "islandsd gave up" : "islandsd is shutting down");
     workers_stop_spares();
     spawner_stop();
+    record_activity(0);   /* the games are stopped: every request is in */
     writer_stop(writer_stopped);
 }
 
@@ -351,9 +378,11 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         snprintf(end.game, sizeof end.game, "%s", games[i]->name);
         isl_log(ISL_LOG_INFO, "event=game_timeout game=%s", games[i]->name);
         game_touch(games[i], sweep_now);   /* if it fails, once per game_timeout */
+        games[i]->recorded_ms = sweep_now;  /* no player's request: nothing to store */
         router_submit_internal(games[i], &end);
     }
     free(games);
+    record_activity(touch_gap_ms());
     notify_status("games=%u children=%u spares=%u clients=%u restarts=%u", games_stored,
                   games_sup_children(), workers_spare_count(), frontdoor_client_count(),
                   games_sup_total_restarts());

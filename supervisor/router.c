@@ -226,7 +226,8 @@ void router_submit(struct conn *c, json_t *id, const struct isl_request *req)
     p->conn = c;
     p->id = json_incref(id);
     p->req = *req;
-    game_touch(g, isl_monotonic_ms());
+    p->submitted_ms = isl_monotonic_ms();
+    game_touch(g, p->submitted_ms);
     enqueue(g, p);
     game_maybe_free(g);
 }

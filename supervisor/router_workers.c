@@ -69,7 +69,10 @@ static void on_response(struct game *g, json_t *msg)
         g->first_answer_pending = false;
         workers_first_answer();
     }
-    bool ended = p->req.op == ISL_OP_END_GAME && json_is_true(json_object_get(resp, "ok"));
+    bool ok_answer = json_is_true(json_object_get(resp, "ok"));
+    bool ended = p->req.op == ISL_OP_END_GAME && ok_answer;
+    if (ok_answer && isl_op_changes_game(p->req.op) && p->submitted_ms > g->recorded_ms)
+        g->recorded_ms = p->submitted_ms;   /* its commit stored the time */
     json_object_del(resp, "id");   /* the id is the client's, set by conn_reply */
     router_reply(p, json_incref(resp));
     if (ended) {

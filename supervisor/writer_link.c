@@ -346,6 +346,30 @@ void writer_stop(void (*done)(void))
     carry_out();
 }
 
+/* Touch frames hold at most this many games (the writer's WRITER_TOUCH_MAX). */
+#define TOUCH_CHUNK 1000
+
+void writer_record_activity(struct game **games, size_t n)
+{
+    if (!writer || !daemon_state.writer_ready || !daemon_state.config.group_commit)
+        return;   /* direct commits: the writer must not wait on the workers' write lock */
+    uint64_t mono = isl_monotonic_ms();
+    int64_t wall = isl_wall_ms();
+    for (size_t i = 0; i < n; i += TOUCH_CHUNK) {
+        json_t *list = json_array();
+        for (size_t j = i; j < n && j < i + TOUCH_CHUNK; j++) {
+            struct game *g = games[j];
+            int64_t at = wall - (int64_t)(mono - g->last_activity_ms);
+            json_array_append_new(list, json_pack("[s, I]", g->name, (json_int_t)at));
+            g->recorded_ms = g->last_activity_ms;
+        }
+        json_t *frame = json_pack("{s:s, s:o}", "t", "touch", "games", list);
+        if (frame)
+            proc_send(writer, frame);
+        json_decref(frame);
+    }
+}
+
 void writer_read_relays(void)
 {
     if (writer)

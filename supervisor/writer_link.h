@@ -6,6 +6,7 @@
 
 #include <ev.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "islands/config.h"
 
@@ -15,6 +16,11 @@ void writer_reconfigure(const struct isl_config *config);
 void writer_start(void);
 /* Shutdown: stop the writer last, then call done. */
 void writer_stop(void (*done)(void));
+struct game;
+/* Store the last request of each game as its idle count's start
+ * (docs/STORE.md, "The index"): a touch frame to the writer, in
+ * group-commit mode only; each game's recorded_ms catches up. */
+void writer_record_activity(struct game **games, size_t n);
 /* Take in the answers the writer has relayed so far (a worker died: its
  * last answer may be among them). */
 void writer_read_relays(void);

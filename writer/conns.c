@@ -348,12 +348,17 @@ static void commit_batch(struct writer *wr)
             conn_flush(c);
     }
     wr->batch_len = 0;
-    if (rc == ISL_STORE_CORRUPT) {
-        /* Every game is affected: stop, and let the supervisor decide. */
-        isl_log(ISL_LOG_ERR, "event=store_corrupted incident=all_games");
-        writer_flush_all(wr);
-        _exit(ISL_EXIT_STORE);
-    }
+    writer_exit_if_corrupt(wr, rc);
+}
+
+void writer_exit_if_corrupt(struct writer *wr, int rc)
+{
+    if (rc != ISL_STORE_CORRUPT)
+        return;
+    /* Every game is affected: stop, and let the supervisor decide. */
+    isl_log(ISL_LOG_ERR, "event=store_corrupted incident=all_games");
+    writer_flush_all(wr);
+    _exit(ISL_EXIT_STORE);
 }
 
 void writer_commit_pending(struct writer *wr)

@@ -59,7 +59,7 @@ static int index_entry(void *arg, const struct isl_store_entry *e)
     struct index_state *st = arg;
     json_t *entry = json_pack("[s, s?]", e->game, e->rules);
     if (e->has_time)
-        json_array_append_new(entry, json_integer((json_int_t)e->changed_ms));
+        json_array_append_new(entry, json_integer((json_int_t)e->active_ms));
     json_array_append_new(st->chunk, entry);
     st->total++;
     if (json_array_size(st->chunk) == INDEX_CHUNK && send_chunk(st) < 0) {
@@ -120,35 +120,45 @@ static int listen_socket(const char *dir)
     return rc < 0 ? -1 : fd;
 }
 
-/* The supervisor's channel: its pings (writer_answer_supervisor), and
- * its end, which means it is gone. */
+/* The supervisor's channel, read dry: its pings and touches
+ * (writer_supervisor_frame), and its end, which means it is gone. When
+ * exiting (SIGTERM), only what it sent before is taken: its last touches
+ * go out with islandsd's shutdown, just before our SIGTERM. */
+static void read_supervisor(struct writer *wr, bool exiting)
+{
+    for (;;) {
+        ssize_t n = isl_buf_read_fd(&wr->sup_in, ISL_CHANNEL_FD, 16384);
+        if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        json_t *frame;
+        int taken;
+        while ((taken = isl_frame_take(&wr->sup_in, &frame)) == 1) {
+            int answered = writer_supervisor_frame(wr, frame);
+            json_decref(frame);
+            if (answered != 0) {
+                taken = -1;
+                break;
+            }
+        }
+        if (exiting && (taken < 0 || n <= 0))
+            return;
+        if (taken < 0 || n == -2) {
+            isl_log(ISL_LOG_ERR, "event=bad_frame from=supervisor error=\"unexpected message\"");
+            finish_and_exit(wr, EXIT_FAILURE);
+        }
+        if (n <= 0) {
+            isl_log(ISL_LOG_INFO, "event=supervisor_gone");
+            finish_and_exit(wr, ISL_EXIT_NORMAL);
+        }
+    }
+}
+
 static void on_supervisor(struct ev_loop *loop, ev_io *io, int revents)
 {
     (void)loop;
     (void)revents;
     (void)io;
-    struct writer *wr = &the_writer;
-    ssize_t n = isl_buf_read_fd(&wr->sup_in, ISL_CHANNEL_FD, 1024);
-    if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        return;
-    json_t *frame;
-    int taken;
-    while ((taken = isl_frame_take(&wr->sup_in, &frame)) == 1) {
-        int answered = writer_answer_supervisor(wr, frame);
-        json_decref(frame);
-        if (answered != 0) {
-            taken = -1;
-            break;
-        }
-    }
-    if (taken < 0 || n == -2) {
-        isl_log(ISL_LOG_ERR, "event=bad_frame from=supervisor error=\"unexpected message\"");
-        finish_and_exit(wr, EXIT_FAILURE);
-    }
-    if (n <= 0) {
-        isl_log(ISL_LOG_INFO, "event=supervisor_gone");
-        finish_and_exit(wr, ISL_EXIT_NORMAL);
-    }
+    read_supervisor(&the_writer, false);
 }
 
 static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
@@ -156,6 +166,7 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
     (void)loop;
     (void)sig;
     (void)revents;
+    read_supervisor(&the_writer, true);
     finish_and_exit(&the_writer, ISL_EXIT_NORMAL);
 }
 
@@ -195,7 +206,8 @@ int main(int argc, char **argv)
     wr->loop = ev_default_loop(EVFLAG_AUTO);
     writer_conns_start(wr);
     isl_set_nonblock(ISL_CHANNEL_FD);
-    isl_buf_init(&wr->sup_in, 4096);
+    /* A touch frame of WRITER_TOUCH_MAX longest names fits, twice. */
+    isl_buf_init(&wr->sup_in, 256 * 1024);
     ev_io sup;
     ev_signal term;
     ev_io_init(&sup, on_supervisor, ISL_CHANNEL_FD, EV_READ);

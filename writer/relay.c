@@ -66,10 +66,12 @@ void writer_relay_flush(struct writer *wr)
         ev_io_stop(wr->loop, &wr->sup_io);
 }
 
-int writer_answer_supervisor(struct writer *wr, const json_t *frame)
+int writer_supervisor_frame(struct writer *wr, const json_t *frame)
 {
     const char *t = json_string_value(json_object_get(frame, "t"));
     json_t *n = json_object_get(frame, "n");
+    if (t && strcmp(t, "touch") == 0)
+        return writer_touch(wr, frame);
     if (!t || strcmp(t, "ping") != 0 || !json_is_integer(n) || json_object_size(frame) != 2)
         return -1;
     json_t *pong = json_pack("{s:s, s:O}", "t", "pong", "n", n);

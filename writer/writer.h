@@ -12,6 +12,8 @@
 
 /* A batch never holds more writes than this, so latency stays bounded. */
 #define WRITER_BATCH_MAX 1024
+/* Games in one touch frame from the supervisor (touches.c). */
+#define WRITER_TOUCH_MAX 1000
 
 struct wconn;
 
@@ -65,10 +67,16 @@ int writer_answer_from_frame(const json_t *frame, const struct isl_store_write *
 void writer_relay(struct writer *wr, pid_t pid, const char *game, const char *answer);
 void writer_relay_start(struct writer *wr);
 void writer_relay_flush(struct writer *wr);
-/* The supervisor's liveness check: {"t":"ping","n":N} is answered
- * {"t":"pong","n":N} (behind the relays queued so far). 0, or -1 for
- * anything else: the supervisor is a broken peer. */
-int writer_answer_supervisor(struct writer *wr, const json_t *frame);
+/* A frame from the supervisor: its liveness check, {"t":"ping","n":N},
+ * answered {"t":"pong","n":N} (behind the relays queued so far), or a
+ * touch frame (touches.c). 0, or -1 for anything else: the supervisor is
+ * a broken peer. */
+int writer_supervisor_frame(struct writer *wr, const json_t *frame);
+
+/* touches.c: store a touch frame's times ({"t":"touch","games":[[NAME,
+ * MS],...]}); 0, or -1 when the frame is malformed. A failed commit is
+ * logged, not answered. */
+int writer_touch(struct writer *wr, const json_t *frame);
 
 /* conns.c */
 void writer_conns_start(struct writer *wr);
@@ -76,5 +84,7 @@ void writer_conns_start(struct writer *wr);
 void writer_commit_pending(struct writer *wr);
 /* Answers still unsent are written out (blocking briefly) before exit. */
 void writer_flush_all(struct writer *wr);
+/* After a commit's rc: a corrupt store stops the writer (exit status 66). */
+void writer_exit_if_corrupt(struct writer *wr, int rc);
 
 #endif

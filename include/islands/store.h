@@ -1,6 +1,6 @@
 /* The LMDB store: one environment (a directory) with three databases,
  * `games` (name -> codec JSON text), `meta` (name -> rules state name and
- * the time of the last change, include/islands/meta.h) and
+ * the time of the last activity, include/islands/meta.h) and
  * `quarantine` (name -> {"reason":...,"doc":...}). Every process opens it
  * itself, after exec, once. See docs/STORE.md for the write path. */
 #ifndef ISLANDS_STORE_H
@@ -34,7 +34,12 @@ struct isl_store_options {
     bool skip_reader_check;    /* test probes only: look at stale slots */
 };
 
-enum isl_store_write_kind { ISL_WRITE_PUT, ISL_WRITE_DELETE, ISL_WRITE_QUARANTINE };
+/* TOUCH records a request that changed nothing (islandsd's idle count,
+ * docs/STORE.md): the `meta` entry's time moves forward to active_ms; a
+ * game without an entry, or with a bad one, or already as recent, is left
+ * as it is. */
+enum isl_store_write_kind { ISL_WRITE_PUT, ISL_WRITE_DELETE, ISL_WRITE_QUARANTINE,
+                            ISL_WRITE_TOUCH };
 
 /* One write of a batch. Strings are borrowed for the call. */
 struct isl_store_write {
@@ -44,6 +49,7 @@ struct isl_store_write {
     size_t doc_len;
     const char *rules;         /* PUT: the rules state name */
     const char *reason;        /* QUARANTINE: why the record is set aside */
+    int64_t active_ms;         /* TOUCH: wall clock of the request, ms */
 };
 
 struct isl_store_stats {
@@ -100,8 +106,9 @@ struct isl_store_entry {
     const char *rules;         /* rules state name; NULL: unknown (`meta` is bad
                                   and the record does not decode) */
     bool has_time;             /* false: `meta` holds no (believable) time */
-    int64_t changed_ms;        /* wall clock of the last committed change, ms
-                                  since the epoch (when has_time) */
+    int64_t active_ms;         /* wall clock of the last activity stored (a
+                                  change or a touch), ms since the epoch (when
+                                  has_time) */
 };
 
 /* Call fn for every entry of `meta`, in key order. An entry with a bad

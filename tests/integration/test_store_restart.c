@@ -1,6 +1,7 @@
 /* What islandsd takes from the store when it starts again: how long each
  * game has been idle (game_timeout counts across restarts), and games
  * whose `meta` entry is bad. */
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -94,6 +95,111 @@ START_TEST(idle_time_counts_from_the_last_change_across_a_restart)
     testd_cleanup(&d);
 }
 END_TEST
+
+/* The whole process group, as a power cut or the OOM killer would: no
+ * shutdown runs. */
+static void kill_hard(struct testd *d)
+{
+    ck_assert_int_eq(kill(-d->pid, SIGKILL), 0);
+    int status;
+    waitpid(d->pid, &status, 0);
+    for (int i = 0; i < 500 && testd_group_processes(d->pid) > 0; i++)
+        ms_sleep(10);
+    isl_client_close(d->client);
+    d->client = NULL;
+}
+
+static void look_at(struct testd *d, const char *game)
+{
+    expect_ok_free(testd_call(d, "{s:s, s:s}", "op", "state", "game", game), game);
+}
+
+#define SEEN_TIMEOUT_MS 6000
+
+/* A request that changes nothing (`state`) restarts a game's idle count,
+ * and islandsd stores that (a touch, at most a second later with this
+ * game_timeout): killed without a shutdown and started again, "seen"
+ * lives until game_timeout after it was looked at, while "unseen",
+ * created with it, ends game_timeout after its creation. */
+START_TEST(a_request_that_changes_nothing_counts_across_a_crash)
+{
+    static const char config[] = "game_timeout = 6\n";
+    struct testd d = {0};
+    testd_start(&d, config);
+    uint64_t created_ms = isl_monotonic_ms();
+    new_game(&d, "seen");
+    new_game(&d, "unseen");
+    ms_sleep(3000);
+    uint64_t seen_ms = isl_monotonic_ms();
+    look_at(&d, "seen");
+    ms_sleep(2000);   /* a sweep or more: the touch is stored */
+    kill_hard(&d);
+    start_with_index(&d, config);
+
+    uint64_t unseen_gone = wait_gone(&d, "unseen", created_ms + SEEN_TIMEOUT_MS + SLACK_MS);
+    ck_assert_msg(unseen_gone, "unseen did not end within game_timeout of its creation");
+    ck_assert_msg(game_listed(&d, "seen"), "seen ended %ld ms after it was looked at",
+                  (long)(isl_monotonic_ms() - seen_ms));
+    uint64_t seen_gone = wait_gone(&d, "seen", seen_ms + SEEN_TIMEOUT_MS + SLACK_MS);
+    ck_assert_msg(seen_gone, "seen still there %d ms after it was looked at",
+                  SEEN_TIMEOUT_MS + SLACK_MS);
+    ck_assert_msg(seen_gone - seen_ms >= SEEN_TIMEOUT_MS - 100,
+                  "seen ended %ld ms after it was looked at", (long)(seen_gone - seen_ms));
+    stop_cleanly(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
+static int64_t stored_time(const char *store, const char *game);
+
+/* With a long game_timeout islandsd stores such requests only once a
+ * minute, and its shutdown stores the rest: after a clean stop the
+ * store's time is the last `state`'s, not the game's creation. */
+START_TEST(a_clean_stop_stores_the_last_request_of_every_game)
+{
+    static const char config[] = "game_timeout = 86400\n";
+    struct testd d = {0};
+    testd_start(&d, config);
+    new_game(&d, "seen");
+    new_game(&d, "unseen");
+    ms_sleep(1500);
+    int64_t before_ms = isl_wall_ms();
+    look_at(&d, "seen");
+    stop_cleanly(&d);
+    int64_t seen = stored_time(d.store, "seen"), unseen = stored_time(d.store, "unseen");
+    ck_assert_msg(seen >= before_ms - 5, "seen's stored time %lld is before its last request "
+                  "at %lld", (long long)seen, (long long)before_ms);
+    ck_assert_msg(unseen < before_ms - 1000, "unseen's stored time moved: %lld, looked at %lld",
+                  (long long)unseen, (long long)before_ms);
+    testd_cleanup(&d);
+}
+END_TEST
+
+struct time_of {
+    const char *game;
+    int64_t ms;
+};
+
+static int find_time(void *arg, const struct isl_store_entry *e)
+{
+    struct time_of *t = arg;
+    if (strcmp(e->game, t->game) == 0 && e->has_time)
+        t->ms = e->active_ms;
+    return 0;
+}
+
+/* The stored time of game, read from the store itself (-1: none). */
+static int64_t stored_time(const char *store, const char *game)
+{
+    struct isl_store_options o = { .path = store, .read_only = true };
+    struct isl_store *s;
+    char err[256];
+    ck_assert_msg(isl_store_open(&o, &s, err, sizeof err) == ISL_STORE_OK, "open: %s", err);
+    struct time_of t = { game, -1 };
+    ck_assert_int_eq(isl_store_scan(s, find_time, &t, err, sizeof err), ISL_STORE_OK);
+    isl_store_close(s);
+    return t.ms;
+}
 
 /* A store from before the time was kept: its games count as changed when
  * islandsd starts, not as idle since forever. */
@@ -209,6 +315,8 @@ static Suite *store_restart_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, idle_time_counts_from_the_last_change_across_a_restart);
     tcase_add_test(tc, an_entry_without_a_time_counts_from_the_start);
+    tcase_add_test(tc, a_request_that_changes_nothing_counts_across_a_crash);
+    tcase_add_test(tc, a_clean_stop_stores_the_last_request_of_every_game);
     tcase_add_test(tc, a_bad_meta_value_takes_the_rules_state_from_the_record);
     tcase_add_test(tc, a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_its_first_request);
     suite_add_tcase(s, tc);

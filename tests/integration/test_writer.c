@@ -140,6 +140,69 @@ START_TEST(pings_are_answered_and_nothing_else_is_taken)
 }
 END_TEST
 
+static int time_of_g1(void *arg, const struct isl_store_entry *e)
+{
+    if (strcmp(e->game, "g1") == 0 && e->has_time)
+        *(int64_t *)arg = e->active_ms;
+    return 0;
+}
+
+static json_t *touch_frame(size_t games, const char *name, json_int_t ms)
+{
+    json_t *list = json_array();
+    char other[16];
+    for (size_t i = 1; i < games; i++) {
+        snprintf(other, sizeof other, "ghost%04zu", i);
+        json_array_append_new(list, json_pack("[s, I]", other, (json_int_t)1796000000000));
+    }
+    json_array_append_new(list, json_pack("[s, I]", name, ms));
+    return json_pack("{s:s, s:o}", "t", "touch", "games", list);
+}
+
+/* The supervisor's touches (docs/STORE.md): a full frame of them moves
+ * the stored time of the games that exist, creates nothing, and is taken
+ * before the next ping; a malformed one is a broken peer. */
+START_TEST(touches_move_stored_times)
+{
+    struct isl_store *s = test_store_open(0);
+    struct isl_store_write w = { .kind = ISL_WRITE_PUT, .game = "g1", .doc = "{}", .doc_len = 2,
+                                 .rules = "player1_turn" };
+    char err[256];
+    ck_assert_int_eq(isl_store_commit(s, &w, 1, err, sizeof err), ISL_STORE_OK);
+    isl_store_close(s);
+    const json_int_t later = isl_wall_ms() + 3600 * 1000;
+    struct child c;
+    ck_assert_int_eq(writer_start(&c, NULL, NULL, STDERR_NULL, NULL, NULL), 1);
+    send_frame_or_fail(c.chan, touch_frame(1000, "g1", later));
+    send_frame_or_fail(c.chan, json_pack("{s:s, s:i}", "t", "ping", "n", 1));
+    json_t *f = recv_frame(c.chan);
+    ck_assert_str_eq(frame_type(f), "pong");
+    json_decref(f);
+    writer_stop(&c);
+    s = test_store_open(0);
+    int64_t stored = -1;
+    ck_assert_int_eq(isl_store_scan(s, time_of_g1, &stored, err, sizeof err), ISL_STORE_OK);
+    ck_assert_int_eq(stored, later);
+    struct isl_store_stats st;
+    ck_assert_int_eq(isl_store_stats(s, &st, err, sizeof err), ISL_STORE_OK);
+    ck_assert_uint_eq(st.games, 1);
+    isl_store_close(s);
+
+    json_t *bad[] = {
+        touch_frame(1001, "g1", later),
+        touch_frame(1, "bad name", later),
+        touch_frame(1, "g1", -1),
+        json_pack("{s:s, s:[[s, I]], s:b}", "t", "touch", "games", "g1", later, "x", 1),
+        json_pack("{s:s, s:[]}", "t", "touch", "games"),
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(writer_start(&c, NULL, NULL, STDERR_NULL, NULL, NULL), 1);
+        send_frame_or_fail(c.chan, bad[i]);
+        ck_assert_msg(exit_code(child_wait(&c)) == EXIT_FAILURE, "bad touch frame %zu taken", i);
+    }
+}
+END_TEST
+
 START_TEST(every_ack_follows_the_commit)
 {
     enum { CONNS = 8, ROUNDS = 40 };
@@ -524,6 +587,7 @@ static Suite *writer_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, index_in_chunks);
     tcase_add_test(tc, pings_are_answered_and_nothing_else_is_taken);
+    tcase_add_test(tc, touches_move_stored_times);
     tcase_add_test(tc, every_ack_follows_the_commit);
     tcase_add_test(tc, simultaneous_fences_while_predecessors_close);
     tcase_add_test(tc, a_fence_names_the_dead_workers_it_waits_for);

@@ -22,7 +22,7 @@ START_TEST(format_and_parse_round_trip)
     ck_assert_int_eq(parse(text, &m), 0);
     ck_assert_int_eq(m.rules, ISL_RULES_PLAYER2_TURN);
     ck_assert(m.has_time);
-    ck_assert_int_eq(m.changed_ms, JAN_2026_MS);
+    ck_assert_int_eq(m.active_ms, JAN_2026_MS);
 }
 END_TEST
 
@@ -83,7 +83,7 @@ START_TEST(parse_reads_only_its_length)
     struct isl_meta m;
     const char *text = "players_set 1767225600000junk";
     ck_assert_int_eq(isl_meta_parse(text, 25, &m), 0);
-    ck_assert_int_eq(m.changed_ms, JAN_2026_MS);
+    ck_assert_int_eq(m.active_ms, JAN_2026_MS);
     ck_assert_int_eq(isl_meta_parse(text, 11, &m), 0);
     ck_assert_int_eq(m.rules, ISL_RULES_PLAYERS_SET);
     ck_assert(!m.has_time);

@@ -79,14 +79,14 @@ static int collect(void *arg, const struct isl_store_entry *e)
  * game is not in the index. */
 struct scanned_time {
     const char *game;
-    int64_t changed_ms;
+    int64_t active_ms;
 };
 
 static int find_time(void *arg, const struct isl_store_entry *e)
 {
     struct scanned_time *t = arg;
     if (strcmp(e->game, t->game) == 0)
-        t->changed_ms = e->has_time ? e->changed_ms : -1;
+        t->active_ms = e->has_time ? e->active_ms : -1;
     return 0;
 }
 
@@ -95,7 +95,7 @@ static int64_t scanned_time(struct isl_store *s, const char *game)
     struct scanned_time t = { game, -2 };
     char err[256];
     ck_assert_int_eq(isl_store_scan(s, find_time, &t, err, sizeof err), ISL_STORE_OK);
-    return t.changed_ms;
+    return t.active_ms;
 }
 
 /* The index is what islandsd trusts: an entry whose name it would refuse
@@ -145,6 +145,53 @@ START_TEST(meta_keeps_the_time_of_the_last_change)
     w = put("g1", "{}", "players_set");
     ck_assert_int_eq(isl_store_commit(s, &w, 1, err, sizeof err), ISL_STORE_OK);
     ck_assert_int_ge(scanned_time(s, "g1"), first + 20);
+    isl_store_close(s);
+}
+END_TEST
+
+static struct isl_store_write touch(const char *game, int64_t active_ms)
+{
+    return (struct isl_store_write){ .kind = ISL_WRITE_TOUCH, .game = game,
+                                     .active_ms = active_ms };
+}
+
+/* A touch (a request that changed nothing, recorded by islandsd) moves a
+ * game's time forward and nothing else: not its record, not its rules
+ * state, never back, never for a game without an entry (it ended) or with
+ * a bad one, never to a time a reset clock gave. */
+START_TEST(a_touch_moves_the_time_forward_and_nothing_else)
+{
+    struct isl_store *s = open_store(0, false);
+    char err[256], index[256] = "";
+    struct isl_store_write batch[] = { put("g1", "{\"a\":1}", "player1_turn"),
+                                       put("old", "{}", "initialized"),
+                                       put("bad", "{}", "initialized") };
+    ck_assert_int_eq(isl_store_commit(s, batch, 3, err, sizeof err), ISL_STORE_OK);
+    isl_store_close(s);
+    store_raw_put(dir, "meta", "old", "initialized");
+    store_raw_put(dir, "meta", "bad", "initialized soon");
+    s = open_store(0, false);
+    int64_t stored = scanned_time(s, "g1");
+    struct isl_store_write touches[] = { touch("g1", stored + 60000), touch("g1", stored + 1000),
+                                         touch("old", stored + 5000), touch("bad", stored + 5000),
+                                         touch("ghost", stored + 5000) };
+    ck_assert_int_eq(isl_store_commit(s, touches, 5, err, sizeof err), ISL_STORE_OK);
+    ck_assert_int_eq(scanned_time(s, "g1"), stored + 60000);
+    ck_assert_int_eq(scanned_time(s, "old"), stored + 5000);
+    ck_assert_int_eq(scanned_time(s, "bad"), -1);
+    ck_assert_int_eq(scanned_time(s, "ghost"), -2);
+    ck_assert_int_eq(isl_store_scan(s, collect, index, err, sizeof err), ISL_STORE_OK);
+    ck_assert_str_eq(index, "bad=?;g1=player1_turn;old=initialized;");
+    char *doc;
+    ck_assert_int_eq(load(s, "g1", &doc), ISL_STORE_OK);
+    ck_assert_str_eq(doc, "{\"a\":1}");
+    free(doc);
+    ck_assert_int_eq(load(s, "ghost", &doc), ISL_STORE_NOT_FOUND);
+
+    struct isl_store_write late[] = { touch("g1", stored + 30000), touch("old", 5000) };
+    ck_assert_int_eq(isl_store_commit(s, late, 2, err, sizeof err), ISL_STORE_OK);
+    ck_assert_int_eq(scanned_time(s, "g1"), stored + 60000);
+    ck_assert_int_eq(scanned_time(s, "old"), stored + 5000);
     isl_store_close(s);
 }
 END_TEST
@@ -526,6 +573,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, put_load_delete_scan);
     tcase_add_test(tc, meta_keeps_the_time_of_the_last_change);
     tcase_add_test(tc, older_meta_entries_are_indexed_without_a_time);
+    tcase_add_test(tc, a_touch_moves_the_time_forward_and_nothing_else);
     tcase_add_test(tc, an_empty_data_file_opens_with_a_warning);
     tcase_add_test(tc, sync_modes_set_what_lmdb_syncs);
     tcase_add_test(tc, quarantine_keeps_the_record);

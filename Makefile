@@ -46,7 +46,7 @@ DEB_PACKAGES := pkg-config libev-dev libjansson-dev liblmdb-dev check \
                 libsystemd-dev libinih-dev
 # Tools the tests use (systemd-analyze, socket activation, man page lint,
 # strace for the order of syncs and answers).
-DEB_TEST_PACKAGES := systemd mandoc strace
+DEB_TEST_PACKAGES := systemd mandoc strace lmdb-utils
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 

@@ -98,10 +98,10 @@ static bool rules_or_null(const json_t *rules)
 }
 
 /* One entry of the index, [NAME, RULES|null] or [NAME, RULES|null,
- * CHANGED_MS]; -1 when it is malformed. A game islandsd did not know yet
- * brings the idle time it had in the store (from its last change to
- * wall_ms, the wall clock now); one it knows keeps its own count, which
- * is newer. */
+ * ACTIVE_MS]; -1 when it is malformed. A game islandsd did not know yet
+ * brings the idle time it had in the store (from its last request stored
+ * to wall_ms, the wall clock now); one it knows keeps its own count,
+ * which is newer. */
 static int index_game(json_t *entry, int64_t wall_ms)
 {
     const char *name = json_string_value(json_array_get(entry, 0));
@@ -118,6 +118,10 @@ static int index_game(json_t *entry, int64_t wall_ms)
     game_set_stored(g, true, json_string_value(rules));
     if (!known && changed)
         g->idle_before_ms = isl_meta_idle_ms((int64_t)json_integer_value(changed), wall_ms);
+    if (!known && json_is_null(rules))
+        /* Neither `meta` nor the record says: the record does not decode
+         * (the writer set it aside), as a worker would find. */
+        router_child_failed(g, ISL_FAIL_CORRUPT);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "islands/codec.h"
 #include "islands/exit_status.h"
 #include "islands/fault_note.h"
 #include "islands/frame.h"
@@ -41,6 +42,7 @@ struct index_state {
     json_t *chunk;
     unsigned long total;
     int failed;
+    json_t *corrupt;           /* names whose `meta` and record are both bad */
 };
 
 static int send_chunk(struct index_state *st)
@@ -58,6 +60,8 @@ static int index_entry(void *arg, const struct isl_store_entry *e)
 {
     struct index_state *st = arg;
     json_t *entry = json_pack("[s, s?]", e->game, e->rules);
+    if (!e->rules)
+        json_array_append_new(st->corrupt, json_string(e->game));
     if (e->has_time)
         json_array_append_new(entry, json_integer((json_int_t)e->active_ms));
     json_array_append_new(st->chunk, entry);
@@ -69,16 +73,48 @@ static int index_entry(void *arg, const struct isl_store_entry *e)
     return 0;
 }
 
+/* A game indexed with its rules state unknown has a record that does not
+ * decode: it is copied to quarantine now, as its worker would on its first
+ * request, since islandsd leaves such a game failed from the start and
+ * starts no worker for it (docs/STORE.md). */
+static void quarantine_corrupt(struct writer *wr, const json_t *names)
+{
+    size_t i;
+    const json_t *name;
+    json_array_foreach(names, i, name) {
+        const char *game = json_string_value(name);
+        char *doc = NULL, err[256], why[256];
+        size_t len;
+        if (isl_store_load_quarantine(wr->store, game, &doc, &len, err, sizeof err) ==
+            ISL_STORE_OK) {
+            free(doc);   /* set aside at an earlier start */
+            continue;
+        }
+        int rc = isl_store_load(wr->store, game, &doc, &len, err, sizeof err);
+        struct isl_game g;
+        if (rc == ISL_STORE_OK && isl_codec_load(doc, len, &g, why, sizeof why) != 0) {
+            isl_log(ISL_LOG_ERR, "event=corrupt_record game=%s found=index reason=\"%s\"", game,
+                    why);
+            rc = isl_store_quarantine(wr->store, game, why, doc, len, err, sizeof err);
+        }
+        if (rc < 0)
+            isl_log(ISL_LOG_ERR, "event=quarantine_failed game=%s error=\"%s\"", game, err);
+        free(doc);
+    }
+}
+
 /* The index in chunks; returns how many games are stored. */
 static unsigned long send_index(struct writer *wr)
 {
-    struct index_state st = { .chunk = json_array() };
+    struct index_state st = { .chunk = json_array(), .corrupt = json_array() };
     char err[256];
     int rc = isl_store_scan(wr->store, index_entry, &st, err, sizeof err);
     if (rc < 0) {
         isl_log(ISL_LOG_ERR, "event=index_failed error=\"%s\"", err);
         exit(ISL_EXIT_STORE);
     }
+    quarantine_corrupt(wr, st.corrupt);
+    json_decref(st.corrupt);
     if (!st.failed && json_array_size(st.chunk) > 0 && send_chunk(&st) < 0)
         st.failed = 1;
     json_decref(st.chunk);

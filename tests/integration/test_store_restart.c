@@ -271,10 +271,26 @@ START_TEST(a_bad_meta_value_takes_the_rules_state_from_the_record)
 }
 END_TEST
 
+/* Is game listed with `"failed": true`? */
+static bool listed_failed(struct testd *d, const char *game)
+{
+    json_t *l = testd_call(d, "{s:s}", "op", "list");
+    bool failed = false;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(l, "games"), i, g)
+        if (strcmp(json_string_value(json_object_get(g, "game")), game) == 0)
+            failed = json_is_true(json_object_get(g, "failed"));
+    json_decref(l);
+    return failed;
+}
+
 /* Neither the `meta` value nor the record makes sense: the game is
- * indexed all the same, and its first request finds the record corrupt,
- * as for any corrupt record: quarantined, `game_unavailable`. */
-START_TEST(a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_its_first_request)
+ * indexed all the same, failed from the start (`list` says so before any
+ * request), its record set aside by the writer once, as a worker would
+ * have; its requests are answered `game_unavailable`, and no worker is
+ * started for it. */
+START_TEST(a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_start)
 {
     struct testd d = {0};
     testd_start(&d, NULL);
@@ -283,16 +299,21 @@ START_TEST(a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_its_first_requ
     static const char garbage[] = "{\"version\":1,\"game\":\"wreck\",\"rules\":\"nonsense\"}";
     store_raw_put(d.store, "games", "wreck", garbage);
     store_raw_put(d.store, "meta", "wreck", "nonsense");
-    start_with_index(&d, NULL);
-    ck_assert_msg(game_listed(&d, "wreck"), "the game is hidden");
-    ck_assert_ptr_null(listed_state(&d, "wreck"));
-    json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "wreck");
-    ck_assert_str_eq(testd_error(r), "game_unavailable");
-    const char *message = json_string_value(json_object_get(r, "message"));
-    ck_assert_msg(strstr(message ? message : "", "corrupt"), "message: %s", message);
-    json_decref(r);
-    ck_assert_int_eq(testd_log_count(&d, "event=corrupt_record game=wreck"), 1);
-    stop_cleanly(&d);
+    int started_before = testd_log_count(&d, "event=worker_start game=wreck");
+    for (int start = 0; start < 2; start++) {
+        start_with_index(&d, NULL);
+        ck_assert_msg(game_listed(&d, "wreck"), "the game is hidden");
+        ck_assert_ptr_null(listed_state(&d, "wreck"));
+        ck_assert_msg(listed_failed(&d, "wreck"), "not listed as failed before its first request");
+        json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "wreck");
+        ck_assert_str_eq(testd_error(r), "game_unavailable");
+        const char *message = json_string_value(json_object_get(r, "message"));
+        ck_assert_msg(strstr(message ? message : "", "corrupt"), "message: %s", message);
+        json_decref(r);
+        stop_cleanly(&d);
+    }
+    ck_assert_int_eq(testd_log_count(&d, "event=corrupt_record game=wreck found=index"), 1);
+    ck_assert_int_eq(testd_log_count(&d, "event=worker_start game=wreck"), started_before);
 
     struct isl_store *store;
     struct isl_store_options o = {.path = d.store, .read_only = true};
@@ -318,7 +339,7 @@ static Suite *store_restart_suite(void)
     tcase_add_test(tc, a_request_that_changes_nothing_counts_across_a_crash);
     tcase_add_test(tc, a_clean_stop_stores_the_last_request_of_every_game);
     tcase_add_test(tc, a_bad_meta_value_takes_the_rules_state_from_the_record);
-    tcase_add_test(tc, a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_its_first_request);
+    tcase_add_test(tc, a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_start);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,7 +220,9 @@ static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* Requests that changed nothing are stored as touches (docs/STORE.md), so
  * that a game's idle count outlives a restart: each game at most once per
- * hundredth of game_timeout (1 s to a minute), all of them at shutdown. */
+ * hundredth of game_timeout (1 s to a minute), at most one frame (one
+ * transaction of the writer's) per sweep, all of them at shutdown. */
+#define TOUCHES_PER_SWEEP 1000
 static uint64_t record_gap_ms;
 
 static bool unrecorded(const struct game *g)
@@ -228,12 +231,12 @@ static bool unrecorded(const struct game *g)
            g->last_activity_ms - g->recorded_ms >= record_gap_ms;
 }
 
-static void record_activity(uint64_t gap_ms)
+static void record_activity(uint64_t gap_ms, size_t max_games)
 {
     record_gap_ms = gap_ms;
     size_t n;
     struct game **games = games_collect(unrecorded, &n);
-    writer_record_activity(games, n);
+    writer_record_activity(games, n < max_games ? n : max_games);   /* the rest: next sweep */
     free(games);
 }
 
@@ -268,7 +271,7 @@ void daemon_finish(int status)
     router_abort_queues(status ? "islandsd gave up" : "islandsd is shutting down");
     workers_stop_spares();
     spawner_stop();
-    record_activity(0);   /* the games are stopped: every request is in */
+    record_activity(0, SIZE_MAX);   /* the games are stopped: every request is in */
     writer_stop(writer_stopped);
 }
 
@@ -382,7 +385,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         router_submit_internal(games[i], &end);
     }
     free(games);
-    record_activity(touch_gap_ms());
+    record_activity(touch_gap_ms(), TOUCHES_PER_SWEEP);
     notify_status("games=%u children=%u spares=%u clients=%u restarts=%u", games_stored,
                   games_sup_children(), workers_spare_count(), frontdoor_client_count(),
                   games_sup_total_restarts());

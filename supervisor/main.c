@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +222,7 @@ static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
  * hundredth of game_timeout (1 s to a minute), at most one frame (one
  * transaction of the writer's) per sweep, all of them at shutdown. */
 #define TOUCHES_PER_SWEEP 1000
+#define TOUCHES_AT_SHUTDOWN 100000   /* ~9 MB of frames; any others keep the sweeps' bound */
 static uint64_t record_gap_ms;
 
 static bool unrecorded(const struct game *g)
@@ -271,7 +271,7 @@ void daemon_finish(int status)
     router_abort_queues(status ? "islandsd gave up" : "islandsd is shutting down");
     workers_stop_spares();
     spawner_stop();
-    record_activity(0, SIZE_MAX);   /* the games are stopped: every request is in */
+    record_activity(0, TOUCHES_AT_SHUTDOWN);   /* the games are stopped: every request is in */
     writer_stop(writer_stopped);
 }
 

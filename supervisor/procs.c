@@ -447,6 +447,11 @@ void proc_send(struct proc *p, const json_t *msg)
         flush_output(p);
 }
 
+bool proc_output_pending(const struct proc *p)
+{
+    return p->fd >= 0 && p->out.len > 0;
+}
+
 void proc_read_dry(struct proc *p)
 {
     if (p->fd >= 0)

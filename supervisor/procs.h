@@ -74,6 +74,9 @@ bool procs_take_early_exit(pid_t pid, int *status);
  * its cap, msg NULL or not encodable) is killed as broken, the reason
  * logged. */
 void proc_send(struct proc *p, const json_t *msg);
+/* Does p's channel still hold frames we queued and the child has not
+ * taken? */
+bool proc_output_pending(const struct proc *p);
 void proc_signal(struct proc *p, int sig);
 /* A wait status as log fields: "exit_status=N", or "signal=NAME
  * core_dumped=yes|no"; out holds PROCS_STATUS_TEXT_MAX bytes. */

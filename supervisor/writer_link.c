@@ -335,12 +335,11 @@ void writer_start(void)
     carry_out();
 }
 
-void writer_stop(void (*done)(void))
+static void stop_now(void)
 {
-    stopped_cb = done;
-    ev_timer_stop(loop, &ping_timer);   /* asked to stop: it has shutdown_ms */
     if (!writer) {
         ev_timer_stop(loop, &start_timer);   /* a restart not due yet never comes */
+        void (*done)(void) = stopped_cb;
         stopped_cb = NULL;
         done();
         return;
@@ -348,6 +347,37 @@ void writer_stop(void (*done)(void))
     struct isl_sup_event ev = {.kind = ISL_EV_STOP, .id = WRITER_ID};
     isl_sup_handle(top, &ev, isl_monotonic_ms(), &todo);
     carry_out();
+}
+
+/* What islandsd still has to send the writer (the shutdown's touches) goes
+ * out before its SIGTERM, for at most this long. */
+#define DRAIN_MAX_MS 1000
+static ev_timer drain_timer;
+static uint64_t drain_until_ms;
+
+static void on_drain_timer(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)l;
+    (void)revents;
+    if (stopped_cb && writer && proc_output_pending(writer) &&
+        isl_monotonic_ms() < drain_until_ms)
+        return;
+    ev_timer_stop(loop, w);
+    if (stopped_cb)   /* else it exited meanwhile, and that finished the stop */
+        stop_now();
+}
+
+void writer_stop(void (*done)(void))
+{
+    stopped_cb = done;
+    ev_timer_stop(loop, &ping_timer);   /* asked to stop: it has shutdown_ms */
+    if (writer && proc_output_pending(writer)) {
+        drain_until_ms = isl_monotonic_ms() + DRAIN_MAX_MS;
+        ev_timer_init(&drain_timer, on_drain_timer, 0.005, 0.005);
+        ev_timer_start(loop, &drain_timer);
+        return;
+    }
+    stop_now();
 }
 
 /* Touch frames hold at most this many games (the writer's WRITER_TOUCH_MAX). */

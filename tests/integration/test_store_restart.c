@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 
 #include "check_main.h"
+#include "game_fixtures.h"
+#include "islands/codec.h"
 #include "islands/clock.h"
 #include "islands/store.h"
 #include "protocol_harness.h"
@@ -171,6 +173,92 @@ START_TEST(a_clean_stop_stores_the_last_request_of_every_game)
                   "at %lld", (long long)seen, (long long)before_ms);
     ck_assert_msg(unseen < before_ms - 1000, "unseen's stored time moved: %lld, looked at %lld",
                   (long long)unseen, (long long)before_ms);
+    testd_cleanup(&d);
+}
+END_TEST
+
+struct lateness {
+    int64_t since_ms;
+    int games, late;
+};
+
+static int count_late(void *arg, const struct isl_store_entry *e)
+{
+    struct lateness *l = arg;
+    l->games++;
+    l->late += !e->has_time || e->active_ms < l->since_ms;
+    return 0;
+}
+
+#define MANY_GAMES 2100   /* three touch frames, ~180 KB: most of a socket's buffer */
+
+static void many_name(char *out, size_t size, int i)
+{
+    snprintf(out, size, "%.60s%04d", "a-game-with-a-name-long-enough-to-fill-the-channel-quickly-x", i);
+}
+
+/* Every game's touch reaches the writer at a clean stop, also when they
+ * take several frames, about as many bytes as the channel holds at once
+ * (islandsd lets them go out before the writer's SIGTERM): 2,100 stored
+ * games, each looked at, with touches due only a minute later. */
+START_TEST(a_clean_stop_stores_the_touches_of_many_games)
+{
+    static const char config[] = "game_timeout = 86400\nhibernate_after = 1\n";
+    struct testd d = {0};
+    testd_prepare(&d);
+    struct isl_store_options o = { .path = d.store, .map_size = 1u << 30 };
+    struct isl_store *store;
+    char err[256];
+    ck_assert_int_eq(isl_store_open(&o, &store, err, sizeof err), ISL_STORE_OK);
+    static char names[MANY_GAMES][ISL_GAME_NAME_MAX + 1];
+    static char *docs[MANY_GAMES];
+    static struct isl_store_write writes[MANY_GAMES];
+    struct isl_game g;
+    fx_new_game(&g);
+    for (int i = 0; i < MANY_GAMES; i++) {
+        many_name(names[i], sizeof names[i], i);
+        memcpy(g.name, names[i], strlen(names[i]) + 1);
+        docs[i] = isl_codec_dump(&g);
+        writes[i] = (struct isl_store_write){ .kind = ISL_WRITE_PUT, .game = names[i],
+                                              .doc = docs[i], .doc_len = strlen(docs[i]),
+                                              .rules = "initialized" };
+    }
+    for (int i = 0; i < MANY_GAMES; i += 500) {
+        size_t n = MANY_GAMES - i < 500 ? (size_t)(MANY_GAMES - i) : 500;
+        ck_assert_msg(isl_store_commit(store, writes + i, n, err, sizeof err) == ISL_STORE_OK,
+                      "commit: %s", err);
+    }
+    isl_store_close(store);
+    for (int i = 0; i < MANY_GAMES; i++)
+        free(docs[i]);
+    start_with_index(&d, config);
+    ms_sleep(1100);
+    int64_t before_ms = isl_wall_ms();
+    /* Pipelined, 100 at a time: each first request starts a worker. */
+    struct raw *r = raw_open(&d);
+    char line[160];
+    for (int i = 0; i < MANY_GAMES; i += 100) {
+        for (int j = i; j < i + 100; j++) {
+            snprintf(line, sizeof line, "{\"op\":\"state\",\"game\":\"%s\"}\n", names[j]);
+            raw_sends(r, line);
+        }
+        for (int j = i; j < i + 100; j++) {
+            json_t *answer = raw_recv(r);
+            ck_assert_msg(testd_ok(answer), "state: %s", testd_error(answer));
+            json_decref(answer);
+        }
+    }
+    raw_close(r);
+    stop_cleanly(&d);
+    struct lateness l = { before_ms - 5, 0, 0 };
+    ck_assert_int_eq(isl_store_open(&(struct isl_store_options){ .path = d.store,
+                                                                .read_only = true },
+                                    &store, err, sizeof err), ISL_STORE_OK);
+    ck_assert_int_eq(isl_store_scan(store, count_late, &l, err, sizeof err), ISL_STORE_OK);
+    isl_store_close(store);
+    ck_assert_int_eq(l.games, MANY_GAMES);
+    ck_assert_msg(l.late == 0, "%d of %d games kept a time before their last request", l.late,
+                  MANY_GAMES);
     testd_cleanup(&d);
 }
 END_TEST
@@ -341,6 +429,11 @@ static Suite *store_restart_suite(void)
     tcase_add_test(tc, a_bad_meta_value_takes_the_rules_state_from_the_record);
     tcase_add_test(tc, a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_start);
     suite_add_tcase(s, tc);
+    /* 2,100 worker starts: slow under the sanitizers. */
+    TCase *many = tcase_create("many_games");
+    tcase_set_timeout(many, 120);
+    tcase_add_test(many, a_clean_stop_stores_the_touches_of_many_games);
+    suite_add_tcase(s, many);
     return s;
 }
 

@@ -190,7 +190,7 @@ static int count_late(void *arg, const struct isl_store_entry *e)
     return 0;
 }
 
-#define MANY_GAMES 2100   /* three touch frames, ~180 KB: most of a socket's buffer */
+#define MANY_GAMES 3000   /* three touch frames, ~250 KB: more than a socket's buffer */
 
 static void many_name(char *out, size_t size, int i)
 {
@@ -198,9 +198,11 @@ static void many_name(char *out, size_t size, int i)
 }
 
 /* Every game's touch reaches the writer at a clean stop, also when they
- * take several frames, about as many bytes as the channel holds at once
- * (islandsd lets them go out before the writer's SIGTERM): 2,100 stored
- * games, each looked at, with touches due only a minute later. */
+ * are more than the channel holds at once: 3,000 stored games, each looked
+ * at, with touches due only a minute later, and a writer that stops
+ * reading for 300 ms as islandsd stops (SIGSTOP). islandsd must let them
+ * all go out before the writer's SIGTERM, which would otherwise end it as
+ * soon as it runs again. */
 START_TEST(a_clean_stop_stores_the_touches_of_many_games)
 {
     static const char config[] = "game_timeout = 86400\nhibernate_after = 1\n";
@@ -249,7 +251,20 @@ START_TEST(a_clean_stop_stores_the_touches_of_many_games)
         }
     }
     raw_close(r);
+    for (int i = 0; i < 100 && testd_children(d.pid, "islands-worker", NULL, 0) > 4; i++)
+        ms_sleep(100);   /* hibernated: no worker waits on the writer at the stop */
+    long writer;
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    ck_assert_int_eq(kill((pid_t)writer, SIGSTOP), 0);
+    pid_t waker = fork();
+    ck_assert_int_ge(waker, 0);
+    if (waker == 0) {
+        ms_sleep(300);
+        kill((pid_t)writer, SIGCONT);
+        _exit(0);
+    }
     stop_cleanly(&d);
+    waitpid(waker, NULL, 0);
     struct lateness l = { before_ms - 5, 0, 0 };
     ck_assert_int_eq(isl_store_open(&(struct isl_store_options){ .path = d.store,
                                                                 .read_only = true },
@@ -429,7 +444,7 @@ static Suite *store_restart_suite(void)
     tcase_add_test(tc, a_bad_meta_value_takes_the_rules_state_from_the_record);
     tcase_add_test(tc, a_bad_meta_value_over_a_corrupt_record_is_set_aside_at_start);
     suite_add_tcase(s, tc);
-    /* 2,100 worker starts: slow under the sanitizers. */
+    /* 3,000 worker starts: slow under the sanitizers. */
     TCase *many = tcase_create("many_games");
     tcase_set_timeout(many, 120);
     tcase_add_test(many, a_clean_stop_stores_the_touches_of_many_games);

@@ -443,16 +443,20 @@ int main(int argc, char **argv)
     workers_init(loop);
     games_sup_init(c);
     writer_init(loop, c);
-    int door = frontdoor_start(loop, c);
-    if (door != 0)
-        return door == -2 ? EXIT_USAGE : 1;   /* -2: the passed sockets are wrong */
-
+    /* Caught before the socket is there: a client (or a test) that sees
+     * the socket may stop or reload us at once, and the default action
+     * of SIGTERM and SIGHUP would kill us without a clean stop. Their
+     * callbacks run only inside ev_run, once everything is set up. */
     ev_signal_init(&sigterm_watcher, on_stop_signal, SIGTERM);
     ev_signal_init(&sigint_watcher, on_stop_signal, SIGINT);
     ev_signal_init(&sighup_watcher, on_sighup, SIGHUP);
     ev_signal_start(loop, &sigterm_watcher);
     ev_signal_start(loop, &sigint_watcher);
     ev_signal_start(loop, &sighup_watcher);
+    int door = frontdoor_start(loop, c);
+    if (door != 0)
+        return door == -2 ? EXIT_USAGE : 1;   /* -2: the passed sockets are wrong */
+
     ev_timer_init(&sweep_timer, on_sweep, 1., 1.);
     ev_timer_start(loop, &sweep_timer);
     ev_init(&finish_timer, on_finish_timer);

@@ -142,15 +142,17 @@ int main(int argc, char **argv)
     pad[BIG_PAD] = '\0';
     signal(SIGPIPE, SIG_IGN);
     loop = ev_default_loop(EVFLAG_AUTO);
-    if (frontdoor_start(loop, &config) != 0) {
-        free(pad);
-        return 1;
-    }
+    /* Caught before the socket is there: a test that can connect may stop
+     * us at once. */
     ev_signal term, interrupt;
     ev_signal_init(&term, on_stop, SIGTERM);
     ev_signal_init(&interrupt, on_stop, SIGINT);
     ev_signal_start(loop, &term);
     ev_signal_start(loop, &interrupt);
+    if (frontdoor_start(loop, &config) != 0) {
+        free(pad);
+        return 1;
+    }
     ev_run(loop, 0);
     ev_loop_destroy(loop);
     free(pad);

@@ -250,6 +250,35 @@ static void on_start_timer(struct ev_loop *l, ev_timer *w, int revents)
     carry_out();
 }
 
+/* What islandsd still has to send the writer (the shutdown's touches) goes
+ * out before its SIGTERM, for at most this long: the writer reads its
+ * channel dry on SIGTERM, but not what is still in our buffer. */
+#define DRAIN_MAX_MS 1000
+static ev_timer drain_timer;
+static uint64_t drain_until_ms;
+
+static void on_drain_timer(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)l;
+    (void)revents;
+    if (writer && proc_output_pending(writer) && isl_monotonic_ms() < drain_until_ms)
+        return;
+    ev_timer_stop(loop, w);
+    if (writer)   /* else it exited meanwhile, and its exit carried the stop on */
+        proc_terminate(writer, daemon_state.config.shutdown_ms);
+}
+
+static void terminate_when_sent(void)
+{
+    if (!proc_output_pending(writer)) {
+        proc_terminate(writer, daemon_state.config.shutdown_ms);
+        return;
+    }
+    drain_until_ms = isl_monotonic_ms() + DRAIN_MAX_MS;
+    ev_timer_set(&drain_timer, 0.005, 0.005);
+    ev_timer_start(loop, &drain_timer);
+}
+
 static void carry_out(void)
 {
     for (size_t i = 0; i < todo.count; i++) {
@@ -268,7 +297,7 @@ static void carry_out(void)
             break;
         case ISL_ACT_TERMINATE:
             if (writer)
-                proc_terminate(writer, daemon_state.config.shutdown_ms);
+                terminate_when_sent();
             break;
         case ISL_ACT_GIVE_UP:
         case ISL_ACT_FAILED:
@@ -317,6 +346,7 @@ void writer_init(struct ev_loop *l, const struct isl_config *c)
     }
     ev_init(&start_timer, on_start_timer);
     ev_init(&ping_timer, on_ping_timer);
+    ev_init(&drain_timer, on_drain_timer);
 }
 
 void writer_reconfigure(const struct isl_config *c)
@@ -335,11 +365,12 @@ void writer_start(void)
     carry_out();
 }
 
-static void stop_now(void)
+void writer_stop(void (*done)(void))
 {
+    stopped_cb = done;
+    ev_timer_stop(loop, &ping_timer);   /* asked to stop: it has shutdown_ms */
     if (!writer) {
         ev_timer_stop(loop, &start_timer);   /* a restart not due yet never comes */
-        void (*done)(void) = stopped_cb;
         stopped_cb = NULL;
         done();
         return;
@@ -347,37 +378,6 @@ static void stop_now(void)
     struct isl_sup_event ev = {.kind = ISL_EV_STOP, .id = WRITER_ID};
     isl_sup_handle(top, &ev, isl_monotonic_ms(), &todo);
     carry_out();
-}
-
-/* What islandsd still has to send the writer (the shutdown's touches) goes
- * out before its SIGTERM, for at most this long. */
-#define DRAIN_MAX_MS 1000
-static ev_timer drain_timer;
-static uint64_t drain_until_ms;
-
-static void on_drain_timer(struct ev_loop *l, ev_timer *w, int revents)
-{
-    (void)l;
-    (void)revents;
-    if (stopped_cb && writer && proc_output_pending(writer) &&
-        isl_monotonic_ms() < drain_until_ms)
-        return;
-    ev_timer_stop(loop, w);
-    if (stopped_cb)   /* else it exited meanwhile, and that finished the stop */
-        stop_now();
-}
-
-void writer_stop(void (*done)(void))
-{
-    stopped_cb = done;
-    ev_timer_stop(loop, &ping_timer);   /* asked to stop: it has shutdown_ms */
-    if (writer && proc_output_pending(writer)) {
-        drain_until_ms = isl_monotonic_ms() + DRAIN_MAX_MS;
-        ev_timer_init(&drain_timer, on_drain_timer, 0.005, 0.005);
-        ev_timer_start(loop, &drain_timer);
-        return;
-    }
-    stop_now();
 }
 
 /* Touch frames hold at most this many games (the writer's WRITER_TOUCH_MAX). */

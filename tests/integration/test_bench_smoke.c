@@ -27,14 +27,6 @@ static void make_dir(void)
     ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
 }
 
-static void remove_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
-
 static const char *bench_program(void)
 {
     static char path[512];
@@ -112,7 +104,7 @@ START_TEST(idle_scenario_reports_a_positive_latency)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "islands-bench failed (status 0x%x); see %s/out.txt", status, dir);
     ck_assert_msg(figure_value(results, "move_p50") > 0, "no positive move_p50 in %s", results);
-    remove_dir();
+    testd_remove_dir(dir);
 }
 END_TEST
 
@@ -122,7 +114,7 @@ START_TEST(unknown_scenario_is_refused)
     const char *args[] = {"--scenario", "nonesuch", NULL};
     int status = run_bench(args);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2);
-    remove_dir();
+    testd_remove_dir(dir);
 }
 END_TEST
 

@@ -149,13 +149,19 @@ void testd_cleanup(struct testd *d)
     if (d->client)
         isl_client_close(d->client);
     d->client = NULL;
-    if (d->dir[0]) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", d->dir);
-    }
+    if (d->dir[0])
+        testd_remove_dir(d->dir);
     d->dir[0] = '\0';
+}
+
+bool testd_remove_dir(const char *dir)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) == 0)
+        return true;
+    fprintf(stderr, "could not remove %s\n", dir);
+    return false;
 }
 
 json_t *testd_call(struct testd *d, const char *fmt, ...)

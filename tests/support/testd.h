@@ -41,6 +41,9 @@ int testd_stop(struct testd *d);
 int testd_wait_exit(struct testd *d, int timeout_ms);
 /* Remove the temporary directory. */
 void testd_cleanup(struct testd *d);
+/* rm -rf dir (a test's own temporary directory); false, said on stderr,
+ * if that failed. */
+bool testd_remove_dir(const char *dir);
 
 /* One request on the shared connection: json_pack-style format. Returns
  * the response (new reference); fails the test on transport errors. */

@@ -1,10 +1,12 @@
 /* key=value log lines on stderr (see log.h): "<6>2026-01-02T03:04:05.678Z
  * islandsd[42]: event=start ...". Built in a stack buffer and written with
  * one write(2) so that lines of concurrent processes never interleave;
- * on a pipe or a socket that write never waits (write_line). */
+ * on a pipe, a socket, a named FIFO or a terminal that write never waits
+ * (write_line). */
 #include "islands/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,18 +19,48 @@
 static char program_name[64] = "islands";
 static int max_priority = ISL_LOG_INFO;
 static int timestamps = -1;   /* -1: JOURNAL_STREAM not read yet */
-/* fd 2 a pipe or a socket (journald's stream, a reader that stopped
- * reading): a line that would have to wait is dropped instead, and the
- * next line out says how many were. A terminal or a file is written as
- * always. -1: not looked at yet. */
+/* fd 2 a pipe, a socket (journald's stream), a named FIFO or a terminal,
+ * any of which can stop taking lines: a line that would have to wait is
+ * dropped instead, and the next line out says how many were. A file is
+ * written as always. -1: not looked at yet. */
 static int never_wait = -1;
+/* Where the kernel cannot write to fd 2 without waiting for one write
+ * only (RWF_NOWAIT: a named FIFO, a terminal), lines go through a
+ * description of this process's own, opened non-blocking: setting
+ * O_NONBLOCK on fd 2 would change it for every process sharing it (the
+ * shell, the other children). */
+static int own_fd = -1;
+static bool own_fd_tried;
 static unsigned long lines_dropped;
 static bool line_torn;   /* a line went out in part: the next starts with "\n" */
 
 static void look_at_stderr(void)
 {
+    if (own_fd >= 0)
+        close(own_fd);
+    own_fd = -1;
+    own_fd_tried = false;
     struct stat st;
-    never_wait = fstat(STDERR_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+    never_wait = fstat(STDERR_FILENO, &st) == 0 &&
+                 (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
+}
+
+/* fd 2 once more, non-blocking and close-on-exec, if it is a FIFO or a
+ * terminal (a file opened again would have an offset of its own); false
+ * if it is not, or /proc is not there, or it cannot be opened again. */
+static bool open_own_fd(void)
+{
+    own_fd_tried = true;
+    struct stat want, got;
+    if (fstat(STDERR_FILENO, &want) != 0 || !(S_ISFIFO(want.st_mode) || S_ISCHR(want.st_mode)))
+        return false;
+    own_fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (own_fd >= 0 && (fstat(own_fd, &got) != 0 || got.st_dev != want.st_dev ||
+                        got.st_ino != want.st_ino || got.st_rdev != want.st_rdev)) {
+        close(own_fd);   /* fd 2 changed meanwhile */
+        own_fd = -1;
+    }
+    return own_fd >= 0;
 }
 
 void isl_log_init(const char *program, int max_prio)
@@ -166,31 +198,37 @@ static void write_all(const char *p, size_t len)
 }
 
 /* Write without waiting (RWF_NOWAIT: this write only, not the descriptor
- * every child shares). True if all of it went out. */
-static bool write_now(const char *p, size_t len)
+ * every child shares; else own_fd). How much of it went out. */
+static size_t write_now(const char *p, size_t len)
 {
     size_t sent = 0;
     while (sent < len) {
-        struct iovec iov = {(char *)p + sent, len - sent};
-        ssize_t n = pwritev2(STDERR_FILENO, &iov, 1, -1, RWF_NOWAIT);
+        ssize_t n;
+        if (own_fd >= 0) {
+            n = write(own_fd, p + sent, len - sent);
+        } else {
+            struct iovec iov = {(char *)p + sent, len - sent};
+            n = pwritev2(STDERR_FILENO, &iov, 1, -1, RWF_NOWAIT);
+        }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EOPNOTSUPP) {   /* a kernel without it for this file */
-            never_wait = 0;
+        if (n < 0 && errno == EOPNOTSUPP && own_fd < 0) {   /* not for this file */
+            if (!own_fd_tried && open_own_fd())
+                continue;
+            never_wait = 0;   /* no way not to wait */
             write_all(p + sent, len - sent);
-            return true;
+            return len;
         }
-        if (n <= 0) {
-            line_torn = line_torn || sent > 0;
-            return false;
-        }
+        if (n <= 0)
+            break;
         sent += (size_t)n;
     }
-    return true;
+    return sent;
 }
 
 /* One whole line to fd 2, at once or (see never_wait) not at all; after
- * lines were dropped, the count goes out in the same write, ahead of it. */
+ * lines were dropped, the count goes out in the same write, ahead of it
+ * (and is reset once all of it went out, even if the line did not). */
 static void write_line(const char *line, size_t len)
 {
     if (never_wait < 0)
@@ -199,30 +237,33 @@ static void write_line(const char *line, size_t len)
         write_all(line, len);
         return;
     }
-    if (!line_torn && !lines_dropped) {
-        if (!write_now(line, len))
-            lines_dropped++;
-        return;
-    }
     char buf[ISL_LOG_LINE_MAX + 160];
     struct line out = {buf, 0, sizeof buf, false};
-    if (line_torn)
-        put_str(&out, "\n");
-    if (lines_dropped) {
-        put_prefix(&out, ISL_LOG_WARNING);
-        put_str(&out, "event=log_lines_dropped count=");
-        put_uint(&out, lines_dropped, 1);
-        put_str(&out, "\n");
+    const char *text = line;
+    size_t total = len, ahead = 0;
+    if (line_torn || lines_dropped) {
+        if (line_torn)
+            put_str(&out, "\n");
+        if (lines_dropped) {
+            put_prefix(&out, ISL_LOG_WARNING);
+            put_str(&out, "event=log_lines_dropped count=");
+            put_uint(&out, lines_dropped, 1);
+            put_str(&out, "\n");
+        }
+        ahead = out.len;
+        put_bytes(&out, line, len);
+        text = buf;
+        total = out.len;
     }
-    put_bytes(&out, line, len);
-    bool was_torn = line_torn;
-    line_torn = false;
-    if (write_now(buf, out.len)) {
+    size_t sent = write_now(text, total);
+    if (sent == total) {
         lines_dropped = 0;
-    } else {
-        line_torn = line_torn || was_torn;   /* unless part of it went out */
-        lines_dropped++;
+        line_torn = false;
+        return;
     }
+    lines_dropped = (sent >= ahead ? 0 : lines_dropped) + 1;
+    if (sent > 0)   /* where the stream now ends: inside a line? */
+        line_torn = text[sent - 1] != '\n';
 }
 
 static const char ellipsis[] = "...";

@@ -1,8 +1,7 @@
 /* A log nobody reads (journald stuck, a pipe into a program that stopped
- * reading) must not stop islandsd or its workers: their lines are
- * dropped while the pipe is full, and the next line that goes out says
- * how many were. (A named FIFO or a terminal is written as before: the
- * kernel cannot write to one without waiting, for this write only.) */
+ * reading, a named FIFO likewise) must not stop islandsd or its workers:
+ * their lines are dropped while the pipe is full, and the next line that
+ * goes out says how many were. */
 #include <check.h>
 #include <stdbool.h>
 #include <errno.h>
@@ -53,13 +52,16 @@ static bool islandsd_counted_drops(const char *text)
     return false;
 }
 
-START_TEST(a_log_nobody_reads_does_not_stop_islandsd)
+static void log_nobody_reads(bool named)
 {
     struct testd d = {0};
     int log_pipe[2];
-    ck_assert_int_eq(pipe2(log_pipe, O_CLOEXEC), 0);
+    if (named)
+        testd_open_fifo(log_pipe);
+    else
+        ck_assert_int_eq(pipe2(log_pipe, O_CLOEXEC), 0);
+    ck_assert_int_eq(fcntl(log_pipe[0], F_SETFL, O_NONBLOCK), 0);
     int reader = log_pipe[0];
-    ck_assert_int_eq(fcntl(reader, F_SETFL, O_NONBLOCK), 0);
     d.log_fd = log_pipe[1];
     /* At debug level every connection logs two lines (~180 bytes): 1,000
      * of them are more than a pipe holds (64 KiB). */
@@ -96,6 +98,17 @@ START_TEST(a_log_nobody_reads_does_not_stop_islandsd)
     close(reader);
     testd_cleanup(&d);
 }
+
+START_TEST(a_log_pipe_nobody_reads_does_not_stop_islandsd)
+{
+    log_nobody_reads(false);
+}
+END_TEST
+
+START_TEST(a_named_fifo_nobody_reads_does_not_stop_islandsd)
+{
+    log_nobody_reads(true);
+}
 END_TEST
 
 static Suite *log_stall_suite(void)
@@ -103,7 +116,8 @@ static Suite *log_stall_suite(void)
     Suite *s = suite_create("log_stall");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, a_log_nobody_reads_does_not_stop_islandsd);
+    tcase_add_test(tc, a_log_pipe_nobody_reads_does_not_stop_islandsd);
+    tcase_add_test(tc, a_named_fifo_nobody_reads_does_not_stop_islandsd);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -164,6 +164,20 @@ bool testd_remove_dir(const char *dir)
     return false;
 }
 
+void testd_open_fifo(int fds[2])
+{
+    char dir[] = "/tmp/islands-fifo-XXXXXX", path[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    fds[0] = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);   /* first: the next would wait */
+    fds[1] = open(path, O_WRONLY | O_CLOEXEC);
+    unlink(path);
+    rmdir(dir);
+    ck_assert_int_ge(fds[0], 0);
+    ck_assert_int_ge(fds[1], 0);
+}
+
 json_t *testd_call(struct testd *d, const char *fmt, ...)
 {
     va_list ap;

@@ -44,6 +44,9 @@ void testd_cleanup(struct testd *d);
 /* rm -rf dir (a test's own temporary directory); false, said on stderr,
  * if that failed. */
 bool testd_remove_dir(const char *dir);
+/* A named FIFO, already unlinked: its reader's end, non-blocking, in
+ * fds[0], its writer's end in fds[1] (both close-on-exec). */
+void testd_open_fifo(int fds[2]);
 
 /* One request on the shared connection: json_pack-style format. Returns
  * the response (new reference); fails the test on transport errors. */

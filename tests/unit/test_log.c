@@ -1,4 +1,5 @@
-/* Log lines as written to fd 2 (redirected into a temporary file). */
+/* Log lines as written to fd 2 (redirected into a temporary file, or a
+ * pipe, socket, FIFO or terminal nobody reads). */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "check_main.h"
 #include "islands/log.h"
+#include "testd.h"
 
 static char capture_path[] = "/tmp/islands-log-XXXXXX";
 static int saved_stderr = -1;
@@ -276,21 +280,67 @@ START_TEST(parts_make_the_line_printf_makes)
 }
 END_TEST
 
-/* fd 2 a pipe (kind 0) or a stream socket (kind 1) that nobody reads:
- * 1,000 lines of 200 bytes must not wait (an alarm would end the test),
- * what went out is whole lines (on a socket the last may be torn, and
- * is ended by the next write), and once the reader drains it, the next
- * line is preceded by the count of the lines dropped. */
-static void log_to_a_stalled_reader(int kind)
+enum stderr_kind { PIPE, STREAM_SOCKET, NAMED_FIFO, TERMINAL };
+
+/* A reader's end (fds[0], non-blocking) and a writer's end (fds[1]) of
+ * the kind of file fd 2 will be. */
+static void open_stderr_kind(enum stderr_kind kind, int fds[2])
+{
+    switch (kind) {
+    case PIPE:
+        ck_assert_int_eq(pipe(fds), 0);
+        break;
+    case STREAM_SOCKET:
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+        break;
+    case NAMED_FIFO:
+        testd_open_fifo(fds);
+        break;
+    case TERMINAL: {
+        fds[0] = posix_openpt(O_RDWR | O_NOCTTY);
+        ck_assert_int_ge(fds[0], 0);
+        ck_assert_int_eq(grantpt(fds[0]), 0);
+        ck_assert_int_eq(unlockpt(fds[0]), 0);
+        fds[1] = open(ptsname(fds[0]), O_WRONLY | O_NOCTTY);
+        ck_assert_int_ge(fds[1], 0);
+        struct termios raw;   /* no "\n" -> "\r\n" */
+        ck_assert_int_eq(tcgetattr(fds[1], &raw), 0);
+        cfmakeraw(&raw);
+        ck_assert_int_eq(tcsetattr(fds[1], TCSANOW, &raw), 0);
+        break;
+    }
+    }
+    ck_assert_int_eq(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+}
+
+/* What the reader gets until nothing comes for 200 ms (a terminal passes
+ * its lines on a little later than they are written). */
+static size_t read_until_quiet(int reader, char *got, size_t size)
+{
+    size_t len = 0;
+    struct pollfd p = {.fd = reader, .events = POLLIN};
+    while (len + 1 < size && poll(&p, 1, 200) > 0) {
+        ssize_t n = read(reader, got + len, size - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    got[len] = '\0';
+    return len;
+}
+
+/* fd 2 a file of this kind that nobody reads: 1,000 lines of 200 bytes
+ * must not wait (an alarm would end the test), what went out is whole
+ * lines (on a socket or a terminal the last may be torn, and is ended by
+ * the next write), and once the reader drains it, the next line is
+ * preceded by the count of the lines dropped. Whatever fd 2 is, it stays
+ * blocking for the other processes that share it. */
+static void log_to_a_stalled_reader(enum stderr_kind kind)
 {
     enum { LINES = 1000 };
     int fds[2];
-    if (kind == 0)
-        ck_assert_int_eq(pipe(fds), 0);
-    else
-        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    open_stderr_kind(kind, fds);
     int reader = fds[0];
-    ck_assert_int_eq(fcntl(reader, F_SETFL, O_NONBLOCK), 0);
     saved_stderr = dup(STDERR_FILENO);
     ck_assert_int_ge(dup2(fds[1], STDERR_FILENO), 0);
     close(fds[1]);
@@ -302,55 +352,71 @@ static void log_to_a_stalled_reader(int kind)
     for (int i = 0; i < LINES; i++)
         isl_log(ISL_LOG_INFO, "i=%04d pad=%s", i, pad);
     alarm(0);
-    static char got[256 * 1024];
-    size_t len = 0;
-    ssize_t n;
-    while ((n = read(reader, got + len, sizeof got - 1 - len)) > 0)
-        len += (size_t)n;
-    got[len] = '\0';
-    int whole = 0, torn = 0;
-    char pattern[128];
-    snprintf(pattern, sizeof pattern, "^<6>p\\[%ld\\]: i=[0-9]{4} pad=z{159}$", (long)getpid());
-    for (char *line = got, *end; *line; line = end + 1) {
-        end = strchr(line, '\n');
-        if (!end) {   /* torn: its newline comes with the next write */
-            torn++;
-            break;
-        }
-        *end = '\0';
-        if (matches(pattern, line))
-            whole++;
-        else
-            torn++;
-    }
-    ck_assert_int_gt(whole, 0);
-    ck_assert_int_lt(whole, LINES);
-    ck_assert_int_le(torn, kind == 0 ? 0 : 1);   /* a pipe takes a line whole or not at all */
+    ck_assert_int_eq(fcntl(STDERR_FILENO, F_GETFL) & O_NONBLOCK, 0);
+    static char got[512 * 1024];
+    size_t len = read_until_quiet(reader, got, sizeof got);
     isl_log(ISL_LOG_INFO, "event=after");
-    len = 0;
-    while ((n = read(reader, got + len, sizeof got - 1 - len)) > 0)
-        len += (size_t)n;
-    got[len] = '\0';
+    read_until_quiet(reader, got + len, sizeof got - len);
     dup2(saved_stderr, STDERR_FILENO);
     close(saved_stderr);
     close(reader);
-    char want[256];
-    /* A torn line counts as dropped; the newline that ends it comes first. */
-    snprintf(want, sizeof want, "%s<4>p[%ld]: event=log_lines_dropped count=%d\n"
-             "<6>p[%ld]: event=after\n", torn ? "\n" : "", (long)getpid(), LINES - whole,
+    /* Every line is a whole line i, a count of the lines dropped before
+     * it, a line torn where the reader was full (the next write ends it
+     * with "\n"), or the last: event=after, right after a count. The
+     * counts and the whole lines i add up to all the lines. */
+    char line_i[128], count_line[128], after_line[64];
+    snprintf(line_i, sizeof line_i, "^<6>p\\[%ld\\]: i=[0-9]{4} pad=z{159}$", (long)getpid());
+    snprintf(count_line, sizeof count_line, "<4>p[%ld]: event=log_lines_dropped count=%%d%%n",
              (long)getpid());
-    ck_assert_str_eq(got, want);
+    snprintf(after_line, sizeof after_line, "<6>p[%ld]: event=after", (long)getpid());
+    int whole = 0, counted = 0, torn = 0;
+    bool after_a_count = false, last_is_after = false;
+    for (char *line = got, *end; *line; line = end + 1) {
+        end = strchr(line, '\n');
+        ck_assert_ptr_nonnull(end);
+        *end = '\0';
+        int n = 0, used = 0;
+        last_is_after = strcmp(line, after_line) == 0 && after_a_count;
+        after_a_count = false;
+        if (matches(line_i, line)) {
+            whole++;
+        } else if (sscanf(line, count_line, &n, &used) == 1 && line[used] == '\0' && n > 0) {
+            counted += n;
+            after_a_count = true;
+        } else if (!last_is_after) {
+            torn++;
+        }
+    }
+    ck_assert(last_is_after);
+    ck_assert_int_gt(whole, 0);
+    ck_assert_int_lt(whole, LINES);
+    ck_assert_int_eq(whole + counted, LINES);
+    /* A pipe or FIFO takes a line whole or not at all. */
+    if (kind == PIPE || kind == NAMED_FIFO)
+        ck_assert_int_eq(torn, 0);
 }
 
 START_TEST(a_stalled_pipe_drops_lines_and_says_so)
 {
-    log_to_a_stalled_reader(0);
+    log_to_a_stalled_reader(PIPE);
 }
 END_TEST
 
 START_TEST(a_stalled_socket_drops_lines_and_says_so)
 {
-    log_to_a_stalled_reader(1);
+    log_to_a_stalled_reader(STREAM_SOCKET);
+}
+END_TEST
+
+START_TEST(a_stalled_named_fifo_drops_lines_and_says_so)
+{
+    log_to_a_stalled_reader(NAMED_FIFO);
+}
+END_TEST
+
+START_TEST(a_stalled_terminal_drops_lines_and_says_so)
+{
+    log_to_a_stalled_reader(TERMINAL);
 }
 END_TEST
 
@@ -371,6 +437,8 @@ static Suite *log_suite(void)
     tcase_add_test(tc, parts_make_the_line_printf_makes);
     tcase_add_test(tc, a_stalled_pipe_drops_lines_and_says_so);
     tcase_add_test(tc, a_stalled_socket_drops_lines_and_says_so);
+    tcase_add_test(tc, a_stalled_named_fifo_drops_lines_and_says_so);
+    tcase_add_test(tc, a_stalled_terminal_drops_lines_and_says_so);
     suite_add_tcase(s, tc);
     return s;
 }

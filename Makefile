@@ -79,7 +79,7 @@ INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration
 # Helper programs the tests start (crashing children and the like).
 TEST_PROGRAMS := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(sort $(wildcard tests/programs/*.c)))
 
-.PHONY: all deps run check check-unit check-integration clean
+.PHONY: all deps run check check-unit check-fuzz-seeds check-integration clean
 all: $(PROGRAMS)
 
 # Keep the test objects that pattern rules build on the way, so that a
@@ -133,7 +133,7 @@ TEST_ENV = ISLANDS_BUILD=$(CURDIR)/$(BUILD) ISLANDSD=$(CURDIR)/$(ISLANDSD) \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   $(CHECK_TIMEOUT_ENV)
 
-check: check-unit check-integration
+check: check-unit check-fuzz-seeds check-integration
 
 check-unit: $(UNIT_TESTS)
 	@$(CHECK_TIMEOUT_ENV) sh scripts/run-tests.sh "unit" $(UNIT_TESTS)

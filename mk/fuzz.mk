@@ -1,5 +1,6 @@
 # Differential fuzz targets (tests/fuzz/README.md), built with clang's
-# libFuzzer and ASan + UBSan into build/fuzz/. Never part of `make check`.
+# libFuzzer and ASan + UBSan into build/fuzz/. Never part of `make check`,
+# which only replays their seeds (check-fuzz-seeds, below).
 #
 #   make fuzz                          build them all, run each FUZZ_TIME seconds
 #   make fuzz FUZZ_TARGETS=req_text FUZZ_TIME=600
@@ -19,8 +20,10 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
-# Checks the targets share: every tests/fuzz/*.c that is not a target.
-FUZZ_SUPPORT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out tests/fuzz/fuzz_%,$(wildcard tests/fuzz/*.c)))
+# Checks the targets share: every tests/fuzz/*.c that is neither a target
+# nor the replay main below.
+FUZZ_SUPPORT_SRC := $(filter-out tests/fuzz/fuzz_% tests/fuzz/replay.c,$(sort $(wildcard tests/fuzz/*.c)))
+FUZZ_SUPPORT_OBJ := $(FUZZ_SUPPORT_SRC:%.c=$(FUZZ_BUILD)/%.o)
 
 $(FUZZ_BUILD)/.deps-ok: scripts/ensure-deps.sh | $(DEPS_STAMP)
 	@sh scripts/ensure-deps.sh $(FUZZ_DEB_PACKAGES)
@@ -46,5 +49,19 @@ fuzz: fuzz-build
 	    $(FUZZ_BUILD)/corpus/$$name tests/fuzz/seeds/$$name || exit 1; \
 	done
 
-# The writer's own code the targets hold against the library.
-$(FUZZ_BUILD)/fuzz_commit_text: $(FUZZ_BUILD)/writer/commit_text.o $(FUZZ_BUILD)/writer/relay.o
+# The writer's own code the targets hold against the library (all of it
+# but its main: relay.c reaches the rest).
+FUZZ_WRITER_SRC := $(filter-out writer/main.c,$(sort $(wildcard writer/*.c)))
+$(FUZZ_BUILD)/fuzz_commit_text: $(FUZZ_WRITER_SRC:%.c=$(FUZZ_BUILD)/%.o)
+
+# `make check` replays every target's seeds (tests/fuzz/replay.c): the
+# targets built with the project's compiler and flags, so that one that no
+# longer links, or a seed that fails again, fails the check without clang.
+FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
+                              $(FUZZ_SUPPORT_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(CHECK_LIBS) $(PKG_LIBS)
+$(BUILD)/tests/fuzz/replay_commit_text: $(FUZZ_WRITER_SRC:%.c=$(BUILD)/%.o)
+
+check-fuzz-seeds: $(FUZZ_REPLAYS)
+	@ISLANDS_SRC=$(CURDIR) $(CHECK_TIMEOUT_ENV) sh scripts/run-tests.sh "fuzz seeds" $(FUZZ_REPLAYS)

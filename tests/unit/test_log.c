@@ -362,30 +362,28 @@ static void log_to_a_stalled_reader(enum stderr_kind kind)
     close(reader);
     /* Every line is a whole line i, a count of the lines dropped before
      * it, a line torn where the reader was full (the next write ends it
-     * with "\n"), or the last: event=after, right after a count. The
-     * counts and the whole lines i add up to all the lines. */
+     * with "\n"), or the last: event=after (after a count, unless the
+     * reader took the last lines whole). The counts and the whole lines i
+     * add up to all the lines. */
     char line_i[128], count_line[128], after_line[64];
     snprintf(line_i, sizeof line_i, "^<6>p\\[%ld\\]: i=[0-9]{4} pad=z{159}$", (long)getpid());
     snprintf(count_line, sizeof count_line, "<4>p[%ld]: event=log_lines_dropped count=%%d%%n",
              (long)getpid());
     snprintf(after_line, sizeof after_line, "<6>p[%ld]: event=after", (long)getpid());
     int whole = 0, counted = 0, torn = 0;
-    bool after_a_count = false, last_is_after = false;
+    bool last_is_after = false;
     for (char *line = got, *end; *line; line = end + 1) {
         end = strchr(line, '\n');
         ck_assert_ptr_nonnull(end);
         *end = '\0';
         int n = 0, used = 0;
-        last_is_after = strcmp(line, after_line) == 0 && after_a_count;
-        after_a_count = false;
-        if (matches(line_i, line)) {
+        last_is_after = strcmp(line, after_line) == 0;
+        if (matches(line_i, line))
             whole++;
-        } else if (sscanf(line, count_line, &n, &used) == 1 && line[used] == '\0' && n > 0) {
+        else if (sscanf(line, count_line, &n, &used) == 1 && line[used] == '\0' && n > 0)
             counted += n;
-            after_a_count = true;
-        } else if (!last_is_after) {
+        else if (!last_is_after)
             torn++;
-        }
     }
     ck_assert(last_is_after);
     ck_assert_int_gt(whole, 0);

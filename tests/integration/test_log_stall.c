@@ -56,11 +56,12 @@ static void log_nobody_reads(bool named)
 {
     struct testd d = {0};
     int log_pipe[2];
-    if (named)
+    if (named) {
         testd_open_fifo(log_pipe);
-    else
+    } else {
         ck_assert_int_eq(pipe2(log_pipe, O_CLOEXEC), 0);
-    ck_assert_int_eq(fcntl(log_pipe[0], F_SETFL, O_NONBLOCK), 0);
+        ck_assert_int_eq(fcntl(log_pipe[0], F_SETFL, O_NONBLOCK), 0);
+    }
     int reader = log_pipe[0];
     d.log_fd = log_pipe[1];
     /* At debug level every connection logs two lines (~180 bytes): 1,000

@@ -331,10 +331,10 @@ static size_t read_until_quiet(int reader, char *got, size_t size)
 
 /* fd 2 a file of this kind that nobody reads: 1,000 lines of 200 bytes
  * must not wait (an alarm would end the test), what went out is whole
- * lines (on a socket or a terminal the last may be torn, and is ended by
- * the next write), and once the reader drains it, the next line is
- * preceded by the count of the lines dropped. Whatever fd 2 is, it stays
- * blocking for the other processes that share it. */
+ * lines (on a socket or a terminal some may be torn, each ended by the
+ * next write), and every line dropped is counted in a line that goes out
+ * once the reader drains it. Whatever fd 2 is, it stays blocking for the
+ * other processes that share it. */
 static void log_to_a_stalled_reader(enum stderr_kind kind)
 {
     enum { LINES = 1000 };

@@ -88,7 +88,7 @@ static void conn_flush(struct wconn *c)
 }
 
 static void take_frames(struct wconn *c);
-static void accept_pending(struct writer *wr);
+static bool accept_pending(struct writer *wr);
 
 static bool is_fence(const json_t *frame)
 {
@@ -131,8 +131,6 @@ static bool fence_covers(const struct wconn *asker, const struct wconn *c)
 static void fence(struct wconn *asker)
 {
     struct writer *wr = asker->wr;
-    /* A dead worker's connection may not have been accepted yet. */
-    accept_pending(wr);
     bool again;
     do {
         again = false;
@@ -164,10 +162,16 @@ static void fence(struct wconn *asker)
     take_frames(asker);   /* what it sent after the fence, and reading again */
 }
 
-/* Answer every queued fence, one at a time (a fence may queue another). */
+/* Answer every queued fence, one at a time (a fence may queue another).
+ * A dead worker's connection may still wait in the listen queue: while
+ * accepting fails (out of descriptors), the fences wait too, or a
+ * successor would load its game before the predecessor's last write,
+ * which would then be committed over the successor's. */
 static void run_fences(struct writer *wr)
 {
     while (wr->fences_wanted > 0) {
+        if (!accept_pending(wr))
+            return;   /* tried again at the next turn of the loop */
         struct wconn *c = wr->conns;
         while (c && !c->fence_wanted)
             c = c->next;
@@ -406,17 +410,19 @@ static void on_accept_pause_over(struct ev_loop *loop, ev_timer *t, int revents)
     ev_io_start(loop, &wr->accept_io);
 }
 
-/* Take every connection waiting in the listen queue. */
-static void accept_pending(struct writer *wr)
+/* Take every connection waiting in the listen queue: true once it is
+ * empty, false when accepting failed (and is paused). */
+static bool accept_pending(struct writer *wr)
 {
     for (;;) {
         int fd = accept4(wr->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                pause_accepting(wr, errno);
-            return;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return true;
+            pause_accepting(wr, errno);
+            return false;
         }
         struct ucred cred;
         socklen_t len = sizeof cred;
@@ -454,7 +460,7 @@ static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
 {
     (void)loop;
     (void)revents;
-    accept_pending(io->data);
+    (void)accept_pending(io->data);
 }
 
 void writer_conns_start(struct writer *wr)

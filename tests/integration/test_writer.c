@@ -579,6 +579,48 @@ START_TEST(out_of_fds_the_writer_pauses_accepting)
 }
 END_TEST
 
+/* A fence is not answered while the dead worker it names may still wait,
+ * unaccepted, in the listen queue: out of descriptors, the fence waits
+ * until its predecessor's last write is read and committed. */
+START_TEST(out_of_fds_a_fence_waits_for_the_listen_queue)
+{
+    struct child c;
+    writer_start(&c, NULL, NULL, STDERR_NULL, NULL, NULL);
+    int successor = writer_connect();
+    send_commit(successor, 1, "other", "{}");
+    ck_assert(recv_answer(successor, 1, NULL, 0));   /* accepted before the limit */
+    struct rlimit old, low;
+    ck_assert_int_eq(prlimit(c.pid, RLIMIT_NOFILE, NULL, &old), 0);
+    low = (struct rlimit){ .rlim_cur = lowest_free_fd(c.pid), .rlim_max = old.rlim_max };
+    ck_assert_int_eq(prlimit(c.pid, RLIMIT_NOFILE, &low, NULL), 0);
+    pid_t dead = fork();
+    ck_assert_int_ge(dead, 0);
+    if (dead == 0) {   /* a worker's last commit, then gone */
+        int fd = writer_connect();
+        send_commit(fd, 1, "g", "{\"by\":\"predecessor\"}");
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+    send_frame_or_fail(successor, json_pack("{s:s, s:[i]}", "t", "fence", "after", (int)dead));
+    json_t *early = NULL;
+    ck_assert_msg(isl_frame_recv(successor, &early, 400) != 0,
+                  "fenced while the predecessor's connection waits to be accepted");
+
+    ck_assert_int_eq(prlimit(c.pid, RLIMIT_NOFILE, &old, NULL), 0);
+    json_t *f = recv_frame(successor);
+    ck_assert_str_eq(frame_type(f), "fenced");
+    json_decref(f);
+    struct isl_store *s = test_store_open(0);
+    assert_stored(s, "g", "{\"by\":\"predecessor\"}");
+    send_commit(successor, 2, "g", "{\"by\":\"successor\"}");
+    ck_assert(recv_answer(successor, 2, NULL, 0));
+    writer_stop(&c);
+    assert_stored(s, "g", "{\"by\":\"successor\"}");
+    isl_store_close(s);
+    close(successor);
+}
+END_TEST
+
 static Suite *writer_suite(void)
 {
     Suite *su = suite_create("writer");
@@ -595,6 +637,7 @@ static Suite *writer_suite(void)
     tcase_add_test(tc, writer_killed_mid_commit_leaves_the_store_consistent);
     tcase_add_test(tc, workers_commit_through_the_writer);
     tcase_add_test(tc, out_of_fds_the_writer_pauses_accepting);
+    tcase_add_test(tc, out_of_fds_a_fence_waits_for_the_listen_queue);
     suite_add_tcase(su, tc);
     return su;
 }

@@ -130,6 +130,14 @@ void isl_child_setup(const char *program)
         if (sig != SIGKILL && sig != SIGSTOP)
             (void)sigaction(sig, &dfl, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A terminal sends these to its whole foreground process group, ours
+     * included (islandsd keeps its children in its group, so that one
+     * kill of the group ends everything). They are islandsd's to act on:
+     * a Ctrl-C must stop the children in order through islandsd, not
+     * kill them all at once as crashes. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
 }
 
 static int parse_size(const char *s, size_t *out)

@@ -361,6 +361,40 @@ static int wait_log_count(struct testd *d, const char *needle, int count)
     return seen;
 }
 
+/* A terminal signals its whole foreground process group, and islandsd's
+ * children are in islandsd's group: its hangup must not kill them (only
+ * islandsd reloads), and its Ctrl-C must stop them through islandsd, in
+ * order, with status 0, rather than kill them at once as crashes (which
+ * could also exceed the intensity and end in a give-up). */
+START_TEST(a_terminal_signal_to_the_group_is_left_to_islandsd)
+{
+    struct testd d = {0};
+    long pids[3];
+    testd_start(&d, "strategy = one_for_one\nintensity = 1\n");
+    new_games(&d, 3, pids);
+    pid_t group = d.pid;
+    ck_assert_int_eq(kill(-group, SIGHUP), 0);
+    ck_assert_int_eq(wait_log_count(&d, "event=reloaded", 1), 1);
+    testd_sleep_ms(200);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(testd_worker_pid(&d, names[i]), pids[i]);
+    ck_assert_int_eq(kill(-group, SIGINT), 0);
+    int status = testd_wait_exit(&d, 30000);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d (log %s)",
+                  status, d.log);
+    ck_assert_int_eq(testd_group_processes(group), 0);
+    ck_assert_int_eq(testd_log_count(&d, "signal=INT"), 0);
+    ck_assert_int_eq(testd_log_count(&d, "signal=HUP"), 0);
+    ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
+    for (int i = 0; i < 3; i++) {
+        char needle[64];
+        snprintf(needle, sizeof needle, "event=worker_exit game=%s", names[i]);
+        ck_assert_int_eq(testd_log_count(&d, needle), 1);
+    }
+    testd_cleanup(&d);
+}
+END_TEST
+
 /* The spare pool refills a moment after a spare was taken: compare fd
  * counts only with the pool full (two fds per spare). */
 static void wait_for_spares(struct testd *d, int want)
@@ -958,6 +992,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, log_level_reaches_the_children);
     tcase_add_test(tc, worker_ignoring_sigterm_is_killed_after_its_timeout);
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
+    tcase_add_test(tc, a_terminal_signal_to_the_group_is_left_to_islandsd);
     tcase_add_test(tc, a_spare_started_as_islandsd_stops_is_reaped_too);
     tcase_add_test(tc, a_clean_stop_logs_no_error_for_idle_spares);
     tcase_add_test(tc, poison_game_is_failed_and_isolated);

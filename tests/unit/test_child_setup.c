@@ -1,7 +1,8 @@
 /* isl_child_setup, the first thing islands-worker and islands-writer run:
  * whatever signal state the process starts with (inherited or installed
  * before main, as a sanitizer's SIGSEGV handler is), it leaves every
- * signal at its default but SIGPIPE (ignored) and none blocked. Run in a
+ * signal at its default but SIGPIPE and a terminal's SIGINT, SIGQUIT and
+ * SIGHUP (ignored), and none blocked. Run in a
  * forked child, which reports through its exit status: the set-up closes
  * every descriptor above 3, Check's own included. */
 #include <check.h>
@@ -34,7 +35,7 @@ static int set_up_and_inspect(void)
     signal(SIGSEGV, on_signal);
     signal(SIGUSR1, on_signal);
     signal(SIGTERM, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, on_signal);
     sigset_t block;
     sigemptyset(&block);
     sigaddset(&block, SIGCHLD);
@@ -52,7 +53,7 @@ static int set_up_and_inspect(void)
         struct sigaction now;
         if (sigaction(sig, NULL, &now) != 0)
             continue;   /* glibc's own (SIGRTMIN's first two) */
-        bool want_ignored = sig == SIGPIPE;
+        bool want_ignored = sig == SIGPIPE || sig == SIGINT || sig == SIGQUIT || sig == SIGHUP;
         if (want_ignored ? now.sa_handler != SIG_IGN : !at_default(sig))
             return sig;
         if (sigismember(&blocked, sig) == 1)

@@ -217,8 +217,14 @@ static void writer_exit(struct proc *p, int status)
     char how[PROCS_STATUS_TEXT_MAX];
     procs_describe_status(status, how, sizeof how);
     isl_log(prio, "event=writer_exit pid=%ld %s", (long)p->pid, how);
-    if (!stopped_cb)
+    if (daemon_state.shutting_down && !stopped_cb) {
+        /* Dead while the games stop: a supervisor that is terminating
+         * restarts nothing (OTP), and the games are stopping already. */
+        struct isl_sup_event stop = {.kind = ISL_EV_STOP, .id = WRITER_ID};
+        isl_sup_handle(top, &stop, isl_monotonic_ms(), &todo);
+    } else if (!stopped_cb) {
         stop_all_games();
+    }
     struct isl_sup_event ev = {.kind = ISL_EV_EXITED, .id = WRITER_ID, .wait_status = status};
     isl_sup_handle(top, &ev, isl_monotonic_ms(), &todo);
     carry_out();

@@ -395,6 +395,37 @@ START_TEST(a_terminal_signal_to_the_group_is_left_to_islandsd)
 }
 END_TEST
 
+/* A supervisor that is stopping restarts nothing (OTP): a writer that dies
+ * while the games stop stays dead, is not counted against the intensity,
+ * and the stop ends with status 0. A stopped worker holds the stop for
+ * its shutdown time, while the writer is killed twice. */
+START_TEST(a_writer_dying_during_the_stop_is_not_restarted)
+{
+    struct testd d = {0};
+    long pids[2], writer;
+    testd_start(&d, "strategy = one_for_one\nintensity = 1\nshutdown = 2000\n");
+    new_games(&d, 2, pids);
+    pid_t group = d.pid;
+    kill((pid_t)pids[1], SIGSTOP);
+    ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
+    ck_assert_int_eq(wait_log_count(&d, "event=shutdown", 1), 1);
+    for (int round = 1; round <= 2; round++) {
+        if (testd_children(d.pid, "islands-writer", &writer, 1) != 1)
+            break;   /* not restarted: nothing more to kill */
+        kill((pid_t)writer, SIGKILL);
+        ck_assert_int_eq(wait_log_count(&d, "event=writer_exit", round), round);
+        testd_sleep_ms(100);
+    }
+    int status = testd_wait_exit(&d, 30000);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d (log %s)",
+                  status, d.log);
+    ck_assert_int_eq(testd_group_processes(group), 0);
+    ck_assert_int_eq(testd_log_count(&d, "event=writer_start"), 1);
+    ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
+    testd_cleanup(&d);
+}
+END_TEST
+
 /* The spare pool refills a moment after a spare was taken: compare fd
  * counts only with the pool full (two fds per spare). */
 static void wait_for_spares(struct testd *d, int want)
@@ -993,6 +1024,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, worker_ignoring_sigterm_is_killed_after_its_timeout);
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
     tcase_add_test(tc, a_terminal_signal_to_the_group_is_left_to_islandsd);
+    tcase_add_test(tc, a_writer_dying_during_the_stop_is_not_restarted);
     tcase_add_test(tc, a_spare_started_as_islandsd_stops_is_reaped_too);
     tcase_add_test(tc, a_clean_stop_logs_no_error_for_idle_spares);
     tcase_add_test(tc, poison_game_is_failed_and_isolated);

@@ -468,7 +468,8 @@ void proc_terminate(struct proc *p, int shutdown_ms)
 {
     if (p->reaped)
         return;
-    if (shutdown_ms < 0) {
+    if (shutdown_ms < 0) {   /* brutal_kill: stopped on purpose all the same */
+        p->terminating = true;
         proc_signal(p, SIGKILL);
         return;
     }

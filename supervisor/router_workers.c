@@ -140,7 +140,10 @@ static void log_exit(const struct game *g, const struct proc *w, int status)
         reason = code == ISL_EXIT_CORRUPT ? " reason=corrupt_state" :
                  code == ISL_EXIT_GAME_ENDED ? " reason=shutdown" :
                  code == ISL_EXIT_EXEC_FAILED ? " reason=exec_failed" : "";
-    } else if (WIFSIGNALED(status) && w->terminating && WTERMSIG(status) == SIGTERM) {
+    } else if (WIFSIGNALED(status) && w->terminating &&
+               (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGKILL)) {
+        /* Asked to stop (SIGKILL: brutal_kill, or past its shutdown time,
+         * which shutdown_timeout already logged as a warning). */
         prio = ISL_LOG_INFO;
     }
     char how[PROCS_STATUS_TEXT_MAX];

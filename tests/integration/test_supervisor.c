@@ -752,6 +752,27 @@ static void reload_with(struct testd *d, const char *config, int nth)
     ck_assert_int_eq(wait_log_count(d, "event=reloaded", nth), nth);
 }
 
+/* With shutdown = brutal_kill, spares replaced by a reload are SIGKILLed
+ * on purpose: not reported as lost (which also slows the refills), and
+ * never handed a game. */
+START_TEST(brutal_kill_stops_spares_on_purpose)
+{
+    struct testd d = {0};
+    testd_start(&d, "shutdown = brutal_kill\nspare_workers = 4\n");
+    wait_for_spares(&d, 4);
+    reload_with(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 7200\n", 1);
+    long pids[1];
+    new_games(&d, 1, pids);
+    reload_with(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 3600\n", 2);
+    wait_for_spares(&d, 4);
+    check_clean_exit_keep(&d);
+    ck_assert_msg(testd_log_count(&d, "event=spare_exit") == 0, "a spare reported lost (log %s)",
+                  d.log);
+    ck_assert_msg(testd_log_count(&d, "<3>") == 0, "an error logged (log %s)", d.log);
+    testd_cleanup(&d);
+}
+END_TEST
+
 /* A writer that stops answering (here SIGSTOP; a disk that hangs looks the
  * same) is killed after request_timeout_ms like a hung worker, and the
  * tree below it restarts with it. */
@@ -1036,6 +1057,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, a_writer_that_cannot_start_makes_islandsd_give_up);
     tcase_add_test(tc, eager_activation_stays_within_max_children);
     tcase_add_test(tc, sighup_reloads_the_configuration);
+    tcase_add_test(tc, brutal_kill_stops_spares_on_purpose);
     tcase_add_test(tc, a_start_held_past_the_deadline_never_fails_the_game);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");

@@ -515,18 +515,29 @@ START_TEST(a_first_start_killed_as_hung_counts)
 }
 END_TEST
 
-/* The games' policy comes from islands.conf whole: no field is left as
- * the caller's memory had it. */
+/* The games' policy is islands.conf's, field by field, in the core's
+ * units (period in milliseconds); values unlike the defaults, so that a
+ * field taken from the wrong key shows. */
 START_TEST(policy_from_config_sets_every_field)
 {
     struct isl_config c;
     isl_config_defaults(&c);
+    c.strategy = ISL_REST_FOR_ONE;
+    c.intensity = 7;
+    c.period_s = 11;
+    c.restart_delay_ms = 13;
+    c.restart_delay_max_ms = 17000;
+    c.max_start_failures = 19;
     struct isl_sup_policy p;
     memset(&p, 0xff, sizeof p);
     isl_sup_policy_from_config(&c, &p);
-    ck_assert(!p.static_children);
-    ck_assert_uint_eq(p.intensity, c.intensity);
-    ck_assert_uint_eq(p.max_start_failures, c.max_start_failures);
+    ck_assert_int_eq(p.strategy, ISL_REST_FOR_ONE);
+    ck_assert_uint_eq(p.intensity, 7);
+    ck_assert_uint_eq(p.period_ms, 11000);
+    ck_assert_uint_eq(p.restart_delay_ms, 13);
+    ck_assert_uint_eq(p.restart_delay_max_ms, 17000);
+    ck_assert_uint_eq(p.max_start_failures, 19);
+    ck_assert(!p.static_children);   /* games come at run time */
 }
 END_TEST
 

@@ -185,10 +185,12 @@ static void worker_exit(struct proc *w, int status)
     g->worker_ready = false;
     g->accepting = false;
     bool ended = WIFEXITED(status) && WEXITSTATUS(status) == ISL_EXIT_GAME_ENDED;
-    if (g->in_flight && !was_ready) {
-        /* Sent along with `adopt`, but a worker handles requests only after
-         * it said `ready`: this one was never applied. It goes back to the
-         * head of the queue for the next worker. */
+    if (g->in_flight && (!was_ready || ended)) {
+        /* Never applied: sent along with `adopt` (a worker handles requests
+         * only after it said `ready`), or it reached a worker that was
+         * deleting its timed-out game (it takes no request then). It goes
+         * back to the head of the queue, served as if it came just after:
+         * a `new_game` then creates the game whose name is free again. */
         struct pending *p = g->in_flight;
         g->in_flight = NULL;
         p->next = g->head;
@@ -200,10 +202,7 @@ static void worker_exit(struct proc *w, int status)
     if (g->in_flight) {
         struct pending *p = g->in_flight;
         g->in_flight = NULL;
-        if (ended)
-            router_reply_error(p, ISL_E_NO_SUCH_GAME, "the game ended (idle timeout)");
-        else
-            router_reply_unknown_outcome(p);
+        router_reply_unknown_outcome(p);
     }
     if (ended)
         game_set_stored(g, false, NULL);

@@ -108,6 +108,39 @@ START_TEST(idle_game_times_out_and_frees_its_name)
 }
 END_TEST
 
+/* A request that reaches the worker as it deletes its timed-out game is
+ * not applied there: it is served as if it came just after, so a
+ * `new_game` of that name creates the game (the name is free) rather than
+ * being told `no_such_game`, which new_game never answers. The writer is
+ * held so that the deletion is still going on when the request arrives. */
+START_TEST(a_request_racing_the_timeout_is_served_after_it)
+{
+    struct testd d = {0};
+    testd_start(&d, "game_timeout = 1\nrequest_timeout_ms = 60000\n");
+    expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "t", "name", "A"),
+                   "new_game");
+    long writer;
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    ms_sleep(500);
+    kill((pid_t)writer, SIGSTOP);
+    ms_sleep(1000);   /* the worker's timer fired: its deletion waits for the writer */
+    struct raw *r = raw_open(&d);
+    raw_sends(r, "{\"id\":1,\"op\":\"new_game\",\"game\":\"t\",\"name\":\"B\"}\n");
+    ms_sleep(300);
+    kill((pid_t)writer, SIGCONT);
+    json_t *answer = raw_recv(r);
+    ck_assert_msg(json_is_true(json_object_get(answer, "ok")), "new_game answered %s",
+                  json_string_value(json_object_get(answer, "error")));
+    json_decref(answer);
+    raw_close(r);
+    json_t *s = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "t");
+    ck_assert_str_eq(rules_state(s), "initialized");
+    json_decref(s);
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
 /* game_timeout runs from the game's last request, not from its worker's
  * last start: a one_for_all restart caused by another game must not give
  * an idle game more time. */
@@ -206,6 +239,7 @@ static Suite *protocol_durability_suite(void)
     tcase_add_test(tc, games_survive_a_clean_restart);
     tcase_add_test(tc, every_acknowledged_move_survives_kill_9);
     tcase_add_test(tc, idle_game_times_out_and_frees_its_name);
+    tcase_add_test(tc, a_request_racing_the_timeout_is_served_after_it);
     tcase_add_test(tc, a_sibling_restart_does_not_extend_the_timeout);
     tcase_add_test(tc, hibernated_game_keeps_its_state_and_answers);
     tcase_add_test(tc, a_clean_stop_answers_the_move_in_its_commit);

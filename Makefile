@@ -40,9 +40,10 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Itests/support $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 
-# Debian packages every build needs, and the pkg-config module (or header)
-# that shows each one is present.
-DEB_PACKAGES := pkg-config libev-dev libjansson-dev liblmdb-dev check \
+# Debian packages every build needs: the compiler and the C library's
+# static archive (the worker and the writer link static-pie) too, which a
+# minimal Debian lacks.
+DEB_PACKAGES := gcc libc6-dev pkg-config libev-dev libjansson-dev liblmdb-dev check \
                 libsystemd-dev libinih-dev
 # Tools the tests use (systemd-analyze, socket activation, man page lint,
 # strace for the order of syncs and answers).
@@ -88,7 +89,7 @@ all: $(PROGRAMS)
 
 # ---------------------------------------------------------------- deps
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): scripts/ensure-deps.sh
+$(DEPS_STAMP): scripts/ensure-deps.sh Makefile
 	@sh scripts/ensure-deps.sh $(DEB_PACKAGES)
 	@mkdir -p $(@D) && touch $@
 

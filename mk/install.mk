@@ -52,8 +52,9 @@ UNIT_PATHS_SED := -e 's|/usr/sbin/islandsd|$(SBINDIR)/islandsd|g' \
                   -e 's|/etc/islands/|$(CONFDIR)/|g'
 
 # The installed configuration: the documented default one, with worker and
-# writer pointing at the installed programs (their default, "next to
-# islandsd", does not hold once they live in $(PKGLIBDIR)). The first
+# writer naming the installed programs (islandsd would find them in
+# $(PKGLIBDIR) by itself, as ../lib/islands from its directory, but an
+# operator reading the file sees where they are). The first
 # worker/writer line, commented out or not, is replaced; if there is none,
 # the key is appended.
 CONFIG_PATHS_AWK := \

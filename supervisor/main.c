@@ -78,7 +78,8 @@ static void resolve_program(char *out, const char *configured, const char *env, 
         snprintf(out, ISL_PATH_MAX, "%s", from_env);
         return;
     }
-    /* Next to islandsd itself. */
+    /* Next to islandsd itself (the build tree), else where `make install`
+     * puts it: PREFIX/lib/islands beside PREFIX/sbin/islandsd. */
     char self[ISL_PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) {
@@ -86,7 +87,16 @@ static void resolve_program(char *out, const char *configured, const char *env, 
         return;
     }
     self[n] = '\0';
-    snprintf(out, ISL_PATH_MAX, "%s/%s", dirname(self), name);
+    const char *dir = dirname(self);
+    char installed[ISL_PATH_MAX];
+    snprintf(installed, sizeof installed, "%s/../lib/islands/%s", dir, name);
+    snprintf(out, ISL_PATH_MAX, "%s/%s", dir, name);
+    char *resolved;
+    if (access(out, X_OK) != 0 && access(installed, X_OK) == 0 &&
+        (resolved = realpath(installed, NULL)) != NULL) {
+        snprintf(out, ISL_PATH_MAX, "%s", resolved);
+        free(resolved);
+    }
 }
 
 /* A wrong path would only show at the first spawn, after READY=1, and

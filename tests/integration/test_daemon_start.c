@@ -148,6 +148,35 @@ START_TEST(check_config_checks_without_starting)
 }
 END_TEST
 
+/* Installed, the worker and the writer live in PREFIX/lib/islands, not
+ * next to PREFIX/sbin/islandsd: with neither configured nor in the
+ * environment, islandsd finds them there. */
+START_TEST(installed_programs_are_found_without_configuration)
+{
+    char dir[] = "/tmp/islands-installed-XXXXXX", daemon[64], worker[512], writer[512];
+    char command[2048], out[4096];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(daemon, sizeof daemon, "%s/sbin/islandsd", dir);
+    snprintf(worker, sizeof worker, "%s", testd_program("ISLANDS_WORKER", "islands-worker"));
+    snprintf(writer, sizeof writer, "%s", testd_program("ISLANDS_WRITER", "islands-writer"));
+    snprintf(command, sizeof command,
+             "mkdir -p %s/sbin %s/lib/islands && cp %s %s && cp %s %s %s/lib/islands/", dir, dir,
+             testd_program("ISLANDSD", "islandsd"), daemon, worker, writer, dir);
+    ck_assert_int_eq(system(command), 0);
+    setenv("ISLANDSD", daemon, 1);
+    unsetenv("ISLANDS_WORKER");
+    unsetenv("ISLANDS_WRITER");
+    const char *const args[] = {"--check-config", "--config", "/dev/null", NULL};
+    int status = testd_run_to_exit(args, out, sizeof out);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d: %s", status, out);
+    snprintf(command, sizeof command, "rm -r %s/lib", dir);
+    ck_assert_int_eq(system(command), 0);
+    assert_usage_error(testd_run_to_exit(args, out, sizeof out), out,
+                       "/sbin/islands-worker: No such file");
+    ck_assert(testd_remove_dir(dir));
+}
+END_TEST
+
 static Suite *daemon_start_suite(void)
 {
     Suite *s = suite_create("daemon_start");
@@ -157,6 +186,7 @@ static Suite *daemon_start_suite(void)
     tcase_add_test(tc, a_worker_or_writer_that_cannot_run_stops_the_start);
     tcase_add_test(tc, command_line_errors_are_usage_errors);
     tcase_add_test(tc, check_config_checks_without_starting);
+    tcase_add_test(tc, installed_programs_are_found_without_configuration);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -58,24 +58,32 @@ static void terminate(struct game *g, const char *id)
     }
 }
 
+/* Whether the next action must wait for the exits being awaited. With
+ * one_for_one, one_for_all and rest_for_one, as in OTP, everything waits:
+ * a group restart stops its members one at a time, in reverse start
+ * order, before it starts any. The children of simple_one_for_one are
+ * independent, and the core returns nothing for a child before its exit
+ * is reported: there only GIVE_UP and EXIT wait (for every child to be
+ * down), so that one child slow to stop (hibernated, or its game ended)
+ * holds back no other game's start. */
+static bool held_back(const struct isl_sup_action *a)
+{
+    if (awaiting == 0)
+        return false;
+    return !parallel_stop || a->kind == ISL_ACT_GIVE_UP || a->kind == ISL_ACT_EXIT;
+}
+
 static void run_actions(void)
 {
     if (running_actions)
         return;
     running_actions = true;
-    while (awaiting == 0 && todo_next < todo.count) {
-        struct isl_sup_action a = todo.items[todo_next++];
+    while (todo_next < todo.count && !held_back(&todo.items[todo_next])) {
+        struct isl_sup_action a = todo.items[todo_next++];   /* todo may grow meanwhile */
         struct game *g = game_find(a.id);
         switch (a.kind) {
         case ISL_ACT_TERMINATE:
             terminate(g, a.id);
-            /* simple_one_for_one: a run of TERMINATEs goes out together,
-             * held-over starts called off with them. */
-            while (parallel_stop && todo_next < todo.count &&
-                   todo.items[todo_next].kind == ISL_ACT_TERMINATE) {
-                struct isl_sup_action next = todo.items[todo_next++];   /* todo may grow */
-                terminate(game_find(next.id), next.id);
-            }
             break;
         case ISL_ACT_START:
             if (g)

@@ -11,10 +11,11 @@
  * - Actions are carried out in the order they were returned, across calls:
  *   the shell keeps one FIFO of actions and appends each call's actions to
  *   its end. A TERMINATE blocks that FIFO until the child's exit has been
- *   reported with ISL_EV_EXITED (under simple_one_for_one games_sup.c sends
- *   a run of TERMINATEs out together and waits for all of them); events
- *   that arrive meanwhile (other children's exits, READY, STOP) are fed to
- *   the core at once.
+ *   reported with ISL_EV_EXITED; events that arrive meanwhile (other
+ *   children's exits, READY, STOP) are fed to the core at once. Under
+ *   simple_one_for_one, whose children are independent and for which the
+ *   core returns no action concerning a child between its TERMINATE and
+ *   its exit, a TERMINATE holds back only GIVE_UP and EXIT (games_sup.c).
  * - Every START yields exactly one report: ISL_EV_EXITED once the process is
  *   reaped, or ISL_EV_START_FAILED when no process could be made.
  * - TERMINATE: if the child has a process, stop it (SIGTERM, then SIGKILL

@@ -395,6 +395,26 @@ START_TEST(a_terminal_signal_to_the_group_is_left_to_islandsd)
 }
 END_TEST
 
+/* Under simple_one_for_one the games are independent: a worker slow to
+ * stop (here stopped by SIGSTOP as it is hibernated, so that only its
+ * SIGKILL, shutdown ms later, ends it) holds back no other game's start. */
+START_TEST(a_worker_slow_to_stop_holds_back_no_other_start)
+{
+    struct testd d = {0};
+    testd_start(&d, "hibernate_after = 1\nshutdown = 20000\n");
+    long pids[1];
+    new_games(&d, 1, pids);
+    kill((pid_t)pids[0], SIGSTOP);
+    ck_assert_int_eq(wait_log_count(&d, "event=hibernate game=g1", 1), 1);
+    json_t *r = testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "g2", "name", "Bob");
+    ck_assert_msg(testd_ok(r), "new_game g2 while g1 stops: %s", testd_error(r));
+    json_decref(r);
+    ck_assert_int_gt(testd_worker_pid(&d, "g2"), 0);
+    kill((pid_t)pids[0], SIGCONT);   /* it takes its SIGTERM now */
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 /* A supervisor that is stopping restarts nothing (OTP): a writer that dies
  * while the games stop stays dead, is not counted against the intensity,
  * and the stop ends with status 0. A stopped worker holds the stop for
@@ -1046,6 +1066,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
     tcase_add_test(tc, a_terminal_signal_to_the_group_is_left_to_islandsd);
     tcase_add_test(tc, a_writer_dying_during_the_stop_is_not_restarted);
+    tcase_add_test(tc, a_worker_slow_to_stop_holds_back_no_other_start);
     tcase_add_test(tc, a_spare_started_as_islandsd_stops_is_reaped_too);
     tcase_add_test(tc, a_clean_stop_logs_no_error_for_idle_spares);
     tcase_add_test(tc, poison_game_is_failed_and_isolated);

@@ -199,6 +199,22 @@ START_TEST(joining_ones_own_game_keeps_both_players)
 }
 END_TEST
 
+/* The daemon runs without crash injection (--config /dev/null): its
+ * administrator (the tests run as the daemon's user) is told so, not that
+ * only an administrator may crash a worker. */
+START_TEST(crash_without_crash_injection_says_so)
+{
+    EXPECT(0, "you are player1 (Ann)", "new", "g3", "Ann");
+    EXPECT(1, "crash injection is disabled. An operator enables it with crash_injection = true",
+           "crash", "g3", "kill");
+    struct cli_result r;
+    const char *args[] = { "crash", "g3", "kill", NULL };
+    run_islands(args, NULL, false, &r);
+    ck_assert_msg(strstr(r.err, "Only the daemon's administrator") == NULL, "%s", r.err);
+    free_result(&r);
+}
+END_TEST
+
 /* Start islands in the background, its output thrown away. */
 static pid_t start_islands(const char *const args[])
 {
@@ -276,6 +292,7 @@ static Suite *cli_game_suite(void)
     tcase_add_test(tc, joining_a_reused_name_drops_the_old_token);
     tcase_add_test(tc, joining_ones_own_game_keeps_both_players);
     tcase_add_test(tc, new_and_join_at_once_remember_both_players);
+    tcase_add_test(tc, crash_without_crash_injection_says_so);
     suite_add_tcase(s, tc);
     return s;
 }

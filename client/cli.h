@@ -194,6 +194,10 @@ struct cli_error_context {
 /* cli_error_text for a known request (ctx NULL: as cli_error_text). */
 char *cli_error_text_for(const json_t *response, const struct cli_error_context *ctx);
 
+/* What may help after connecting to the daemon's socket failed with
+ * errnum, as " (...)" to follow strerror; "" when nothing is known to. */
+const char *cli_connect_hint(int errnum);
+
 /* Write a message into err and return -1: for the functions above that
  * explain their failures. */
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)

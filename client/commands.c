@@ -117,8 +117,9 @@ static int exchange(const struct cli_args *a, const json_t *request, const struc
         fprintf(env->err, "islands: warning: %s; trying %s\n", warning, path);
     struct isl_client *c = isl_client_connect(path, env->timeout_ms);
     if (c == NULL) {
-        fprintf(env->err, "islands: cannot connect to %s: %s (is islandsd running?)\n",
-                path, strerror(errno));
+        int saved = errno;
+        fprintf(env->err, "islands: cannot connect to %s: %s%s\n", path, strerror(saved),
+                cli_connect_hint(saved));
         return CLI_EXIT_USAGE;
     }
     size_t len = 0;

@@ -1,6 +1,7 @@
 /* Plain sentences for the error codes of PROTOCOL.md. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,20 @@ char *cli_error_text_for(const json_t *response, const struct cli_error_context 
         return NULL;
     cli_sanitize(text);
     return text;
+}
+
+const char *cli_connect_hint(int errnum)
+{
+    switch (errnum) {
+    case ENOENT: case ECONNREFUSED:     /* no socket, or nobody listening on it */
+        return " (is islandsd running?)";
+    case EACCES: case EPERM:
+        return " (only members of the socket's group may connect; for the installed "
+               "service that is the group islands: sudo usermod -aG islands $USER, "
+               "then log in again)";
+    default:
+        return "";
+    }
 }
 
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)

@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "../support/check_main.h"
 
@@ -288,6 +290,54 @@ START_TEST(connection_trouble_is_exit_2)
              "islands: %s closed the connection without answering\n", sandbox.socket_path);
     ck_assert_str_eq(r.err, expected);
     free_result(&r);
+}
+END_TEST
+
+/* Run `islands --socket path ping`; as root, as the user nobody, whom
+ * permissions stop. Its stderr must be "cannot connect to PATH: " + rest. */
+static void check_connect_error(const char *path, const char *rest)
+{
+    const char *client = program_path("ISLANDS_CLIENT", "build/islands");
+    const char *as_nobody[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                "--clear-groups", client, "--socket", path, "ping", NULL };
+    const char *const *argv = getuid() == 0 ? as_nobody : as_nobody + 4;
+    struct cli_result r;
+    run_program(sandbox.dir, NULL, argv, false, &r);
+    char expected[768];
+    snprintf(expected, sizeof expected, "islands: cannot connect to %s: %s\n", path, rest);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+}
+
+/* "Is islandsd running?" only where that is the question. */
+START_TEST(a_connection_refused_says_what_helps)
+{
+    char path[256];
+    format_path(path, sizeof path, "%s/nobody-listens.sock", sandbox.dir);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    ck_assert_uint_lt(strlen(path), sizeof addr.sun_path);
+    memcpy(addr.sun_path, path, strlen(path) + 1);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    close(fd);      /* the socket file stays, with no one behind it */
+    /* Only the error under test may stop the user nobody. */
+    ck_assert_int_eq(chmod(path, 0777), 0);
+    ck_assert_int_eq(chmod(sandbox.root, 0755), 0);
+    ck_assert_int_eq(chmod(sandbox.dir, 0755), 0);
+    check_connect_error(path, "Connection refused (is islandsd running?)");
+
+    char locked[256];
+    format_path(locked, sizeof locked, "%s/locked", sandbox.dir);
+    ck_assert_int_eq(mkdir(locked, 0), 0);
+    format_path(path, sizeof path, "%s/locked/islandsd.sock", sandbox.dir);
+    check_connect_error(path, "Permission denied (only members of the socket's group may "
+                        "connect; for the installed service that is the group islands: "
+                        "sudo usermod -aG islands $USER, then log in again)");
+
+    format_path(path, sizeof path, "%s/requests.log/islandsd.sock", sandbox.dir);
+    write_whole_file(log_path, "");
+    check_connect_error(path, "Not a directory");
 }
 END_TEST
 
@@ -686,6 +736,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, an_error_answer_is_exit_1_with_a_sentence);
     tcase_add_test(tc, json_prints_the_response_line_unchanged);
     tcase_add_test(tc, connection_trouble_is_exit_2);
+    tcase_add_test(tc, a_connection_refused_says_what_helps);
     tcase_add_test(tc, usage_errors_are_exit_2_with_the_usage_line);
     tcase_add_test(tc, output_that_cannot_be_written_is_exit_2);
     tcase_add_test(tc, arguments_that_are_not_utf8_are_usage_errors);

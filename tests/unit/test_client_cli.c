@@ -440,6 +440,17 @@ START_TEST(forbidden_says_why)
 }
 END_TEST
 
+START_TEST(connect_hints_only_where_they_help)
+{
+    ck_assert_str_eq(cli_connect_hint(ENOENT), " (is islandsd running?)");
+    ck_assert_str_eq(cli_connect_hint(ECONNREFUSED), " (is islandsd running?)");
+    ck_assert_ptr_nonnull(strstr(cli_connect_hint(EACCES), "usermod -aG islands"));
+    ck_assert_str_eq(cli_connect_hint(EPERM), cli_connect_hint(EACCES));
+    ck_assert_str_eq(cli_connect_hint(ENOTDIR), "");
+    ck_assert_str_eq(cli_connect_hint(ENAMETOOLONG), "");
+}
+END_TEST
+
 static Suite *client_cli_suite(void)
 {
     Suite *s = suite_create("client_cli");
@@ -466,6 +477,7 @@ static Suite *client_cli_suite(void)
     tcase_add_test(messages, every_error_code_has_its_own_sentence);
     tcase_add_test(messages, error_text_adds_the_server_message_and_hints);
     tcase_add_test(messages, forbidden_says_why);
+    tcase_add_test(messages, connect_hints_only_where_they_help);
     suite_add_tcase(s, messages);
     return s;
 }

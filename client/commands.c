@@ -204,8 +204,12 @@ static void explain_not_allowed(const struct cli_args *a, const struct cli_ident
         json_is_true(json_object_get(response, "ok"))) {
         char *turn = cli_turn_sentence(response,
                                        isl_player_name((enum isl_player)player));
-        if (turn != NULL)
-            fprintf(env->err, "islands: the game now: %s.\n", turn);
+        if (turn != NULL) {
+            size_t len = strlen(turn);
+            /* "You won!" ends its sentence already. */
+            bool ended = len > 0 && strchr(".!?", turn[len - 1]) != NULL;
+            fprintf(env->err, "islands: the game now: %s%s\n", turn, ended ? "" : ".");
+        }
         free(turn);
     }
     json_decref(response);

@@ -140,6 +140,9 @@ START_TEST(a_whole_game_with_the_command_line_client)
     EXPECT(0, "Ann won", "--player", "player2", "show", "g1");
     EXPECT(0, " 1  ^  ^  .  .  ^", "--player", "player2", "show", "g1");
     EXPECT(1, "That move is not allowed now.", "--player", "player2", "guess", "g1", "1", "1");
+    /* One full stop, none after an exclamation mark. */
+    EXPECT(1, "islands: the game now: Ann won.\n", "--player", "player2", "guess", "g1", "1", "1");
+    EXPECT(1, "islands: the game now: You won!\n", "--player", "player1", "guess", "g1", "1", "1");
     EXPECT(0, "\"ok\":true", "--json", "--player", "player1", "show", "g1");
 
     EXPECT(0, "game_over", "list");

@@ -37,6 +37,12 @@ static bool uses_state_file(enum cli_command cmd)
     return cmd == CMD_NEW || cmd == CMD_JOIN || identity_use(cmd) != ID_NONE;
 }
 
+/* Can the command not go on without its remembered identity? */
+static bool needs_identity(const struct cli_args *a)
+{
+    return identity_use(a->command) == ID_REQUIRED || a->player != NULL;
+}
+
 /* json_object_set_new that remembers a failure (no memory, or a string
  * that is not UTF-8) in *ok instead of leaving the field out. */
 static void set_field(json_t *obj, const char *key, json_t *value, bool *ok)
@@ -291,7 +297,7 @@ static int load_memory(const struct cli_args *a, const char *dir, struct cli_mem
     if (a->command == CMD_NEW)
         return CLI_EXIT_OK;
     static const char fix[] = "remove that file to forget the game here";
-    if (identity_use(a->command) == ID_REQUIRED || a->player != NULL) {
+    if (needs_identity(a)) {
         fprintf(env->err, "islands: %s; %s\n", err, fix);
         return CLI_EXIT_USAGE;
     }
@@ -299,19 +305,34 @@ static int load_memory(const struct cli_args *a, const char *dir, struct cli_mem
     return CLI_EXIT_OK;
 }
 
+/* Find the state directory and read the game's memory. dir is left empty
+ * when the command uses none, or needs none and there is none (no HOME):
+ * a spectator's `show` goes on. `new` and `join` stop before their
+ * request, since the token they get could not be kept. */
+static int open_memory(const struct cli_args *a, char *dir, size_t dirlen,
+                       struct cli_memory *mem, const struct cli_env *env)
+{
+    char err[512];
+    memset(mem, 0, sizeof *mem);
+    dir[0] = '\0';
+    if (!uses_state_file(a->command))
+        return CLI_EXIT_OK;
+    if (cli_state_dir(dir, dirlen, err, sizeof err) == 0)
+        return load_memory(a, dir, mem, env);
+    dir[0] = '\0';
+    if (a->command == CMD_NEW || a->command == CMD_JOIN || needs_identity(a))
+        return local_error(env, err);
+    fprintf(env->err, "islands: warning: %s; going on without remembered players\n", err);
+    return CLI_EXIT_OK;
+}
+
 int cli_run(const struct cli_args *a, const struct cli_env *env)
 {
     char dir[4096], err[512];
     struct cli_memory mem;
-    memset(&mem, 0, sizeof mem);
-    if (uses_state_file(a->command)) {
-        if (cli_state_dir(dir, sizeof dir, err, sizeof err) != 0)
-            return local_error(env, err);
-        int status = load_memory(a, dir, &mem, env);
-        if (status != CLI_EXIT_OK)
-            return status;
-    }
-    int status = CLI_EXIT_OK;
+    int status = open_memory(a, dir, sizeof dir, &mem, env);
+    if (status != CLI_EXIT_OK)
+        return status;
     int player = choose_identity(a, &mem, env, &status);
     if (status != CLI_EXIT_OK)
         return status;
@@ -327,12 +348,13 @@ int cli_run(const struct cli_args *a, const struct cli_env *env)
         fprintf(env->out, "%s\n", line);
     bool ok = json_is_true(json_object_get(response, "ok"));
     if (ok) {
-        status = update_memory(a, response, dir, &mem, env);
+        if (dir[0] != '\0')
+            status = update_memory(a, response, dir, &mem, env);
         if (!a->json)
             cli_print_result(a, response, who != NULL ? isl_player_name((enum isl_player)player)
                                                       : NULL, env);
     } else {
-        if (a->command == CMD_END && has_error(response, "no_such_game")) {
+        if (a->command == CMD_END && has_error(response, "no_such_game") && dir[0] != '\0') {
             struct cli_memory_change nothing_left_to_end = { .forget_game = true, .remember = -1 };
             cli_state_change(dir, a->arg[0], &nothing_left_to_end, NULL, err, sizeof err);
         }

@@ -605,6 +605,49 @@ START_TEST(state_goes_under_home_without_xdg_state_home)
 }
 END_TEST
 
+/* Without HOME and XDG_STATE_HOME there is no state directory: what needs
+ * no identity goes on, what does stops before asking. */
+START_TEST(no_state_directory_stops_only_what_needs_one)
+{
+    start_fake("state {\"ok\":true,\"game\":\"sea\",\"rules\":{\"state\":\"initialized\"}}\n"
+               "end_game {\"ok\":true}\n");
+    static const char warning[] = "islands: warning: cannot find a state directory: set "
+                                  "XDG_STATE_HOME or HOME; going on without remembered players\n";
+    static const char stop[] = "islands: cannot find a state directory: set XDG_STATE_HOME "
+                               "or HOME\n";
+    const char *client = program_path("ISLANDS_CLIENT", "build/islands");
+    const char *env[] = { sandbox.env_socket, NULL };
+    struct cli_result r;
+    const char *show[] = { client, "show", "sea", NULL };
+    run_program(sandbox.dir, env, show, false, &r);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "Waiting for a second player"));
+    ck_assert_str_eq(r.err, warning);
+    free_result(&r);
+    const char *end[] = { client, "end", "sea", NULL };
+    run_program(sandbox.dir, env, end, false, &r);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "Game sea ended.\n");
+    free_result(&r);
+    const char *const stopped[][6] = {
+        { client, "new", "sea", "Ann", NULL },
+        { client, "join", "sea", "Bob", NULL },
+        { client, "place", "sea", "dot", "1", "1" },
+        { client, "--player", "player1", "show", "sea", NULL },
+    };
+    for (size_t i = 0; i < sizeof stopped / sizeof stopped[0]; i++) {
+        const char *argv[7] = { NULL };
+        memcpy(argv, stopped[i], sizeof stopped[i]);
+        run_program(sandbox.dir, env, argv, false, &r);
+        ck_assert_msg(r.status == 2, "%s: status %d", argv[1], r.status);
+        ck_assert_str_eq(r.err, stop);
+        free_result(&r);
+    }
+    check_requests("{\"id\":1,\"op\":\"state\",\"game\":\"sea\"}\n"
+                   "{\"id\":1,\"op\":\"end_game\",\"game\":\"sea\"}\n");
+}
+END_TEST
+
 START_TEST(socket_option_wins_over_the_environment)
 {
     start_fake("ping {\"ok\":true,\"version\":\"1\",\"protocol\":1}\n");
@@ -748,6 +791,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, show_draws_the_board_with_the_token);
     tcase_add_test(tc, colour_on_a_terminal_unless_no_color);
     tcase_add_test(tc, state_goes_under_home_without_xdg_state_home);
+    tcase_add_test(tc, no_state_directory_stops_only_what_needs_one);
     tcase_add_test(tc, socket_option_wins_over_the_environment);
     tcase_add_test(tc, the_socket_comes_from_the_daemons_configuration_last);
     tcase_add_test(tc, admin_tables);

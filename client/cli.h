@@ -1,6 +1,7 @@
 /* The `islands` command-line client: the pieces shared by its modules.
  *   args.c      the command table, argument parsing and help texts
  *   statefile.c remembered identities (game, player, token) on disk
+ *   statechange.c changes to them: the rules and the locked read-modify-write
  *   draw.c      boards and the turn sentence, as pure text functions
  *   messages.c  plain sentences for the protocol's error codes
  *   commands.c  requests, the exchange with islandsd, remembering tokens
@@ -117,6 +118,8 @@ int cli_state_load(const char *dir, const char *game, struct cli_memory *m,
 int cli_state_save(const char *dir, const struct cli_memory *m, char *err, size_t errlen);
 /* Forget a game: 0 (also when nothing was remembered), -1 with err. */
 int cli_state_forget(const char *dir, const char *game, char *err, size_t errlen);
+/* mkdir -p, mode 0700 for what is created (the XDG rule for state). */
+int cli_state_make_dir(const char *dir, char *err, size_t errlen);
 
 /* The identity to act as: `want` ("player1"/"player2" from --player, or
  * NULL) picks one; without it the only one remembered. Returns the player
@@ -124,6 +127,31 @@ int cli_state_forget(const char *dir, const char *game, char *err, size_t errlen
  * remembered and no --player). */
 int cli_pick_identity(const struct cli_memory *m, const char *want,
                       char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- statechange.c */
+
+/* What one command changes in the memory of a game, applied to whatever
+ * the file holds when the change is made: another command of the same
+ * account may have changed it since this one read it. */
+struct cli_memory_change {
+    bool forget_game;               /* forget every identity (the game ended) */
+    /* Forget these identities, each only while it is remembered with the
+     * very same token (a token the server refused, or one of an old game
+     * of the same name): never one remembered since. */
+    struct cli_identity stale[2];
+    int remember;                   /* -1, or the player remembered as `identity` */
+    struct cli_identity identity;
+};
+
+/* Apply c to m. Returns the players forgotten as stale, 1 << player each. */
+unsigned cli_memory_apply(struct cli_memory *m, const struct cli_memory_change *c);
+
+/* Make the change to the game's file in dir: under an exclusive lock (on
+ * DIR/.lock), read the file again, apply c, write it atomically, unlock.
+ * A change that remembers nothing creates nothing. *forgotten (NULL: not
+ * wanted) as cli_memory_apply. 0, or -1 with err. */
+int cli_state_change(const char *dir, const char *game, const struct cli_memory_change *c,
+                     unsigned *forgotten, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- draw.c */
 
@@ -165,6 +193,10 @@ struct cli_error_context {
 };
 /* cli_error_text for a known request (ctx NULL: as cli_error_text). */
 char *cli_error_text_for(const json_t *response, const struct cli_error_context *ctx);
+
+/* What may help after connecting to the daemon's socket failed with
+ * errnum, as " (...)" to follow strerror; "" when nothing is known to. */
+const char *cli_connect_hint(int errnum);
 
 /* Write a message into err and return -1: for the functions above that
  * explain their failures. */

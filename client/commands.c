@@ -37,6 +37,12 @@ static bool uses_state_file(enum cli_command cmd)
     return cmd == CMD_NEW || cmd == CMD_JOIN || identity_use(cmd) != ID_NONE;
 }
 
+/* Can the command not go on without its remembered identity? */
+static bool needs_identity(const struct cli_args *a)
+{
+    return identity_use(a->command) == ID_REQUIRED || a->player != NULL;
+}
+
 /* json_object_set_new that remembers a failure (no memory, or a string
  * that is not UTF-8) in *ok instead of leaving the field out. */
 static void set_field(json_t *obj, const char *key, json_t *value, bool *ok)
@@ -117,8 +123,9 @@ static int exchange(const struct cli_args *a, const json_t *request, const struc
         fprintf(env->err, "islands: warning: %s; trying %s\n", warning, path);
     struct isl_client *c = isl_client_connect(path, env->timeout_ms);
     if (c == NULL) {
-        fprintf(env->err, "islands: cannot connect to %s: %s (is islandsd running?)\n",
-                path, strerror(errno));
+        int saved = errno;
+        fprintf(env->err, "islands: cannot connect to %s: %s%s\n", path, strerror(saved),
+                cli_connect_hint(saved));
         return CLI_EXIT_USAGE;
     }
     size_t len = 0;
@@ -166,13 +173,27 @@ static bool has_error(const json_t *response, const char *code)
     return c != NULL && strcmp(c, code) == 0;
 }
 
-/* Drop an identity the server answered `unauthorized` for: its token is
- * wrong for the game of that name now, and will stay wrong. */
-static void drop_identity(struct cli_memory *mem, int player, const struct cli_env *env)
+/* Say which identities a change forgot: their tokens are wrong for the
+ * game of that name now, and will stay wrong. */
+static void report_forgotten(const char *game, unsigned forgotten, const struct cli_env *env)
 {
-    mem->players[player].known = false;
-    fprintf(env->err, "islands: forgot your token for game %s as %s: the server no longer "
-            "accepts it\n", mem->game, isl_player_name((enum isl_player)player));
+    for (int p = 0; p < 2; p++)
+        if (forgotten & (1u << p))
+            fprintf(env->err, "islands: forgot your token for game %s as %s: the server no "
+                    "longer accepts it\n", game, isl_player_name((enum isl_player)p));
+}
+
+/* Forget an identity the server answered `unauthorized` for. */
+static void forget_refused(const char *dir, const char *game, const struct cli_identity *who,
+                           int player, const struct cli_env *env)
+{
+    struct cli_memory_change change = { .remember = -1 };
+    change.stale[player] = *who;
+    unsigned forgotten;
+    char err[512];
+    if (cli_state_change(dir, game, &change, &forgotten, err, sizeof err) != 0)
+        local_error(env, err);
+    report_forgotten(game, forgotten, env);
 }
 
 /* After `not_allowed` (a move out of turn, islands placed before the
@@ -189,8 +210,12 @@ static void explain_not_allowed(const struct cli_args *a, const struct cli_ident
         json_is_true(json_object_get(response, "ok"))) {
         char *turn = cli_turn_sentence(response,
                                        isl_player_name((enum isl_player)player));
-        if (turn != NULL)
-            fprintf(env->err, "islands: the game now: %s.\n", turn);
+        if (turn != NULL) {
+            size_t len = strlen(turn);
+            /* "You won!" ends its sentence already. */
+            bool ended = len > 0 && strchr(".!?", turn[len - 1]) != NULL;
+            fprintf(env->err, "islands: the game now: %s%s\n", turn, ended ? "" : ".");
+        }
         free(turn);
     }
     json_decref(response);
@@ -198,33 +223,37 @@ static void explain_not_allowed(const struct cli_args *a, const struct cli_ident
 }
 
 /* `join` into a game remembered as player 1 (to play it alone, or an old
- * game of the same name): player 1 is kept only if the server still
- * accepts its token. When that cannot be asked it is kept: an identity
- * found wrong later is dropped then. */
-static void confirm_player1(const struct cli_args *a, struct cli_memory *mem,
+ * game of the same name): is player 1's token refused by the server now?
+ * When that cannot be asked it is kept: an identity found wrong later is
+ * dropped then. */
+static bool player1_refused(const struct cli_args *a, const struct cli_memory *mem,
                             const struct cli_env *env)
 {
     if (!mem->players[ISL_PLAYER1].known)
-        return;
+        return false;
     struct cli_args show = *a;
     show.command = CMD_SHOW;
     char *line = NULL;
     json_t *response = NULL;
-    if (ask(&show, &mem->players[ISL_PLAYER1], ISL_PLAYER1, env, &line, &response) == CLI_EXIT_OK &&
-        has_error(response, "unauthorized"))
-        drop_identity(mem, ISL_PLAYER1, env);
+    bool refused = ask(&show, &mem->players[ISL_PLAYER1], ISL_PLAYER1, env, &line,
+                       &response) == CLI_EXIT_OK && has_error(response, "unauthorized");
     json_decref(response);
     free(line);
+    return refused;
 }
 
-/* After a success: remember a new identity, or forget an ended game. */
+/* After a success: remember a new identity, or forget an ended game. `mem`
+ * is what was remembered before the request. */
 static int update_memory(const struct cli_args *a, const json_t *response, const char *dir,
-                         struct cli_memory *mem, const struct cli_env *env)
+                         const struct cli_memory *mem, const struct cli_env *env)
 {
+    struct cli_memory_change change = { .remember = -1 };
     char err[512];
-    if (a->command == CMD_END)
-        return cli_state_forget(dir, a->arg[0], err, sizeof err) == 0 ? CLI_EXIT_OK
-               : local_error(env, err);
+    if (a->command == CMD_END) {
+        change.forget_game = true;
+        return cli_state_change(dir, a->arg[0], &change, NULL, err, sizeof err) == 0
+               ? CLI_EXIT_OK : local_error(env, err);
+    }
     if (a->command != CMD_NEW && a->command != CMD_JOIN)
         return CLI_EXIT_OK;
 
@@ -233,36 +262,67 @@ static int update_memory(const struct cli_args *a, const json_t *response, const
     if (token == NULL || strlen(token) > CLI_TOKEN_MAX)
         return local_error(env, "the server's answer holds no usable token");
     isl_player_from_name(json_string_value(json_object_get(response, "player")), &p);
-    if (p != ISL_PLAYER1)
-        confirm_player1(a, mem, env);
-    struct cli_identity *id = &mem->players[p];
-    id->known = true;
-    snprintf(id->token, sizeof id->token, "%s", token);
-    snprintf(id->name, sizeof id->name, "%s", a->arg[1]);
-    if (cli_state_save(dir, mem, err, sizeof err) == 0)
-        return CLI_EXIT_OK;
-    fprintf(env->err, "islands: %s\nislands: your token for game %s as %s is %s\n",
-            err, a->arg[0], isl_player_name(p), token);
-    return CLI_EXIT_USAGE;
+    /* A new game: what was remembered before it was asked for belongs to
+     * an old game of that name. What was remembered since (the game's
+     * `join`, run at once) is kept. */
+    if (a->command == CMD_NEW)
+        memcpy(change.stale, mem->players, sizeof change.stale);
+    else if (p != ISL_PLAYER1 && player1_refused(a, mem, env))
+        change.stale[ISL_PLAYER1] = mem->players[ISL_PLAYER1];
+    change.remember = (int)p;
+    snprintf(change.identity.token, sizeof change.identity.token, "%s", token);
+    snprintf(change.identity.name, sizeof change.identity.name, "%s", a->arg[1]);
+    unsigned forgotten;
+    if (cli_state_change(dir, a->arg[0], &change, &forgotten, err, sizeof err) != 0) {
+        fprintf(env->err, "islands: %s\nislands: your token for game %s as %s is %s\n",
+                err, a->arg[0], isl_player_name(p), token);
+        return CLI_EXIT_USAGE;
+    }
+    if (a->command == CMD_JOIN)
+        report_forgotten(a->arg[0], forgotten, env);
+    return CLI_EXIT_OK;
 }
 
-/* Read what is remembered of the game into mem (a new game starts a fresh
- * memory, whatever an old file says). A corrupt or unreadable file blocks
- * only the commands that need an identity; the others go on without one. */
+/* Read what is remembered of the game into mem. A corrupt or unreadable
+ * file blocks only the commands that need an identity; the others go on
+ * without one (`new` replaces it). */
 static int load_memory(const struct cli_args *a, const char *dir, struct cli_memory *mem,
                        const struct cli_env *env)
 {
     char err[512];
     snprintf(mem->game, sizeof mem->game, "%s", a->arg[0]);
-    if (a->command == CMD_NEW || cli_state_load(dir, a->arg[0], mem, err, sizeof err) >= 0)
+    if (cli_state_load(dir, a->arg[0], mem, err, sizeof err) >= 0)
+        return CLI_EXIT_OK;
+    memset(mem->players, 0, sizeof mem->players);
+    if (a->command == CMD_NEW)
         return CLI_EXIT_OK;
     static const char fix[] = "remove that file to forget the game here";
-    if (identity_use(a->command) == ID_REQUIRED || a->player != NULL) {
+    if (needs_identity(a)) {
         fprintf(env->err, "islands: %s; %s\n", err, fix);
         return CLI_EXIT_USAGE;
     }
     fprintf(env->err, "islands: warning: %s; going on without it (%s)\n", err, fix);
-    memset(mem->players, 0, sizeof mem->players);
+    return CLI_EXIT_OK;
+}
+
+/* Find the state directory and read the game's memory. dir is left empty
+ * when the command uses none, or needs none and there is none (no HOME):
+ * a spectator's `show` goes on. `new` and `join` stop before their
+ * request, since the token they get could not be kept. */
+static int open_memory(const struct cli_args *a, char *dir, size_t dirlen,
+                       struct cli_memory *mem, const struct cli_env *env)
+{
+    char err[512];
+    memset(mem, 0, sizeof *mem);
+    dir[0] = '\0';
+    if (!uses_state_file(a->command))
+        return CLI_EXIT_OK;
+    if (cli_state_dir(dir, dirlen, err, sizeof err) == 0)
+        return load_memory(a, dir, mem, env);
+    dir[0] = '\0';
+    if (a->command == CMD_NEW || a->command == CMD_JOIN || needs_identity(a))
+        return local_error(env, err);
+    fprintf(env->err, "islands: warning: %s; going on without remembered players\n", err);
     return CLI_EXIT_OK;
 }
 
@@ -270,15 +330,9 @@ int cli_run(const struct cli_args *a, const struct cli_env *env)
 {
     char dir[4096], err[512];
     struct cli_memory mem;
-    memset(&mem, 0, sizeof mem);
-    if (uses_state_file(a->command)) {
-        if (cli_state_dir(dir, sizeof dir, err, sizeof err) != 0)
-            return local_error(env, err);
-        int status = load_memory(a, dir, &mem, env);
-        if (status != CLI_EXIT_OK)
-            return status;
-    }
-    int status = CLI_EXIT_OK;
+    int status = open_memory(a, dir, sizeof dir, &mem, env);
+    if (status != CLI_EXIT_OK)
+        return status;
     int player = choose_identity(a, &mem, env, &status);
     if (status != CLI_EXIT_OK)
         return status;
@@ -294,13 +348,16 @@ int cli_run(const struct cli_args *a, const struct cli_env *env)
         fprintf(env->out, "%s\n", line);
     bool ok = json_is_true(json_object_get(response, "ok"));
     if (ok) {
-        status = update_memory(a, response, dir, &mem, env);
+        if (dir[0] != '\0')
+            status = update_memory(a, response, dir, &mem, env);
         if (!a->json)
             cli_print_result(a, response, who != NULL ? isl_player_name((enum isl_player)player)
                                                       : NULL, env);
     } else {
-        if (a->command == CMD_END && has_error(response, "no_such_game"))
-            cli_state_forget(dir, a->arg[0], err, sizeof err);  /* nothing left to end */
+        if (a->command == CMD_END && has_error(response, "no_such_game") && dir[0] != '\0') {
+            struct cli_memory_change nothing_left_to_end = { .forget_game = true, .remember = -1 };
+            cli_state_change(dir, a->arg[0], &nothing_left_to_end, NULL, err, sizeof err);
+        }
         if (!a->json) {
             struct cli_error_context ctx = { .command = a->command, .token_sent = who != NULL };
             char *text = cli_error_text_for(response, &ctx);
@@ -309,11 +366,8 @@ int cli_run(const struct cli_args *a, const struct cli_env *env)
             if (who != NULL && has_error(response, "not_allowed"))
                 explain_not_allowed(a, who, player, env);
         }
-        if (who != NULL && has_error(response, "unauthorized")) {
-            drop_identity(&mem, player, env);
-            if (cli_state_save(dir, &mem, err, sizeof err) != 0)
-                local_error(env, err);
-        }
+        if (who != NULL && has_error(response, "unauthorized"))
+            forget_refused(dir, a->arg[0], who, player, env);
         status = CLI_EXIT_GAME_ERROR;
     }
     json_decref(response);

@@ -1,6 +1,7 @@
 /* Plain sentences for the error codes of PROTOCOL.md. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,21 @@ const char *cli_error_sentence(const char *code)
 }
 
 /* The sentence for a code when what was asked is known: the general one
- * unless the request makes another clearer. */
-static const char *sentence_for(const char *code, const struct cli_error_context *ctx)
+ * unless the request, or the reason in the server's message, makes another
+ * clearer. */
+static const char *sentence_for(const char *code, const char *message,
+                                const struct cli_error_context *ctx)
 {
+    /* `forbidden` is also the answer to an admin's crash while the daemon
+     * does not inject crashes (supervisor/router.c): not a question of
+     * who asks. */
+    if (code != NULL && strcmp(code, "forbidden") == 0 && message != NULL &&
+        strstr(message, "crash injection is disabled") != NULL &&
+        (ctx == NULL || ctx->command == CMD_CRASH))
+        return "The daemon refuses crash to everyone, its administrator too: crash injection "
+               "is disabled. An operator enables it with crash_injection = true in "
+               "islands.conf and a reload (systemctl reload islandsd), or with "
+               "islandsd --crash-injection.";
     if (ctx != NULL && code != NULL) {
         if (ctx->command == CMD_PLACE && strcmp(code, "invalid_coordinate") == 0)
             return "The island does not fit there: all of its squares must be on the board, "
@@ -67,15 +80,29 @@ char *cli_error_text_for(const json_t *response, const struct cli_error_context 
     char *text = NULL;
     int n;
     if (message != NULL && message[0] != '\0')
-        n = asprintf(&text, "%s (%s: %s)%s", sentence_for(code, ctx),
+        n = asprintf(&text, "%s (%s: %s)%s", sentence_for(code, message, ctx),
                      code != NULL ? code : "error", message, hint);
     else
-        n = asprintf(&text, "%s (%s)%s", sentence_for(code, ctx),
+        n = asprintf(&text, "%s (%s)%s", sentence_for(code, message, ctx),
                      code != NULL ? code : "error", hint);
     if (n < 0)
         return NULL;
     cli_sanitize(text);
     return text;
+}
+
+const char *cli_connect_hint(int errnum)
+{
+    switch (errnum) {
+    case ENOENT: case ECONNREFUSED:     /* no socket, or nobody listening on it */
+        return " (is islandsd running?)";
+    case EACCES: case EPERM:
+        return " (only members of the socket's group may connect; for the installed "
+               "service that is the group islands: sudo usermod -aG islands $USER, "
+               "then log in again)";
+    default:
+        return "";
+    }
 }
 
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)

@@ -119,8 +119,7 @@ int cli_state_load(const char *dir, const char *game, struct cli_memory *m,
     return rc;
 }
 
-/* mkdir -p with mode 0700 for what is created (the XDG rule for state). */
-static int make_dirs(const char *dir, char *err, size_t errlen)
+int cli_state_make_dir(const char *dir, char *err, size_t errlen)
 {
     char path[4096];
     copy_string(path, sizeof path, dir);
@@ -204,7 +203,7 @@ int cli_state_save(const char *dir, const struct cli_memory *m, char *err, size_
         return cli_state_forget(dir, m->game, err, errlen);
     char path[4096];
     if (file_path(dir, m->game, path, sizeof path, err, errlen) != 0 ||
-        make_dirs(dir, err, errlen) != 0)
+        cli_state_make_dir(dir, err, errlen) != 0)
         return -1;
     json_t *doc = memory_to_json(m);
     char *text = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;

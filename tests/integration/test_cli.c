@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "../support/check_main.h"
 
@@ -291,6 +293,54 @@ START_TEST(connection_trouble_is_exit_2)
 }
 END_TEST
 
+/* Run `islands --socket path ping`; as root, as the user nobody, whom
+ * permissions stop. Its stderr must be "cannot connect to PATH: " + rest. */
+static void check_connect_error(const char *path, const char *rest)
+{
+    const char *client = program_path("ISLANDS_CLIENT", "build/islands");
+    const char *as_nobody[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                "--clear-groups", client, "--socket", path, "ping", NULL };
+    const char *const *argv = getuid() == 0 ? as_nobody : as_nobody + 4;
+    struct cli_result r;
+    run_program(sandbox.dir, NULL, argv, false, &r);
+    char expected[768];
+    snprintf(expected, sizeof expected, "islands: cannot connect to %s: %s\n", path, rest);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+}
+
+/* "Is islandsd running?" only where that is the question. */
+START_TEST(a_connection_refused_says_what_helps)
+{
+    char path[256];
+    format_path(path, sizeof path, "%s/nobody-listens.sock", sandbox.dir);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    ck_assert_uint_lt(strlen(path), sizeof addr.sun_path);
+    memcpy(addr.sun_path, path, strlen(path) + 1);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    close(fd);      /* the socket file stays, with no one behind it */
+    /* Only the error under test may stop the user nobody. */
+    ck_assert_int_eq(chmod(path, 0777), 0);
+    ck_assert_int_eq(chmod(sandbox.root, 0755), 0);
+    ck_assert_int_eq(chmod(sandbox.dir, 0755), 0);
+    check_connect_error(path, "Connection refused (is islandsd running?)");
+
+    char locked[256];
+    format_path(locked, sizeof locked, "%s/locked", sandbox.dir);
+    ck_assert_int_eq(mkdir(locked, 0), 0);
+    format_path(path, sizeof path, "%s/locked/islandsd.sock", sandbox.dir);
+    check_connect_error(path, "Permission denied (only members of the socket's group may "
+                        "connect; for the installed service that is the group islands: "
+                        "sudo usermod -aG islands $USER, then log in again)");
+
+    format_path(path, sizeof path, "%s/requests.log/islandsd.sock", sandbox.dir);
+    write_whole_file(log_path, "");
+    check_connect_error(path, "Not a directory");
+}
+END_TEST
+
 START_TEST(usage_errors_are_exit_2_with_the_usage_line)
 {
     start_fake("");
@@ -467,7 +517,8 @@ START_TEST(dot_names_are_stored_under_escaped_file_names)
     ISLANDS(&r, "new", "..", "Ann");
     ck_assert_int_eq(r.status, 0);
     free_result(&r);
-    /* The only file in the directory, whose name is neither "." nor "..". */
+    /* The only game file in the directory (beside the lock that changes
+     * take), whose name is neither "." nor "..". */
     char islands_dir[256];
     snprintf(islands_dir, sizeof islands_dir, "%s/islands", sandbox.state_home);
     DIR *d = opendir(islands_dir);
@@ -475,7 +526,8 @@ START_TEST(dot_names_are_stored_under_escaped_file_names)
     int files = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            strcmp(e->d_name, ".lock") == 0)
             continue;
         ck_assert_str_eq(e->d_name, "game-%2E%2E.json");
         files++;
@@ -550,6 +602,49 @@ START_TEST(state_goes_under_home_without_xdg_state_home)
     snprintf(path, sizeof path, "%s/home/.local/state/islands/game-g1.json", sandbox.dir);
     ck_assert_int_eq(access(path, F_OK), 0);
     ck_assert_int_eq(access(state_file("game-g1.json"), F_OK), -1);
+}
+END_TEST
+
+/* Without HOME and XDG_STATE_HOME there is no state directory: what needs
+ * no identity goes on, what does stops before asking. */
+START_TEST(no_state_directory_stops_only_what_needs_one)
+{
+    start_fake("state {\"ok\":true,\"game\":\"sea\",\"rules\":{\"state\":\"initialized\"}}\n"
+               "end_game {\"ok\":true}\n");
+    static const char warning[] = "islands: warning: cannot find a state directory: set "
+                                  "XDG_STATE_HOME or HOME; going on without remembered players\n";
+    static const char stop[] = "islands: cannot find a state directory: set XDG_STATE_HOME "
+                               "or HOME\n";
+    const char *client = program_path("ISLANDS_CLIENT", "build/islands");
+    const char *env[] = { sandbox.env_socket, NULL };
+    struct cli_result r;
+    const char *show[] = { client, "show", "sea", NULL };
+    run_program(sandbox.dir, env, show, false, &r);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "Waiting for a second player"));
+    ck_assert_str_eq(r.err, warning);
+    free_result(&r);
+    const char *end[] = { client, "end", "sea", NULL };
+    run_program(sandbox.dir, env, end, false, &r);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "Game sea ended.\n");
+    free_result(&r);
+    const char *const stopped[][6] = {
+        { client, "new", "sea", "Ann", NULL },
+        { client, "join", "sea", "Bob", NULL },
+        { client, "place", "sea", "dot", "1", "1" },
+        { client, "--player", "player1", "show", "sea", NULL },
+    };
+    for (size_t i = 0; i < sizeof stopped / sizeof stopped[0]; i++) {
+        const char *argv[7] = { NULL };
+        memcpy(argv, stopped[i], sizeof stopped[i]);
+        run_program(sandbox.dir, env, argv, false, &r);
+        ck_assert_msg(r.status == 2, "%s: status %d", argv[1], r.status);
+        ck_assert_str_eq(r.err, stop);
+        free_result(&r);
+    }
+    check_requests("{\"id\":1,\"op\":\"state\",\"game\":\"sea\"}\n"
+                   "{\"id\":1,\"op\":\"end_game\",\"game\":\"sea\"}\n");
 }
 END_TEST
 
@@ -684,6 +779,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, an_error_answer_is_exit_1_with_a_sentence);
     tcase_add_test(tc, json_prints_the_response_line_unchanged);
     tcase_add_test(tc, connection_trouble_is_exit_2);
+    tcase_add_test(tc, a_connection_refused_says_what_helps);
     tcase_add_test(tc, usage_errors_are_exit_2_with_the_usage_line);
     tcase_add_test(tc, output_that_cannot_be_written_is_exit_2);
     tcase_add_test(tc, arguments_that_are_not_utf8_are_usage_errors);
@@ -695,6 +791,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, show_draws_the_board_with_the_token);
     tcase_add_test(tc, colour_on_a_terminal_unless_no_color);
     tcase_add_test(tc, state_goes_under_home_without_xdg_state_home);
+    tcase_add_test(tc, no_state_directory_stops_only_what_needs_one);
     tcase_add_test(tc, socket_option_wins_over_the_environment);
     tcase_add_test(tc, the_socket_comes_from_the_daemons_configuration_last);
     tcase_add_test(tc, admin_tables);

@@ -140,6 +140,9 @@ START_TEST(a_whole_game_with_the_command_line_client)
     EXPECT(0, "Ann won", "--player", "player2", "show", "g1");
     EXPECT(0, " 1  ^  ^  .  .  ^", "--player", "player2", "show", "g1");
     EXPECT(1, "That move is not allowed now.", "--player", "player2", "guess", "g1", "1", "1");
+    /* One full stop, none after an exclamation mark. */
+    EXPECT(1, "islands: the game now: Ann won.\n", "--player", "player2", "guess", "g1", "1", "1");
+    EXPECT(1, "islands: the game now: You won!\n", "--player", "player1", "guess", "g1", "1", "1");
     EXPECT(0, "\"ok\":true", "--json", "--player", "player1", "show", "g1");
 
     EXPECT(0, "game_over", "list");
@@ -199,6 +202,87 @@ START_TEST(joining_ones_own_game_keeps_both_players)
 }
 END_TEST
 
+/* The daemon runs without crash injection (--config /dev/null): its
+ * administrator (the tests run as the daemon's user) is told so, not that
+ * only an administrator may crash a worker. */
+START_TEST(crash_without_crash_injection_says_so)
+{
+    EXPECT(0, "you are player1 (Ann)", "new", "g3", "Ann");
+    EXPECT(1, "crash injection is disabled. An operator enables it with crash_injection = true",
+           "crash", "g3", "kill");
+    struct cli_result r;
+    const char *args[] = { "crash", "g3", "kill", NULL };
+    run_islands(args, NULL, false, &r);
+    ck_assert_msg(strstr(r.err, "Only the daemon's administrator") == NULL, "%s", r.err);
+    free_result(&r);
+}
+END_TEST
+
+/* Start islands in the background, its output thrown away. */
+static pid_t start_islands(const char *const args[])
+{
+    const char *argv[8] = { program_path("ISLANDS_CLIENT", "build/islands") };
+    for (int i = 0; args[i] != NULL && i < 6; i++)
+        argv[i + 1] = args[i];
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (null < 0)
+            _exit(126);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        const char *env[] = { sandbox.env_socket, sandbox.env_xdg, sandbox.env_home, NULL };
+        set_child_environment(env);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* One account, two terminals: `new` and `join` of the same game at once,
+ * the join tried again until the game exists. Both answers arrive close
+ * together, and both identities must be remembered whichever is written
+ * last. Without a read-modify-write under a lock one of them is lost in
+ * about one round of eight here, so many rounds fail reliably. */
+START_TEST(new_and_join_at_once_remember_both_players)
+{
+    enum { ROUNDS = 60, JOIN_TRIES = 400 };
+    for (int round = 0; round < ROUNDS; round++) {
+        char game[16], path[256];
+        snprintf(game, sizeof game, "race%d", round);
+        snprintf(path, sizeof path, "%s/islands/game-%s.json", sandbox.state_home, game);
+        const char *new_args[] = { "new", game, "Ann", NULL };
+        pid_t creator = start_islands(new_args);
+        const char *join_args[] = { "join", game, "Bob", NULL };
+        struct cli_result r = { .status = -1 };
+        for (int tries = 0; tries < JOIN_TRIES && r.status != 0; tries++) {
+            free_result(&r);
+            run_islands(join_args, NULL, false, &r);
+            ck_assert_msg(r.status == 0 || strstr(r.err, "There is no such game.") != NULL,
+                          "join %s: status %d\n%s", game, r.status, r.err);
+        }
+        ck_assert_msg(r.status == 0, "join %s never succeeded", game);
+        free_result(&r);
+        int status;
+        ck_assert_int_eq(waitpid(creator, &status, 0), creator);
+        ck_assert_msg(wait_status_code(status) == 0, "new %s: status %d", game,
+                      wait_status_code(status));
+
+        char *memory = read_whole_file(path);
+        ck_assert_ptr_nonnull(memory);
+        json_t *doc = json_loads(memory, 0, NULL);
+        json_t *players = json_object_get(doc, "players");
+        ck_assert_msg(json_object_get(players, "player1") != NULL &&
+                      json_object_get(players, "player2") != NULL,
+                      "round %d: an identity was lost:\n%s", round, memory);
+        json_decref(doc);
+        free(memory);
+    }
+}
+END_TEST
+
 static Suite *cli_game_suite(void)
 {
     Suite *s = suite_create("cli_game");
@@ -210,6 +294,8 @@ static Suite *cli_game_suite(void)
     tcase_add_test(tc, a_wrong_token_is_refused);
     tcase_add_test(tc, joining_a_reused_name_drops_the_old_token);
     tcase_add_test(tc, joining_ones_own_game_keeps_both_players);
+    tcase_add_test(tc, new_and_join_at_once_remember_both_players);
+    tcase_add_test(tc, crash_without_crash_injection_says_so);
     suite_add_tcase(s, tc);
     return s;
 }

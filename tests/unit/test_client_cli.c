@@ -409,6 +409,48 @@ START_TEST(error_text_adds_the_server_message_and_hints)
 }
 END_TEST
 
+static void check_error_text_for(const char *response, enum cli_command command,
+                                 const char *expected)
+{
+    json_t *r = json_loads(response, 0, NULL);
+    struct cli_error_context ctx = { .command = command };
+    char *text = cli_error_text_for(r, &ctx);
+    ck_assert_str_eq(text, expected);
+    free(text);
+    json_decref(r);
+}
+
+/* `forbidden` has two reasons: who asks, or crash injection turned off. */
+START_TEST(forbidden_says_why)
+{
+    check_error_text_for("{\"ok\":false,\"error\":\"forbidden\","
+                         "\"message\":\"crash injection is disabled\"}", CMD_CRASH,
+                         "The daemon refuses crash to everyone, its administrator too: crash "
+                         "injection is disabled. An operator enables it with crash_injection = "
+                         "true in islands.conf and a reload (systemctl reload islandsd), or with "
+                         "islandsd --crash-injection. (forbidden: crash injection is disabled)");
+    check_error_text_for("{\"ok\":false,\"error\":\"forbidden\","
+                         "\"message\":\"admin ops need uid 0 or the daemon's uid\"}", CMD_STATUS,
+                         "Only the daemon's administrator may do that. "
+                         "(forbidden: admin ops need uid 0 or the daemon's uid)");
+    check_error_text_for("{\"ok\":false,\"error\":\"forbidden\","
+                         "\"message\":\"crash is an admin op\"}", CMD_CRASH,
+                         "Only the daemon's administrator may do that. "
+                         "(forbidden: crash is an admin op)");
+}
+END_TEST
+
+START_TEST(connect_hints_only_where_they_help)
+{
+    ck_assert_str_eq(cli_connect_hint(ENOENT), " (is islandsd running?)");
+    ck_assert_str_eq(cli_connect_hint(ECONNREFUSED), " (is islandsd running?)");
+    ck_assert_ptr_nonnull(strstr(cli_connect_hint(EACCES), "usermod -aG islands"));
+    ck_assert_str_eq(cli_connect_hint(EPERM), cli_connect_hint(EACCES));
+    ck_assert_str_eq(cli_connect_hint(ENOTDIR), "");
+    ck_assert_str_eq(cli_connect_hint(ENAMETOOLONG), "");
+}
+END_TEST
+
 static Suite *client_cli_suite(void)
 {
     Suite *s = suite_create("client_cli");
@@ -434,6 +476,8 @@ static Suite *client_cli_suite(void)
     TCase *messages = tcase_create("messages");
     tcase_add_test(messages, every_error_code_has_its_own_sentence);
     tcase_add_test(messages, error_text_adds_the_server_message_and_hints);
+    tcase_add_test(messages, forbidden_says_why);
+    tcase_add_test(messages, connect_hints_only_where_they_help);
     suite_add_tcase(s, messages);
     return s;
 }

@@ -64,9 +64,24 @@ START_TEST(a_data_file_cut_short_under_a_worker_is_named_and_the_game_left_alone
     data_file(&d, path, sizeof path);
     ck_assert_int_eq(truncate(path, 8192), 0);   /* LMDB's two meta pages */
 
-    json_t *r = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "g150");
-    ck_assert_msg(!testd_ok(r), "a game read from a cut file");
-    json_decref(r);
+    expect_error_free(testd_call(&d, "{s:s, s:s}", "op", "state", "game", "g150"),
+                      "game_unavailable", "a game read from a cut file");
+    /* Left alone after max_start_failures (3) starts, and not started again
+     * by the next request, which comes well within the retry delay. */
+    ck_assert_int_eq(testd_log_count(&d, "event=worker_start game=g150 "), 3);
+    ck_assert_int_eq(testd_log_count(&d, "event=game_failed game=g150 "), 1);
+    expect_error_free(testd_call(&d, "{s:s, s:s}", "op", "state", "game", "g150"),
+                      "game_unavailable", "a game left alone");
+    ck_assert_int_eq(testd_log_count(&d, "event=worker_start game=g150 "), 3);
+    json_t *list = testd_call(&d, "{s:s}", "op", "list");
+    json_t *games = json_object_get(list, "games"), *entry;
+    size_t i;
+    bool failed = false;
+    json_array_foreach(games, i, entry)
+        if (strcmp(json_string_value(json_object_get(entry, "game")), "g150") == 0)
+            failed = json_is_true(json_object_get(entry, "failed"));
+    json_decref(list);
+    ck_assert_msg(failed, "g150 not listed as failed");
     ck_assert_int_ge(testd_log_count(&d, "event=store_fault signal=BUS"), 1);
     ck_assert_int_ge(testd_log_count(&d, "during=read note=\"reading the store's data.mdb "
                                          "failed"), 1);

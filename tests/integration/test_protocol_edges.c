@@ -306,7 +306,10 @@ START_TEST(answers_of_one_game_keep_request_order_even_when_refused)
     for (int id = 1; id <= REQUESTS; id++) {
         json_t *r = raw_recv(c);
         ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), id);
-        busy += !testd_ok(r);
+        bool refused = !testd_ok(r);
+        ck_assert_msg(!refused || strcmp(testd_error(r), "busy") == 0, "request %d: %s", id,
+                      testd_error(r));
+        busy += refused;
         json_decref(r);
     }
     ck_assert_int_gt(busy, 0);

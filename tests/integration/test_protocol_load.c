@@ -208,9 +208,9 @@ START_TEST(bad_input_barrage_leaves_games_byte_for_byte_unchanged)
     }
     raw_send(c, junk, sizeof junk);
     raw_close(c);
-    /* A partial line, then gone. */
+    /* A whole request without its newline, then gone: not a request. */
     c = raw_open(d);
-    raw_sends(c, "{\"op\":\"end_game\",\"game\":\"keep1\"");
+    raw_sends(c, "{\"op\":\"end_game\",\"game\":\"keep1\"}");
     raw_close(c);
     /* Invalid UTF-8 in otherwise valid requests aimed at the games. */
     c = raw_open(d);

@@ -141,6 +141,7 @@ START_TEST(a_failed_commit_is_answered_to_the_worker_only)
     }
     ck_assert(nothing_within(c.chan, 200));
     expect_stored("b", NULL);
+    expect_stored("d", NULL);
     json_decref(answer);
     close(a);
     close(b);

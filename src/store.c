@@ -357,6 +357,15 @@ static int apply_write(struct isl_store *s, MDB_txn *txn, const struct isl_store
     return EINVAL;
 }
 
+/* The commit's fault hooks: before mdb_txn_commit, or once it returned. */
+static void fault_point(const struct isl_store *s, bool committed)
+{
+    if (committed)
+        isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMITTED_SLEEP_MS", "committed");
+    else
+        isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMIT_SLEEP_MS", "commit");
+}
+
 static int commit(struct isl_store *s, const struct isl_store_write *writes, size_t n,
                   char *err, size_t errlen)
 {
@@ -385,13 +394,17 @@ static int commit(struct isl_store *s, const struct isl_store_write *writes, siz
             return write_failed(s->env, rc, "put", err, errlen);
         }
     }
-    /* The write lock is held here: a test can kill or stop us mid-commit. */
-    isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMIT_SLEEP_MS", "commit");
+    /* The write lock is held here: a test can kill or stop us mid-commit.
+     * With ISLANDS_FAULT_SWAP_COMMIT_POINTS the two points below trade
+     * places: a store that says "committed" too early, which the chaos
+     * harness must catch. */
+    bool swapped = isl_store_fault_ms(s, "ISLANDS_FAULT_SWAP_COMMIT_POINTS") != 0;
+    fault_point(s, swapped);
     rc = mdb_txn_commit(txn);   /* frees txn whatever the outcome */
     if (rc != 0)
         return write_failed(s->env, rc, "commit", err, errlen);
     /* Committed but not yet answered: a kill here must not lose the move. */
-    isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMITTED_SLEEP_MS", "committed");
+    fault_point(s, !swapped);
     return ISL_STORE_OK;
 }
 

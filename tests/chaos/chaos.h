@@ -50,6 +50,7 @@ struct chaos_options {
     unsigned request_timeout_ms;
     bool break_ack_before_commit;
     bool break_relay_before_commit;
+    bool break_swapped_commit_points;
     bool keep;                  /* keep the temporary directory */
     bool verbose;
 };

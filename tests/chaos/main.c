@@ -48,8 +48,11 @@ static void usage(FILE *out)
         "                     every worker answers, then dies before committing\n"
         "  --break relay-before-commit  ... with ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS=20:\n"
         "                     the writer passes answers on 20 ms before it commits,\n"
-        "                     so only a crash in that window loses them (broken\n"
-        "                     daemons: the run must fail)\n"
+        "                     so only a crash in that window loses them\n"
+        "  --break swapped-commit-points  the commit phase's daemon with\n"
+        "                     ISLANDS_FAULT_SWAP_COMMIT_POINTS=1: its store says\n"
+        "                     \"committed\" before mdb_txn_commit and \"commit\" after\n"
+        "                     (broken daemons: the run must fail)\n"
         "  --json FILE        also append the JSON report line to FILE\n"
         "  --keep             keep the temporary directories (logs, stores)\n"
         "  --verbose          say what happens at each step\n"
@@ -148,9 +151,11 @@ static void parse_args(int argc, char **argv, struct chaos_options *o)
                       o->break_ack_before_commit = true;
                   else if (strcmp(optarg, "relay-before-commit") == 0)
                       o->break_relay_before_commit = true;
+                  else if (strcmp(optarg, "swapped-commit-points") == 0)
+                      o->break_swapped_commit_points = true;
                   else
-                      fail_usage("--break: ack-before-commit or relay-before-commit, not '%s'",
-                                 optarg);
+                      fail_usage("--break: ack-before-commit, relay-before-commit or "
+                                 "swapped-commit-points, not '%s'", optarg);
                   break;
         case 'K': o->keep = true; break;
         case 'v': o->verbose = true; break;
@@ -160,7 +165,8 @@ static void parse_args(int argc, char **argv, struct chaos_options *o)
     }
     if (optind < argc)
         fail_usage("unexpected argument '%s'", argv[optind]);
-    if (o->attach && (o->break_ack_before_commit || o->break_relay_before_commit))
+    if (o->attach && (o->break_ack_before_commit || o->break_relay_before_commit ||
+                      o->break_swapped_commit_points))
         fail_usage("--break needs a daemon of our own, not --attach%s", "");
     if (!seeded && getrandom(&o->seed, sizeof o->seed, 0) != sizeof o->seed)
         o->seed = (uint64_t)isl_monotonic_ms() ^ ((uint64_t)getpid() << 32);

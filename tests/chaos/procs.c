@@ -82,6 +82,10 @@ static void exec_daemon(const struct daemon *d)
         setenv("ISLANDS_FAULT_ACK_BEFORE_COMMIT", "1", 1);
     else
         unsetenv("ISLANDS_FAULT_ACK_BEFORE_COMMIT");
+    if (d->swap_commit_points)
+        setenv("ISLANDS_FAULT_SWAP_COMMIT_POINTS", "1", 1);
+    else
+        unsetenv("ISLANDS_FAULT_SWAP_COMMIT_POINTS");
     execl(d->program, "islandsd", "--config", d->config, "--socket", d->socket, "--store",
           d->store, "--crash-injection", (char *)NULL);
     _exit(127);

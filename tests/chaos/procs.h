@@ -21,6 +21,7 @@ struct daemon {
                                     ISLANDS_FAULT_COMMITTED_SLEEP_MS, 0: none */
     bool ack_before_commit;      /* ISLANDS_FAULT_ACK_BEFORE_COMMIT=1 */
     bool relay_before_commit;    /* ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS=20 */
+    bool swap_commit_points;     /* ISLANDS_FAULT_SWAP_COMMIT_POINTS=1 */
 };
 
 /* Make the temporary directory (under $TMPDIR or /tmp). -1 on failure. */

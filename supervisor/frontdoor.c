@@ -4,8 +4,9 @@
  * well-formed request to the router, and writes the responses back.
  * Nothing here blocks, and nothing grows without bound: a client that
  * stops reading is no longer read from (its own writes then block) until
- * it catches up; it is slowed down, never dropped (PROTOCOL.md: only
- * request_too_large closes a connection). */
+ * it catches up; it is slowed down, not dropped (PROTOCOL.md: only
+ * request_too_large closes a connection as an error), unless it stays so
+ * for client_timeout (frontdoor_clients.c). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -142,6 +143,7 @@ static bool peer_gone(int err)
 
 static void flush(struct conn *c)
 {
+    size_t unsent = c->out.len;
     int rc = isl_buf_write_fd(&c->out, c->fd);
     if (rc < 0) {
         if (!peer_gone(errno))
@@ -150,6 +152,8 @@ static void flush(struct conn *c)
         conn_close(c, "write_failed");
         return;
     }
+    if (c->out.len < unsent)
+        c->last_progress = ev_now(door.loop);   /* taken by the client */
     if (rc == 1)
         ev_io_start(door.loop, &c->writer);
     else
@@ -309,7 +313,7 @@ static void process_input(struct conn *c)
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
-    (void)loop, (void)revents;
+    (void)revents;
     struct conn *c = w->data;
     if (c->closed || c->paused)
         return;   /* a fed event that came after a close or a new pause */
@@ -321,6 +325,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
     }
     ssize_t n = isl_buf_read_fd(&c->in, c->fd, READ_CHUNK);
     if (n > 0) {
+        c->last_progress = ev_now(loop);
         process_input(c);
     } else if (n == 0) {
         /* Bytes after the last "\n" are not a request. */
@@ -356,6 +361,8 @@ void conn_reply(struct conn *c, json_t *id, json_t *response)
     }
     if (c->pending > 0)
         c->pending--;
+    if (c->pending == 0)   /* its idle time starts now: the wait was the daemon's */
+        c->last_progress = ev_now(door.loop);
     size_t id_len = id ? json_string_length(id) : 0;
     c->held -= id_len < c->held ? id_len : c->held;
     conn_send(c, id, response);   /* paces the input as well */

@@ -1,11 +1,18 @@
 /* The front door's places: accepting clients, max_clients and the waiting
- * room past it.
+ * room past it, and client_timeout.
  *
  * Past max_clients a connection is kept (PROTOCOL.md: only
- * request_too_large closes one) but waits: each of its requests is answered
- * busy until a served connection leaves, and the oldest waiting one takes
- * its place. As many may wait as may be served; beyond that, clients stay
- * in the listen backlog until a place frees. */
+ * request_too_large closes one as an error) but waits: each of its requests
+ * is answered busy until a served connection leaves, and the oldest waiting
+ * one takes its place. As many may wait as may be served; beyond that,
+ * clients stay in the listen backlog until a place frees.
+ *
+ * So that connections which do nothing cannot hold every place for ever
+ * (and lock out everyone, admins included), one that makes no progress for
+ * client_timeout seconds is closed: nothing read from it, none of its
+ * output taken, and none of its requests in the daemon (a request waiting
+ * for a worker or the store is the daemon's delay, and ends within
+ * request_timeout_ms). */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +30,7 @@ static struct {
     ev_timer accept_pause;
     bool listening;
     unsigned max_clients;
+    unsigned client_timeout;     /* seconds; 0: never */
     struct conn *conns;          /* the newest first */
     unsigned count;              /* served connections */
     unsigned waiting;            /* connections past max_clients (as many at most) */
@@ -51,6 +59,35 @@ static void admit_waiting(void)
         resume_accepting();
 }
 
+/* libev's cheap way with many timeouts ("Be smart about timeouts"):
+ * progress only notes a time, and the timer, when it fires, closes the
+ * connection or sleeps until the earliest moment it could be idle long
+ * enough. */
+static void check_idle(struct conn *c)
+{
+    ev_timer_stop(places.loop, &c->idle);
+    if (places.client_timeout == 0)
+        return;
+    ev_tstamp now = ev_now(places.loop);
+    if (c->pending > 0)
+        c->last_progress = now;   /* the daemon's delay, not the client's */
+    ev_tstamp left = c->last_progress + places.client_timeout - now;
+    if (left <= 0.) {
+        isl_log(ISL_LOG_INFO, "event=client_timeout conn=%llu waiting=%d unsent=%zu unhandled=%zu",
+                c->serial, c->waiting, c->out.len, c->in.len);
+        conn_close(c, "client_timeout");
+        return;
+    }
+    ev_timer_set(&c->idle, left, 0.);
+    ev_timer_start(places.loop, &c->idle);
+}
+
+static void on_idle_check(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop, (void)revents;
+    check_idle(t->data);
+}
+
 static void take_place(struct conn *c)
 {
     c->next = places.conns;
@@ -62,10 +99,15 @@ static void take_place(struct conn *c)
         places.waiting++;
     else
         places.count++;
+    c->last_progress = ev_now(places.loop);
+    ev_init(&c->idle, on_idle_check);
+    c->idle.data = c;
+    check_idle(c);
 }
 
 void frontdoor_clients_leave(struct conn *c)
 {
+    ev_timer_stop(places.loop, &c->idle);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
@@ -117,6 +159,15 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 void frontdoor_clients_reconfigure(const struct isl_config *config)
 {
     places.max_clients = config->max_clients;
+    if (config->client_timeout_s != places.client_timeout) {
+        places.client_timeout = config->client_timeout_s;
+        /* Counted from each one's last progress: a shorter timeout may
+         * close some at once. */
+        for (struct conn *c = places.conns, *next; c != NULL; c = next) {
+            next = c->next;   /* c may be closed */
+            check_idle(c);
+        }
+    }
 }
 
 void frontdoor_clients_start(struct ev_loop *loop, int listen_fd,

@@ -1,6 +1,7 @@
 /* Inside the front door: one client connection, shared by frontdoor.c (its
  * bytes: lines in, answers out) and frontdoor_clients.c (its place:
- * accepted, served or waiting past max_clients). Nothing else sees it. */
+ * accepted, served or waiting past max_clients, closed when idle). Nothing
+ * else sees it. */
 #ifndef ISLANDS_FRONTDOOR_CONN_H
 #define ISLANDS_FRONTDOOR_CONN_H
 
@@ -26,6 +27,11 @@ struct conn {
     bool waiting;                /* past max_clients: answered busy until a place frees */
     bool admin;
     unsigned long long serial;   /* names the connection in the log */
+    /* client_timeout: frontdoor.c only notes the time of each progress (a
+     * read, output taken, the end of a wait in the daemon); the timer
+     * looks at it when it fires. */
+    ev_tstamp last_progress;
+    ev_timer idle;
 };
 
 /* frontdoor.c: a connection for an accepted fd, read from at once (NULL,

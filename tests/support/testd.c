@@ -318,6 +318,15 @@ int testd_log_count(struct testd *d, const char *needle)
     return count;
 }
 
+int testd_wait_log_count(struct testd *d, const char *needle, int count)
+{
+    int seen = 0;
+    for (int waited = 0; waited < 10000 && (seen = testd_log_count(d, needle)) < count;
+         waited += 5)
+        testd_sleep_ms(5);
+    return seen;
+}
+
 static void expect_ok(json_t *r, const char *what)
 {
     char *text = json_dumps(r, JSON_COMPACT);

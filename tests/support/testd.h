@@ -85,6 +85,8 @@ void testd_sleep_ms(int ms);
 
 /* Count lines of islandsd's log that contain needle. */
 int testd_log_count(struct testd *d, const char *needle);
+/* The same once it reaches count, or after 10 s. */
+int testd_wait_log_count(struct testd *d, const char *needle, int count);
 
 /* Play a game to set-up: new_game + add_player + all islands placed and
  * set. Tokens are written into tok1/tok2 (33 bytes each). */

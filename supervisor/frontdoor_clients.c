@@ -42,19 +42,26 @@ static void resume_accepting(void)
         ev_io_start(places.loop, &places.acceptor);   /* a no-op when active */
 }
 
+static bool place_for_a_waiting_one(void)
+{
+    return places.waiting > 0 && places.count < places.max_clients;
+}
+
+/* Waiting connections take the free places, the oldest first (one after
+ * a close; as many as a reload's higher max_clients allows). */
 static void admit_waiting(void)
 {
-    struct conn *oldest = NULL;
-    if (places.waiting > 0 && places.count < places.max_clients)
-        for (struct conn *c = places.conns; c != NULL; c = c->next)
-            if (c->waiting)
-                oldest = c;
-    if (oldest != NULL) {
-        oldest->waiting = false;
-        places.waiting--;
-        places.count++;
-        isl_log(ISL_LOG_DEBUG, "event=client_admitted conn=%llu", oldest->serial);
-    }
+    struct conn *c = NULL;
+    if (place_for_a_waiting_one())
+        for (c = places.conns; c->next != NULL; c = c->next)
+            ;   /* to the oldest: the list holds the newest first */
+    for (; c != NULL && place_for_a_waiting_one(); c = c->prev)
+        if (c->waiting) {
+            c->waiting = false;
+            places.waiting--;
+            places.count++;
+            isl_log(ISL_LOG_DEBUG, "event=client_admitted conn=%llu", c->serial);
+        }
     if (!ev_is_active(&places.accept_pause))
         resume_accepting();
 }
@@ -156,9 +163,15 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
     }
 }
 
+/* A higher max_clients serves waiting connections at once and lets the
+ * acceptor go on; a lower one closes nothing (served connections stay
+ * served) but takes no more into the waiting room than it allows. */
 void frontdoor_clients_reconfigure(const struct isl_config *config)
 {
     places.max_clients = config->max_clients;
+    admit_waiting();
+    if (places.waiting >= places.max_clients)
+        ev_io_stop(places.loop, &places.acceptor);
     if (config->client_timeout_s != places.client_timeout) {
         places.client_timeout = config->client_timeout_s;
         /* Counted from each one's last progress: a shorter timeout may
@@ -174,11 +187,10 @@ void frontdoor_clients_start(struct ev_loop *loop, int listen_fd,
                              const struct isl_config *config)
 {
     places.loop = loop;
-    frontdoor_clients_reconfigure(config);
     ev_io_init(&places.acceptor, on_accept, listen_fd, EV_READ);
     ev_timer_init(&places.accept_pause, on_accept_pause_over, ACCEPT_PAUSE_S, 0.);
-    ev_io_start(loop, &places.acceptor);
     places.listening = true;
+    frontdoor_clients_reconfigure(config);   /* starts the acceptor */
 }
 
 void frontdoor_clients_stop(void)

@@ -1,6 +1,7 @@
 /* The front door's places over a real islandsd: client_timeout frees the
  * places of connections that do nothing, and never closes one whose
- * request is still in the daemon or one that keeps asking. */
+ * request is still in the daemon or one that keeps asking; a reload that
+ * raises max_clients serves the connections waiting for a place. */
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -150,6 +151,50 @@ START_TEST(a_client_that_keeps_asking_stays)
 }
 END_TEST
 
+/* max_clients = 2, testd's own connection and one more served, the third
+ * waiting: a reload to 100 serves it at once, with no one leaving. */
+START_TEST(a_higher_max_clients_serves_the_waiting_at_once)
+{
+    struct testd d = {0};
+    testd_start(&d, "max_clients = 2");
+    struct raw *second = raw_open(&d), *third = raw_open(&d);
+    raw_expect_ok(second, PING);
+    raw_expect_error(third, PING, "busy");
+    testd_reload(&d, "max_clients = 100", 1);
+    raw_expect_ok(third, PING);
+    raw_expect_ok(second, PING);
+    raw_close(third);
+    raw_close(second);
+    stop_cleanly(&d);
+}
+END_TEST
+
+/* With the waiting room full too, the acceptor has stopped and a newcomer
+ * sits in the listen backlog: the reload takes it in as well. */
+START_TEST(a_higher_max_clients_accepts_again)
+{
+    struct testd d = {0};
+    testd_start(&d, "max_clients = 2");
+    struct raw *served = raw_open(&d), *waiting[2] = {raw_open(&d), raw_open(&d)};
+    raw_expect_ok(served, PING);
+    for (int i = 0; i < 2; i++)
+        raw_expect_error(waiting[i], PING, "busy");
+    struct raw *newcomer = raw_open(&d);
+    raw_sends(newcomer, PING "\n");
+    struct pollfd p = {.fd = newcomer->fd, .events = POLLIN};
+    ck_assert_msg(poll(&p, 1, 300) == 0, "the newcomer was answered with every place taken");
+    testd_reload(&d, "max_clients = 100", 1);
+    expect_ok_free(raw_recv(newcomer), "the newcomer's ping");
+    for (int i = 0; i < 2; i++)
+        raw_expect_ok(waiting[i], PING);
+    raw_close(newcomer);
+    for (int i = 0; i < 2; i++)
+        raw_close(waiting[i]);
+    raw_close(served);
+    stop_cleanly(&d);
+}
+END_TEST
+
 static Suite *frontdoor_clients_suite(void)
 {
     Suite *s = suite_create("frontdoor_clients");
@@ -159,6 +204,11 @@ static Suite *frontdoor_clients_suite(void)
     tcase_add_test(timeout, a_request_in_the_daemon_keeps_its_connection);
     tcase_add_test(timeout, a_client_that_keeps_asking_stays);
     suite_add_tcase(s, timeout);
+    TCase *reload = tcase_create("reload");
+    tcase_set_timeout(reload, 60);
+    tcase_add_test(reload, a_higher_max_clients_serves_the_waiting_at_once);
+    tcase_add_test(reload, a_higher_max_clients_accepts_again);
+    suite_add_tcase(s, reload);
     return s;
 }
 

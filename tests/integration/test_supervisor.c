@@ -731,18 +731,6 @@ START_TEST(a_killed_writer_is_restarted_after_its_backoff)
 }
 END_TEST
 
-/* Rewrite islandsd's configuration file, SIGHUP, and wait for its nth
- * `reloaded`. */
-static void reload_with(struct testd *d, const char *config, int nth)
-{
-    FILE *f = fopen(d->config, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(config, f);
-    ck_assert_int_eq(fclose(f), 0);
-    ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
-    ck_assert_int_eq(testd_wait_log_count(d, "event=reloaded", nth), nth);
-}
-
 /* With shutdown = brutal_kill, spares replaced by a reload are SIGKILLed
  * on purpose: not reported as lost (which also slows the refills), and
  * never handed a game. */
@@ -751,10 +739,10 @@ START_TEST(brutal_kill_stops_spares_on_purpose)
     struct testd d = {0};
     testd_start(&d, "shutdown = brutal_kill\nspare_workers = 4\n");
     wait_for_spares(&d, 4);
-    reload_with(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 7200\n", 1);
+    testd_reload(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 7200\n", 1);
     long pids[1];
     new_games(&d, 1, pids);
-    reload_with(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 3600\n", 2);
+    testd_reload(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 3600\n", 2);
     wait_for_spares(&d, 4);
     check_clean_exit_keep(&d);
     ck_assert_msg(testd_log_count(&d, "event=spare_exit") == 0, "a spare reported lost (log %s)",
@@ -773,7 +761,7 @@ START_TEST(a_hung_writer_is_killed_and_restarted)
     /* The timeout shortened by a reload, which must take effect at once. */
     testd_start(&d, "request_timeout_ms = 60000\nintensity = 10\nperiod = 60\n");
     ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_ready", 1), 1);
-    reload_with(&d, "request_timeout_ms = 1000\nintensity = 10\nperiod = 60\n", 1);
+    testd_reload(&d, "request_timeout_ms = 1000\nintensity = 10\nperiod = 60\n", 1);
     long pids[1], writer, again = 0;
     new_games(&d, 1, pids);
     json_t *before = state_of(&d, "g1");
@@ -880,7 +868,7 @@ START_TEST(sighup_reloads_the_configuration)
     testd_start(&d, "spare_workers = 2\ngame_timeout = 86400\nintensity = 1\n");
     wait_for_spares(&d, 2);
     ck_assert(workers_run_with(&d, 86400, 2));
-    reload_with(&d, "spare_workers = 2\ngame_timeout = 600\nintensity = 7\n", 1);
+    testd_reload(&d, "spare_workers = 2\ngame_timeout = 600\nintensity = 7\n", 1);
     json_t *st = testd_call(&d, "{s:s}", "op", "status");
     ck_assert_int_eq(json_integer_value(json_object_get(st, "intensity")), 7);
     json_decref(st);

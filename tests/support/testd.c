@@ -327,6 +327,13 @@ int testd_wait_log_count(struct testd *d, const char *needle, int count)
     return seen;
 }
 
+void testd_reload(struct testd *d, const char *config_lines, int nth)
+{
+    write_config(d, config_lines);
+    ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
+    ck_assert_int_eq(testd_wait_log_count(d, "event=reloaded", nth), nth);
+}
+
 static void expect_ok(json_t *r, const char *what)
 {
     char *text = json_dumps(r, JSON_COMPACT);

@@ -72,6 +72,7 @@ static const struct key keys[] = {
     NUM("max_clients", max_clients, 1, 1000000, true),
     SIZE("max_request", max_request, 64, 16 * MIB, true),
     SIZE("max_output", max_output, 4096, 1024 * MIB, true),
+    NUM("client_timeout", client_timeout_s, 0, TEN_YEARS_S, true),
     NUM("max_games", max_games, 1, 100000000, true),
     NUM("queue_limit", queue_limit, 1, 1000000, true),
     NUM("request_timeout_ms", request_timeout_ms, 1, HOUR_MS, true),
@@ -110,6 +111,7 @@ void isl_config_defaults(struct isl_config *c)
     c->max_clients = 1024;
     c->max_request = 65536;
     c->max_output = 4 * MIB;
+    c->client_timeout_s = 300;
     c->max_games = 100000;
     c->queue_limit = 256;
     c->request_timeout_ms = 5000;

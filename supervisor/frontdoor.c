@@ -1,12 +1,12 @@
-/* The front door: accepts clients on the listening socket, splits their
+/* The front door: the listening socket, and the bytes of every client
+ * connection (accepting and places are frontdoor_clients.c's): splits the
  * input into lines, answers framing and parse errors itself, hands every
  * well-formed request to the router, and writes the responses back.
  * Nothing here blocks, and nothing grows without bound: a client that
  * stops reading is no longer read from (its own writes then block) until
- * it catches up; it is slowed down, never dropped (PROTOCOL.md: only
- * request_too_large closes a connection). */
-#include "frontdoor.h"
-
+ * it catches up; it is slowed down, not dropped (PROTOCOL.md: only
+ * request_too_large closes a connection as an error), unless it stays so
+ * for client_timeout (frontdoor_clients.c). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,55 +16,27 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "islands/buf.h"
+#include "frontdoor_conn.h"
 #include "islands/json_line.h"
 #include "islands/log.h"
 #include "notify.h"
 
 #define READ_CHUNK (64u * 1024)
-#define ACCEPT_BATCH 64          /* accepts per wakeup, so clients cannot starve the loop */
-#define ACCEPT_PAUSE_S 0.1       /* after running out of fds */
 #define DRAIN_LIMIT (1024u * 1024)
 /* Requests of one connection in the daemon at once: reading pauses here,
  * so what it can make islandsd hold (answers to come) stays bounded. */
 #define MAX_PENDING 1024u
 
-struct conn {
-    struct conn *prev, *next;    /* open connections */
-    int fd;
-    ev_io reader, writer;
-    struct isl_buf in, out;
-    size_t scanned;              /* bytes of `in` already searched for '\n' */
-    unsigned refs;               /* the open connection holds one itself */
-    unsigned pending;            /* handed to the router, not answered yet */
-    size_t held;                 /* bytes of those requests' ids, echoed later */
-    bool closed;
-    bool input_done;             /* EOF or request_too_large: read no more */
-    bool paused;                 /* not read from until it catches up */
-    bool waiting;                /* past max_clients: answered busy until a place frees */
-    bool admin;
-    unsigned long long serial;   /* names the connection in the log */
-};
-
 static struct {
     struct ev_loop *loop;
-    ev_io acceptor;
-    ev_timer accept_pause;
     bool listening;
     bool created;                /* our own socket file: remove it at the end */
     char path[ISL_PATH_MAX];
     struct frontdoor_socket_file file;
-    unsigned max_clients;
     size_t max_request;
     size_t max_output;
-    struct conn *conns;
-    unsigned count;              /* served connections */
-    unsigned waiting;            /* connections past max_clients (as many at most) */
     unsigned long long serial;
 } door;
-
-static void conn_close(struct conn *c, const char *reason);
-static void admit_waiting(void);
 
 /* ---------------------------------------------------------------- output */
 
@@ -171,6 +143,7 @@ static bool peer_gone(int err)
 
 static void flush(struct conn *c)
 {
+    size_t unsent = c->out.len;
     int rc = isl_buf_write_fd(&c->out, c->fd);
     if (rc < 0) {
         if (!peer_gone(errno))
@@ -179,6 +152,8 @@ static void flush(struct conn *c)
         conn_close(c, "write_failed");
         return;
     }
+    if (c->out.len < unsent)
+        c->last_progress = ev_now(door.loop);   /* taken by the client */
     if (rc == 1)
         ev_io_start(door.loop, &c->writer);
     else
@@ -338,7 +313,7 @@ static void process_input(struct conn *c)
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
-    (void)loop, (void)revents;
+    (void)revents;
     struct conn *c = w->data;
     if (c->closed || c->paused)
         return;   /* a fed event that came after a close or a new pause */
@@ -350,6 +325,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
     }
     ssize_t n = isl_buf_read_fd(&c->in, c->fd, READ_CHUNK);
     if (n > 0) {
+        c->last_progress = ev_now(loop);
         process_input(c);
     } else if (n == 0) {
         /* Bytes after the last "\n" are not a request. */
@@ -385,12 +361,14 @@ void conn_reply(struct conn *c, json_t *id, json_t *response)
     }
     if (c->pending > 0)
         c->pending--;
+    if (c->pending == 0)   /* its idle time starts now: the wait was the daemon's */
+        c->last_progress = ev_now(door.loop);
     size_t id_len = id ? json_string_length(id) : 0;
     c->held -= id_len < c->held ? id_len : c->held;
     conn_send(c, id, response);   /* paces the input as well */
 }
 
-static void conn_close(struct conn *c, const char *reason)
+void conn_close(struct conn *c, const char *reason)
 {
     if (c->closed)
         return;
@@ -402,24 +380,13 @@ static void conn_close(struct conn *c, const char *reason)
     c->fd = -1;
     isl_buf_free(&c->in);
     isl_buf_free(&c->out);
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        door.conns = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    c->prev = c->next = NULL;
-    if (c->waiting)
-        door.waiting--;
-    else
-        door.count--;
     isl_log(ISL_LOG_DEBUG, "event=client_closed conn=%llu reason=%s pending=%u",
             c->serial, reason, c->pending);
+    frontdoor_clients_leave(c);
     conn_release(c);
-    admit_waiting();
 }
 
-static void conn_open(int fd, bool waiting)
+struct conn *conn_open(int fd)
 {
     struct ucred peer;
     socklen_t len = sizeof peer;
@@ -427,13 +394,13 @@ static void conn_open(int fd, bool waiting)
         isl_log(ISL_LOG_WARNING, "event=accept_failed step=peercred error=\"%s\"",
                 strerror(errno));
         close(fd);
-        return;
+        return NULL;
     }
     struct conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
         isl_log(ISL_LOG_WARNING, "event=accept_failed error=\"out of memory\"");
         close(fd);
-        return;
+        return NULL;
     }
     c->fd = fd;
     c->refs = 1;
@@ -445,88 +412,23 @@ static void conn_open(int fd, bool waiting)
     ev_io_init(&c->writer, on_writable, fd, EV_WRITE);
     c->reader.data = c->writer.data = c;
     ev_io_start(door.loop, &c->reader);
-    c->next = door.conns;
-    if (door.conns != NULL)
-        door.conns->prev = c;
-    door.conns = c;
-    c->waiting = waiting;
-    if (waiting)
-        door.waiting++;
-    else
-        door.count++;
     isl_log(ISL_LOG_DEBUG, "event=client_accepted conn=%llu uid=%u pid=%d admin=%d",
             c->serial, (unsigned)peer.uid, (int)peer.pid, c->admin);
-}
-
-/* ---------------------------------------------------------------- accept */
-
-/* Past max_clients a connection is kept (PROTOCOL.md: only
- * request_too_large closes one) but waits: each of its requests is answered
- * busy until a served connection leaves, and the oldest waiting one takes
- * its place. As many may wait as may be served; beyond that, clients stay
- * in the listen backlog until a place frees. */
-static void resume_accepting(void)
-{
-    if (door.listening && door.waiting < door.max_clients)
-        ev_io_start(door.loop, &door.acceptor);   /* a no-op when active */
-}
-
-static void admit_waiting(void)
-{
-    struct conn *oldest = NULL;
-    if (door.waiting > 0 && door.count < door.max_clients)
-        for (struct conn *c = door.conns; c != NULL; c = c->next)
-            if (c->waiting)
-                oldest = c;   /* the list holds the newest first */
-    if (oldest != NULL) {
-        oldest->waiting = false;
-        door.waiting--;
-        door.count++;
-        isl_log(ISL_LOG_DEBUG, "event=client_admitted conn=%llu", oldest->serial);
-    }
-    if (!ev_is_active(&door.accept_pause))
-        resume_accepting();
-}
-
-static void on_accept_pause_over(struct ev_loop *loop, ev_timer *t, int revents)
-{
-    (void)loop, (void)t, (void)revents;
-    resume_accepting();
-}
-
-static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
-{
-    (void)revents;
-    for (int i = 0; i < ACCEPT_BATCH; i++) {
-        int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return;
-            /* Out of fds or memory: waiting clients stay in the backlog
-             * instead of waking the loop in a busy circle. */
-            isl_log(ISL_LOG_WARNING, "event=accept_failed error=\"%s\"", strerror(errno));
-            ev_io_stop(loop, w);
-            ev_timer_set(&door.accept_pause, ACCEPT_PAUSE_S, 0.);
-            ev_timer_start(loop, &door.accept_pause);
-            return;
-        }
-        conn_open(fd, door.count >= door.max_clients);
-        if (door.waiting >= door.max_clients) {
-            ev_io_stop(loop, w);   /* the waiting room is full: the backlog holds the rest */
-            return;
-        }
-    }
+    return c;
 }
 
 /* ---------------------------------------------------------------- control */
 
-void frontdoor_reconfigure(const struct isl_config *config)
+static void take_limits(const struct isl_config *config)
 {
-    door.max_clients = config->max_clients;
     door.max_request = config->max_request;
     door.max_output = config->max_output;
+}
+
+void frontdoor_reconfigure(const struct isl_config *config)
+{
+    take_limits(config);
+    frontdoor_clients_reconfigure(config);
 }
 
 /* For the logs: where a passed socket listens (the configured path means
@@ -548,7 +450,7 @@ static void name_passed_socket(int fd)
 int frontdoor_start(struct ev_loop *loop, const struct isl_config *config)
 {
     door.loop = loop;
-    frontdoor_reconfigure(config);
+    take_limits(config);
     int fd = notify_listen_fd();
     if (fd == -2)
         return -2;
@@ -561,12 +463,10 @@ int frontdoor_start(struct ev_loop *loop, const struct isl_config *config)
     } else {
         name_passed_socket(fd);
     }
-    ev_io_init(&door.acceptor, on_accept, fd, EV_READ);
-    ev_timer_init(&door.accept_pause, on_accept_pause_over, ACCEPT_PAUSE_S, 0.);
-    ev_io_start(loop, &door.acceptor);
+    frontdoor_clients_start(loop, fd, config);
     door.listening = true;
     isl_log(ISL_LOG_INFO, "event=listening socket=%s from=%s max_clients=%u max_request=%zu",
-            door.path, door.created ? "config" : "systemd", door.max_clients,
+            door.path, door.created ? "config" : "systemd", config->max_clients,
             door.max_request);
     return 0;
 }
@@ -581,23 +481,7 @@ void frontdoor_stop_accepting(void)
     if (!door.listening)
         return;
     door.listening = false;
-    ev_io_stop(door.loop, &door.acceptor);
-    ev_timer_stop(door.loop, &door.accept_pause);
-    close(door.acceptor.fd);
+    frontdoor_clients_stop();
     if (door.created)
         frontdoor_socket_remove(door.path, &door.file);
-}
-
-void frontdoor_close_all(void)
-{
-    while (door.conns != NULL) {
-        /* One last non-blocking try to hand over the answers already made. */
-        isl_buf_write_fd(&door.conns->out, door.conns->fd);
-        conn_close(door.conns, "shutdown");
-    }
-}
-
-unsigned frontdoor_client_count(void)
-{
-    return door.count;
 }

@@ -25,7 +25,9 @@ const char *frontdoor_socket_name(void);
  * is left alone. Open connections stay until frontdoor_close_all(). */
 void frontdoor_stop_accepting(void);
 void frontdoor_close_all(void);
-/* SIGHUP: limits for new data (max_request, max_output, max_clients). */
+/* SIGHUP: limits for new data (max_request, max_output, max_clients: a
+ * higher one serves waiting connections at once), and client_timeout,
+ * counted from each connection's last progress. */
 void frontdoor_reconfigure(const struct isl_config *config);
 unsigned frontdoor_client_count(void);
 

@@ -4,15 +4,16 @@
  * Syntax: "key = value" lines at the top level (no [sections]); comment
  * lines start with '#' or ';'. Each key is named as its field below except
  * period (period_s), shutdown (shutdown_ms: "brutal_kill" or milliseconds),
- * game_timeout (game_timeout_s) and hibernate_after (hibernate_after_s).
+ * game_timeout (game_timeout_s), hibernate_after (hibernate_after_s) and
+ * client_timeout (client_timeout_s).
  * Numbers are plain decimal integers (sizes in bytes); booleans are true or
  * false; log_level is err, warning, notice, info or debug.
  *
  * SIGHUP re-reads: intensity, period, restart, shutdown, restart_delay_ms,
  * restart_delay_max_ms, max_start_failures, the limits (max_children,
  * spare_workers, max_clients, max_request, max_output, max_games,
- * queue_limit), the timeouts (request_timeout_ms, game_timeout),
- * hibernate_after, log_level and crash_injection.
+ * queue_limit), the timeouts (request_timeout_ms, game_timeout,
+ * client_timeout), hibernate_after, log_level and crash_injection.
  * Fixed until restart: socket, store, worker, writer, strategy, activation,
  * sync, group_commit, map_size, max_readers. */
 #ifndef ISLANDS_CONFIG_H
@@ -54,6 +55,7 @@ struct isl_config {
     unsigned max_clients;           /* 1024 */
     size_t max_request;             /* 65536 bytes */
     size_t max_output;              /* 4 MiB unsent per connection */
+    unsigned client_timeout_s;      /* 300; 0 = never */
     unsigned max_games;             /* 100000 stored games */
     unsigned queue_limit;           /* 256 waiting requests per game */
     unsigned request_timeout_ms;    /* 5000 */

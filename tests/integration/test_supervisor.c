@@ -383,16 +383,6 @@ START_TEST(sigterm_stops_workers_in_reverse_start_order)
 }
 END_TEST
 
-/* The log's count of needle once it reaches count, or after 10 s. */
-static int wait_log_count(struct testd *d, const char *needle, int count)
-{
-    int seen = 0;
-    for (int waited = 0; waited < 10000 && (seen = testd_log_count(d, needle)) < count;
-         waited += 5)
-        testd_sleep_ms(5);
-    return seen;
-}
-
 /* A terminal signals its whole foreground process group, and islandsd's
  * children are in islandsd's group: its hangup must not kill them (only
  * islandsd reloads), and its Ctrl-C must stop them through islandsd, in
@@ -406,7 +396,7 @@ START_TEST(a_terminal_signal_to_the_group_is_left_to_islandsd)
     new_games(&d, 3, pids);
     pid_t group = d.pid;
     ck_assert_int_eq(kill(-group, SIGHUP), 0);
-    ck_assert_int_eq(wait_log_count(&d, "event=reloaded", 1), 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=reloaded", 1), 1);
     testd_sleep_ms(200);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(testd_worker_pid(&d, names[i]), pids[i]);
@@ -437,7 +427,7 @@ START_TEST(a_worker_slow_to_stop_holds_back_no_other_start)
     long pids[1];
     new_games(&d, 1, pids);
     kill((pid_t)pids[0], SIGSTOP);
-    ck_assert_int_eq(wait_log_count(&d, "event=hibernate game=g1", 1), 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=hibernate game=g1", 1), 1);
     json_t *r = testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "g2", "name", "Bob");
     ck_assert_msg(testd_ok(r), "new_game g2 while g1 stops: %s", testd_error(r));
     json_decref(r);
@@ -460,14 +450,14 @@ START_TEST(a_writer_dying_during_the_stop_is_not_restarted)
     pid_t group = d.pid;
     kill((pid_t)pids[1], SIGSTOP);
     ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
-    ck_assert_int_eq(wait_log_count(&d, "event=shutdown", 1), 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=shutdown", 1), 1);
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
     kill((pid_t)writer, SIGKILL);
-    ck_assert_int_eq(wait_log_count(&d, "event=writer_exit", 1), 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_exit", 1), 1);
     testd_sleep_ms(100);
     if (testd_children(d.pid, "islands-writer", &writer, 1) == 1) {   /* restarted: again */
         kill((pid_t)writer, SIGKILL);
-        ck_assert_int_eq(wait_log_count(&d, "event=writer_exit", 2), 2);
+        ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_exit", 2), 2);
     }
     int status = testd_wait_exit(&d, 30000);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d (log %s)",
@@ -533,7 +523,7 @@ static void stop_while_a_spare_starts(void)
     ck_assert_int_eq(before, 2);
     kill((pid_t)spawner, SIGSTOP);
     kill((pid_t)workers[0], SIGKILL);
-    ck_assert_int_eq(wait_log_count(&d, "event=spare_exit", 1), 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=spare_exit", 1), 1);
     testd_sleep_ms(300);   /* the refill (0.1 s later) waits in the spawner's socket */
     kill(d.pid, SIGSTOP);
     kill((pid_t)spawner, SIGCONT);
@@ -717,7 +707,7 @@ START_TEST(a_game_whose_worker_cannot_start_is_tried_again_later)
     relink(dir, link, noexec);
     ck_assert_int_eq(kill((pid_t)pids[0], SIGKILL), 0);
     ck_assert_int_eq(
-        wait_log_count(&d, "event=game_failed game=g1 reason=worker_cannot_start", 1), 1);
+        testd_wait_log_count(&d, "event=game_failed game=g1 reason=worker_cannot_start", 1), 1);
     json_t *r = state_of(&d, "g1");
     ck_assert_str_eq(testd_error(r), "game_unavailable");
     const char *message = json_string_value(json_object_get(r, "message"));
@@ -779,31 +769,20 @@ START_TEST(a_killed_writer_is_restarted_after_its_backoff)
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
     uint64_t killed_ms = isl_monotonic_ms();
     ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
-    ck_assert_int_eq(wait_log_count(&d, "event=writer_start", 2), 2);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_start", 2), 2);
     ck_assert_uint_ge(isl_monotonic_ms() - killed_ms, 590);
     ck_assert_int_eq(testd_log_count(&d, "event=restart_delayed child=writer delay_ms=600"), 1);
     expect_same_state(&d, "g1", before);
     /* Killed again: the next wait is twice as long; SIGTERM within it. */
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
     ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
-    ck_assert_int_eq(wait_log_count(&d, "event=restart_delayed child=writer delay_ms=1200", 1), 1);
+    ck_assert_int_eq(
+        testd_wait_log_count(&d, "event=restart_delayed child=writer delay_ms=1200", 1), 1);
     check_clean_exit_keep(&d);
     ck_assert_int_eq(testd_log_count(&d, "event=writer_start"), 2);
     testd_cleanup(&d);
 }
 END_TEST
-
-/* Rewrite islandsd's configuration file, SIGHUP, and wait for its nth
- * `reloaded`. */
-static void reload_with(struct testd *d, const char *config, int nth)
-{
-    FILE *f = fopen(d->config, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(config, f);
-    ck_assert_int_eq(fclose(f), 0);
-    ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
-    ck_assert_int_eq(wait_log_count(d, "event=reloaded", nth), nth);
-}
 
 /* With shutdown = brutal_kill, spares replaced by a reload are SIGKILLed
  * on purpose: not reported as lost (which also slows the refills), and
@@ -813,10 +792,10 @@ START_TEST(brutal_kill_stops_spares_on_purpose)
     struct testd d = {0};
     testd_start(&d, "shutdown = brutal_kill\nspare_workers = 4\n");
     wait_for_spares(&d, 4);
-    reload_with(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 7200\n", 1);
+    testd_reload(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 7200\n", 1);
     long pids[1];
     new_games(&d, 1, pids);
-    reload_with(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 3600\n", 2);
+    testd_reload(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 3600\n", 2);
     wait_for_spares(&d, 4);
     check_clean_exit_keep(&d);
     ck_assert_msg(testd_log_count(&d, "event=spare_exit") == 0, "a spare reported lost (log %s)",
@@ -834,16 +813,16 @@ START_TEST(a_hung_writer_is_killed_and_restarted)
     struct testd d = {0};
     /* The timeout shortened by a reload, which must take effect at once. */
     testd_start(&d, "request_timeout_ms = 60000\nintensity = 10\nperiod = 60\n");
-    ck_assert_int_eq(wait_log_count(&d, "event=writer_ready", 1), 1);
-    reload_with(&d, "request_timeout_ms = 1000\nintensity = 10\nperiod = 60\n", 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_ready", 1), 1);
+    testd_reload(&d, "request_timeout_ms = 1000\nintensity = 10\nperiod = 60\n", 1);
     long pids[1], writer, again = 0;
     new_games(&d, 1, pids);
     json_t *before = state_of(&d, "g1");
     ck_assert(testd_ok(before));
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
     ck_assert_int_eq(kill((pid_t)writer, SIGSTOP), 0);
-    ck_assert_int_eq(wait_log_count(&d, "event=writer_hung", 1), 1);
-    ck_assert_int_eq(wait_log_count(&d, "event=writer_ready", 2), 2);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_hung", 1), 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_ready", 2), 2);
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &again, 1), 1);
     ck_assert_int_ne(again, writer);
     expect_same_state(&d, "g1", before);
@@ -883,8 +862,8 @@ START_TEST(workers_waiting_on_a_stalled_writer_are_not_counted)
         json_decref(r);
         isl_client_close(c[i]);
     }
-    ck_assert_int_eq(wait_log_count(&d, "event=writer_hung", 1), 1);
-    ck_assert_int_eq(wait_log_count(&d, "event=writer_ready", 2), 2);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_hung", 1), 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_ready", 2), 2);
     ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
     for (int i = 0; i < 3; i++) {
         json_t *r = state_of(&d, names[i]);
@@ -942,7 +921,7 @@ START_TEST(sighup_reloads_the_configuration)
     testd_start(&d, "spare_workers = 2\ngame_timeout = 86400\nintensity = 1\n");
     wait_for_spares(&d, 2);
     ck_assert(workers_run_with(&d, 86400, 2));
-    reload_with(&d, "spare_workers = 2\ngame_timeout = 600\nintensity = 7\n", 1);
+    testd_reload(&d, "spare_workers = 2\ngame_timeout = 600\nintensity = 7\n", 1);
     json_t *st = testd_call(&d, "{s:s}", "op", "status");
     ck_assert_int_eq(json_integer_value(json_object_get(st, "intensity")), 7);
     json_decref(st);
@@ -1033,7 +1012,7 @@ START_TEST(eager_activation_stays_within_max_children)
     ck_assert_int_eq(WEXITSTATUS(testd_stop(&d)), 0);
     int before = testd_log_count(&d, "event=worker_ready");
     testd_start(&d, "activation = eager\nmax_children = 2\n");
-    ck_assert_int_eq(wait_log_count(&d, "event=worker_ready", before + 2), before + 2);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=worker_ready", before + 2), before + 2);
     testd_sleep_ms(300);   /* a third would have started by now */
     ck_assert_int_eq(testd_log_count(&d, "event=worker_ready"), before + 2);
     json_t *st = testd_call(&d, "{s:s}", "op", "status");
@@ -1063,7 +1042,7 @@ START_TEST(a_writer_that_cannot_start_makes_islandsd_give_up)
     snprintf(config, sizeof config, "writer = %s\nintensity = 100000\nperiod = 60\n", script);
     struct testd d = {0};
     testd_start(&d, config);
-    ck_assert_int_eq(wait_log_count(&d, "event=writer_ready", 1), 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_ready", 1), 1);
     long writer;
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
     fclose(fopen(flag, "w"));

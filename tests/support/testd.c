@@ -318,6 +318,22 @@ int testd_log_count(struct testd *d, const char *needle)
     return count;
 }
 
+int testd_wait_log_count(struct testd *d, const char *needle, int count)
+{
+    int seen = 0;
+    for (int waited = 0; waited < 10000 && (seen = testd_log_count(d, needle)) < count;
+         waited += 5)
+        testd_sleep_ms(5);
+    return seen;
+}
+
+void testd_reload(struct testd *d, const char *config_lines, int nth)
+{
+    write_config(d, config_lines);
+    ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
+    ck_assert_int_eq(testd_wait_log_count(d, "event=reloaded", nth), nth);
+}
+
 static void expect_ok(json_t *r, const char *what)
 {
     char *text = json_dumps(r, JSON_COMPACT);

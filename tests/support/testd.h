@@ -85,6 +85,11 @@ void testd_sleep_ms(int ms);
 
 /* Count lines of islandsd's log that contain needle. */
 int testd_log_count(struct testd *d, const char *needle);
+/* The same once it reaches count, or after 10 s. */
+int testd_wait_log_count(struct testd *d, const char *needle, int count);
+/* Rewrite islandsd's configuration file with config_lines (as
+ * testd_start writes them), SIGHUP, and wait for its nth `reloaded`. */
+void testd_reload(struct testd *d, const char *config_lines, int nth);
 
 /* Play a game to set-up: new_game + add_player + all islands placed and
  * set. Tokens are written into tok1/tok2 (33 bytes each). */

@@ -62,6 +62,7 @@ static const char every_key[] =
     "max_clients = 7\n"
     "max_request = 1000\n"
     "max_output = 8192\n"
+    "client_timeout = 9\n"
     "max_games = 30\n"
     "queue_limit = 4\n"
     "request_timeout_ms = 250\n"
@@ -96,6 +97,7 @@ START_TEST(defaults)
     ck_assert_uint_eq(c.max_clients, 1024);
     ck_assert_uint_eq(c.max_request, 65536);
     ck_assert_uint_eq(c.max_output, 4u << 20);
+    ck_assert_uint_eq(c.client_timeout_s, 300);
     ck_assert_uint_eq(c.max_games, 100000);
     ck_assert_uint_eq(c.queue_limit, 256);
     ck_assert_uint_eq(c.request_timeout_ms, 5000);
@@ -133,6 +135,7 @@ START_TEST(every_key_parsed)
     ck_assert_uint_eq(c.max_clients, 7);
     ck_assert_uint_eq(c.max_request, 1000);
     ck_assert_uint_eq(c.max_output, 8192);
+    ck_assert_uint_eq(c.client_timeout_s, 9);
     ck_assert_uint_eq(c.max_games, 30);
     ck_assert_uint_eq(c.queue_limit, 4);
     ck_assert_uint_eq(c.request_timeout_ms, 250);
@@ -174,6 +177,9 @@ static const struct {
     { "intensity = 99999999999999999999999\n",
       "1: intensity: out of range 0..1000000: '99999999999999999999999'" },
     { "max_request = 63\n", "1: max_request: out of range 64..16777216: '63'" },
+    { "client_timeout = -1\n", "1: client_timeout: must not be negative: '-1'" },
+    { "client_timeout = 315360001\n",
+      "1: client_timeout: out of range 0..315360000: '315360001'" },
     { "shutdown = never\n", "1: shutdown: not a number: 'never'" },
     { "shutdown = 0\n", "1: shutdown: out of range 1..3600000: '0'" },
     { "strategy = one_for_some\n",
@@ -277,6 +283,7 @@ START_TEST(reload_copies_only_reloadable_keys)
     ck_assert_int_eq(running.shutdown_ms, -1);
     ck_assert_uint_eq(running.restart_delay_max_ms, 800);
     ck_assert_uint_eq(running.max_clients, 7);
+    ck_assert_uint_eq(running.client_timeout_s, 9);
     ck_assert_uint_eq(running.game_timeout_s, 60);
     ck_assert_uint_eq(running.hibernate_after_s, 0);
     ck_assert_int_eq(running.log_level, ISL_LOG_DEBUG);

@@ -295,6 +295,7 @@ static void begin_shutdown(const char *why)
     notify_status("stopping (%s): stopping the games", why);
     frontdoor_stop_accepting();
     router_abort_queues("islandsd is shutting down");
+    workers_stop_spares();   /* no game starts from now on */
     games_sup_shutdown(0);
 }
 

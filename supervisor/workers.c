@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "daemon.h"
+#include "islands/exit_status.h"
 #include "islands/log.h"
 #include "spawner.h"
 #include "store_args.h"
+#include "writer_link.h"
 
 #define MAX_SPARES 64
 #define REFILL_DELAY_S 0.01
@@ -130,6 +133,14 @@ static void spare_exit(struct proc *p, int status)
     }
     char how[PROCS_STATUS_TEXT_MAX];
     procs_describe_status(status, how, sizeof how);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == ISL_EXIT_STORE && writer_is_down()) {
+        /* It lost the store writer, which died first (we may reap it
+         * first): not its fault, and the pool refills once a writer is
+         * ready again. */
+        isl_log(ISL_LOG_INFO, "event=spare_exit pid=%ld %s ready=%s reason=writer_down",
+                (long)p->pid, how, was_ready ? "yes" : "no");
+        return;
+    }
     isl_log(ISL_LOG_WARNING, "event=spare_exit pid=%ld %s ready=%s", (long)p->pid, how,
             was_ready ? "yes" : "no");
     spare_lost();

@@ -252,6 +252,8 @@ static void on_start_timer(struct ev_loop *l, ev_timer *w, int revents)
     (void)l;
     (void)w;
     (void)revents;
+    if (daemon_state.shutting_down)
+        return;   /* a restart delayed past the stop's start never comes */
     spawn();
     carry_out();
 }

@@ -465,6 +465,34 @@ START_TEST(a_writer_dying_during_the_stop_is_not_restarted)
     ck_assert_int_eq(testd_group_processes(group), 0);
     ck_assert_int_eq(testd_log_count(&d, "event=writer_start"), 1);
     ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
+    /* Stopped with the games: no spare reported lost. */
+    ck_assert_msg(log_line_of(&d, "<4>", "event=spare_exit", 0) == 0, "a spare lost (log %s)",
+                  d.log);
+    testd_cleanup(&d);
+}
+END_TEST
+
+/* Nor does a restart that was delayed (restart_delay_ms) past the stop's
+ * start: the writer died just before the stop, which a stopped worker
+ * then holds for longer than the delay. */
+START_TEST(a_writer_restart_delayed_past_the_stop_never_comes)
+{
+    struct testd d = {0};
+    long pids[2], writer;
+    testd_start(&d, "strategy = one_for_one\nrestart_delay_ms = 1000\nshutdown = 3000\n");
+    new_games(&d, 2, pids);
+    pid_t group = d.pid;
+    kill((pid_t)pids[1], SIGSTOP);
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    kill((pid_t)writer, SIGKILL);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=restart_delayed child=writer", 1), 1);
+    ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
+    int status = testd_wait_exit(&d, 30000);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d (log %s)",
+                  status, d.log);
+    ck_assert_int_eq(testd_group_processes(group), 0);
+    ck_assert_msg(testd_log_count(&d, "event=writer_start") == 1, "a writer started during the "
+                  "stop (log %s)", d.log);
     testd_cleanup(&d);
 }
 END_TEST
@@ -1079,6 +1107,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
     tcase_add_test(tc, a_terminal_signal_to_the_group_is_left_to_islandsd);
     tcase_add_test(tc, a_writer_dying_during_the_stop_is_not_restarted);
+    tcase_add_test(tc, a_writer_restart_delayed_past_the_stop_never_comes);
     tcase_add_test(tc, a_worker_slow_to_stop_holds_back_no_other_start);
     tcase_add_test(tc, a_spare_started_as_islandsd_stops_is_reaped_too);
     tcase_add_test(tc, a_clean_stop_logs_no_error_for_idle_spares);

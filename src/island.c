@@ -55,6 +55,8 @@ enum isl_error isl_island_shape(enum isl_island_type t, int row, int col,
 {
     if ((int)t < 0 || t >= ISL_ISLAND_KINDS)
         return ISL_E_INVALID_ISLAND_TYPE;
+    if (!isl_coordinate_valid(row, col))
+        return ISL_E_INVALID_COORDINATE;   /* before any offset is added: no overflow */
     struct isl_squares squares = {{0, 0}};
     const struct island_shape *shape = &shapes[t];
     for (int i = 0; i < shape->count; i++) {

@@ -1,5 +1,6 @@
 /* The engine's pieces: island shapes, square sets, boards, error codes and
  * tokens. (The rules and whole games are in test_rules.c.) */
+#include <limits.h>
 #include <check.h>
 #include <ctype.h>
 #include <stdbool.h>
@@ -52,6 +53,7 @@ START_TEST(shapes_off_the_board)
         {ISL_DOT, 0, 5}, {ISL_DOT, 5, 0}, {ISL_L_SHAPE, 9, 9}, {ISL_L_SHAPE, 8, 10},
         {ISL_L_SHAPE, 10, 10}, {ISL_S_SHAPE, 9, 9}, {ISL_S_SHAPE, 10, 1},
         {ISL_SQUARE, 10, 9}, {ISL_SQUARE, 9, 10}, {ISL_SQUARE, -1, -1},
+        {ISL_S_SHAPE, 1, INT_MAX}, {ISL_S_SHAPE, INT_MAX, 1}, {ISL_ATOLL, INT_MIN, INT_MIN},
     };
     for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
         struct isl_squares s = {{7, 7}};

@@ -50,6 +50,7 @@ struct conn {
     struct inflight *inflight;
     unsigned n_inflight;
     json_int_t next_id;
+    uint64_t quiet_until;    /* cfg->pause_ms after its last answer */
 };
 
 struct run {
@@ -116,6 +117,8 @@ static json_t *next_request(struct slot *s, json_int_t id, enum kind *kind, unsi
  * per turn of its games. */
 static int refill(struct run *r, struct conn *c)
 {
+    if (c->quiet_until && now_ns() < c->quiet_until)
+        return 0;
     size_t idle_turns = 0;
     while (c->n_inflight < r->cfg->pipeline && idle_turns < c->n_slots) {
         struct slot *s = c->slots[c->cursor];
@@ -256,6 +259,8 @@ static int take_responses(struct run *r, struct conn *c)
         }
         struct inflight f = c->inflight[i];
         c->inflight[i] = c->inflight[--c->n_inflight];
+        if (r->cfg->pause_ms > 0)
+            c->quiet_until = t + (uint64_t)(r->cfg->pause_ms * 1e6);
         handle(r, &f, response, t);
         json_decref(response);
     }
@@ -280,6 +285,19 @@ static unsigned in_flight(const struct run *r)
     return n;
 }
 
+/* Until the first pause ends, or 100 ms. */
+static int poll_timeout_ms(const struct run *r)
+{
+    int timeout = 100;
+    uint64_t t = now_ns();
+    for (unsigned i = 0; i < r->n_conns; i++) {
+        uint64_t until = r->conns[i].quiet_until;
+        if (until > t && (until - t) / 1000000 + 1 < (uint64_t)timeout)
+            timeout = (int)((until - t) / 1000000 + 1);
+    }
+    return timeout;
+}
+
 static int poll_once(struct run *r, struct pollfd *fds)
 {
     unsigned n = r->n_conns;
@@ -296,7 +314,7 @@ static int poll_once(struct run *r, struct pollfd *fds)
         if (isl_client_pending_output(c->client))
             fds[i].events |= POLLOUT;
     }
-    if (poll(fds, n, 100) < 0 && errno != EINTR) {
+    if (poll(fds, n, poll_timeout_ms(r)) < 0 && errno != EINTR) {
         say("poll: %s", strerror(errno));
         return -1;
     }

@@ -24,6 +24,9 @@ struct load_config {
     double settle_s, measure_s;
     pid_t watch_group;           /* islandsd's process group: its CPU is measured
                                     over the window too (0: not) */
+    double pause_ms;             /* after each answer a connection sends nothing
+                                    for this long, so that the daemon is idle
+                                    when the next request comes (0: at once) */
     void (*tick)(void *arg);     /* called about every 250 ms of the run (NULL: not) */
     void *tick_arg;
 };

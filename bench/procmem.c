@@ -45,7 +45,9 @@ static int visit_member(const struct isl_proc_stat *st, void *arg)
     const struct member_walk *w = arg;
     if (st->pgrp != w->pgid)
         return 0;
-    enum role role = st->pid == w->pgid                         ? ROLE_DAEMON
+    /* The spawner is islandsd itself (islandsd --spawner), forked to start spares. */
+    enum role role = st->pid == w->pgid || strcmp(st->name, "islands-spawner") == 0
+                         ? ROLE_DAEMON
                      : strcmp(st->name, "islands-writer") == 0 ? ROLE_WRITER
                      : strcmp(st->name, "islands-worker") == 0 ? ROLE_WORKER
                                                                : ROLE_OTHER;
@@ -75,7 +77,7 @@ static void add_member_memory(void *arg, long pid, enum role role, const struct 
         return;
     add_memory(&out->total, &m);
     if (role == ROLE_DAEMON)
-        out->daemon = m;
+        add_memory(&out->daemon, &m);   /* with its spawner */
     else if (role == ROLE_WRITER)
         out->writer = m;
     else if (role == ROLE_WORKER) {

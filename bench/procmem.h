@@ -1,5 +1,6 @@
 /* islandsd's processes as /proc shows them: memory (smaps_rollup) and CPU
- * time, per role (islandsd itself, the writer, the workers). */
+ * time, per role (islandsd itself with its spawner, the writer, the
+ * workers). */
 #ifndef ISLANDS_BENCH_PROCMEM_H
 #define ISLANDS_BENCH_PROCMEM_H
 

@@ -29,6 +29,13 @@ int proc_memory_read(pid_t pid, struct proc_memory *out)
             out->rss_kib = kib;
     }
     fclose(f);
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmPTE: %lu kB", &out->page_tables_kib) == 1)
+            break;
+    if (f)
+        fclose(f);
     return 0;
 }
 
@@ -66,6 +73,7 @@ static void add_memory(struct proc_memory *sum, const struct proc_memory *m)
     sum->pss_kib += m->pss_kib;
     sum->private_dirty_kib += m->private_dirty_kib;
     sum->rss_kib += m->rss_kib;
+    sum->page_tables_kib += m->page_tables_kib;
 }
 
 static void add_member_memory(void *arg, long pid, enum role role, const struct isl_proc_stat *st)

@@ -11,6 +11,7 @@ struct proc_memory {
     unsigned long pss_kib;            /* proportional set size */
     unsigned long private_dirty_kib;  /* pages only this process wrote */
     unsigned long rss_kib;
+    unsigned long page_tables_kib;    /* VmPTE: kernel memory smaps does not show */
 };
 
 /* 0, or -1 if the process is gone. */

@@ -73,6 +73,8 @@ static int measure_live(unsigned games)
                    json_pack("{s:i, s:i, s:f}", "workers", (int)m.worker_count, "failures",
                              (int)failures, "wake_s", seconds));
         report_kib("worker_pss", games, (double)m.workers.pss_kib / n, TARGET_NONE, 0, NULL);
+        report_kib("worker_page_tables", games, (double)m.workers.page_tables_kib / n,
+                   TARGET_NONE, 0, NULL);
         report_kib("islandsd_pss", games, (double)m.daemon.pss_kib, TARGET_NONE, 0, NULL);
         report_kib("islandsd_private_dirty", games, (double)m.daemon.private_dirty_kib,
                    TARGET_NONE, 0, NULL);
@@ -97,7 +99,8 @@ int scenario_memory(void)
     for (size_t i = 0; i < count && !bench_interrupted(); i++)
         if (measure_live(sizes[i]) != 0)
             rc = -1;
-    report_note("system_per_game: the drop of MemAvailable per game (kernel memory included)");
+    report_note("system_per_game: the drop of MemAvailable per game (kernel memory included); "
+                "worker_page_tables: VmPTE, kernel memory each worker costs beyond its pages");
     return rc;
 }
 

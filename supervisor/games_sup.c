@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "daemon.h"
 #include "islands/clock.h"
@@ -18,6 +19,37 @@ static bool parallel_stop;            /* simple_one_for_one */
 static bool running_actions;          /* guards re-entry from callbacks */
 static int finish_status;
 
+/* islandsd holds two descriptors per live worker (its channel and its
+ * pidfd). Past what RLIMIT_NOFILE leaves after the clients (served and
+ * waiting), the spares and islandsd's own, a start would fail for want of
+ * a descriptor and the front door could accept nobody, admins included:
+ * live games are held below that instead (a new one is answered busy),
+ * and the operator is told once per limit. */
+#define FDS_PER_WORKER 2u
+#define FDS_OF_ITS_OWN 64u
+
+static unsigned live_games_max(void)
+{
+    const struct isl_config *c = &daemon_state.config;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return c->max_children;
+    uint64_t reserve = 2ull * c->max_clients + FDS_PER_WORKER * (uint64_t)c->spare_workers +
+                       FDS_OF_ITS_OWN;
+    uint64_t room = rl.rlim_cur > reserve ? (rl.rlim_cur - reserve) / FDS_PER_WORKER : 0;
+    if (room >= c->max_children)
+        return c->max_children;
+    static uint64_t told_for;
+    if (told_for != rl.rlim_cur) {
+        told_for = rl.rlim_cur;
+        isl_log(ISL_LOG_WARNING, "event=live_games_limited max_children=%u live_games_max=%llu "
+                "open_files=%llu note=\"raise LimitNOFILE (ulimit -n), or lower max_children "
+                "or max_clients\"", c->max_children, (unsigned long long)room,
+                (unsigned long long)rl.rlim_cur);
+    }
+    return (unsigned)room;
+}
+
 void games_sup_init(const struct isl_config *config)
 {
     struct isl_sup_policy policy;
@@ -28,6 +60,7 @@ void games_sup_init(const struct isl_config *config)
         exit(1);
     }
     parallel_stop = config->strategy == ISL_SIMPLE_ONE_FOR_ONE;
+    (void)live_games_max();   /* a limit below max_children is told at start */
 }
 
 void games_sup_reconfigure(const struct isl_config *config)
@@ -182,7 +215,7 @@ unsigned games_sup_children(void)
 
 bool games_sup_room_for_one_more(void)
 {
-    unsigned max = daemon_state.config.max_children;
+    unsigned max = live_games_max();
     /* The count of every child is O(1) and enough unless failed ones fill it. */
     return isl_sup_count(core) < max || isl_sup_count_live(core) < max;
 }

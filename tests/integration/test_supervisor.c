@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1026,6 +1027,38 @@ static void add_player(struct testd *d, const char *game, const char *name)
 /* activation = eager starts the workers of stored games when the writer is
  * ready, as many as max_children allows, the most recently changed first;
  * the others wait for a request. */
+/* Live games stay within what the open-file limit leaves (islandsd holds
+ * two descriptors per worker, after 2 x max_clients for clients, two per
+ * spare and 64 of its own): past it a new game is answered busy at once,
+ * rather than a start failing for want of a descriptor while the front
+ * door cannot accept anyone. */
+START_TEST(live_games_stay_within_the_open_file_limit)
+{
+    struct testd d = {0};
+    testd_start(&d, "max_clients = 4\nspare_workers = 1\n");
+    struct rlimit limit;
+    ck_assert_int_eq(prlimit(d.pid, RLIMIT_NOFILE, NULL, &limit), 0);
+    limit.rlim_cur = 2 * 4 + 2 * 1 + 64 + 2 * 3;   /* room for three live games */
+    ck_assert_int_eq(prlimit(d.pid, RLIMIT_NOFILE, &limit, NULL), 0);
+    long pids[3];
+    new_games(&d, 3, pids);
+    json_t *r = testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "g4", "name", "Ann");
+    ck_assert_str_eq(testd_error(r), "busy");
+    json_decref(r);
+    ck_assert_int_eq(testd_log_count(&d, "event=live_games_limited max_children=10000 "
+                                         "live_games_max=3 "), 1);
+    r = testd_call(&d, "{s:s, s:s}", "op", "end_game", "game", "g1");   /* as an admin */
+    ck_assert(testd_ok(r));
+    json_decref(r);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=worker_exit game=g1 ", 1), 1);
+    testd_sleep_ms(50);
+    r = testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "g4", "name", "Ann");
+    ck_assert_msg(testd_ok(r), "new_game with a place free: %s", testd_error(r));
+    json_decref(r);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 START_TEST(eager_activation_stays_within_max_children)
 {
     struct testd d = {0};
@@ -1119,6 +1152,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, workers_waiting_on_a_stalled_writer_are_not_counted);
     tcase_add_test(tc, a_writer_that_cannot_start_makes_islandsd_give_up);
     tcase_add_test(tc, eager_activation_stays_within_max_children);
+    tcase_add_test(tc, live_games_stay_within_the_open_file_limit);
     tcase_add_test(tc, sighup_reloads_the_configuration);
     tcase_add_test(tc, brutal_kill_stops_spares_on_purpose);
     tcase_add_test(tc, a_start_held_past_the_deadline_never_fails_the_game);

@@ -168,7 +168,8 @@ static int write_all(int fd, const char *data, size_t len)
 }
 
 /* Write text to path atomically: a temporary file in the same directory,
- * 0600, synced, then renamed over the old file. */
+ * 0600, synced, then renamed over the old file, and the directory synced
+ * so that the rename (a token just handed out) survives a power cut. */
 static int write_atomically(const char *dir, const char *path, const char *text,
                             char *err, size_t errlen)
 {
@@ -193,6 +194,11 @@ static int write_atomically(const char *dir, const char *path, const char *text,
     if (!ok) {
         unlink(tmp);
         return cli_fail(err, errlen, "cannot write %s: %s", path, strerror(saved));
+    }
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+        (void)fsync(dir_fd);   /* best effort: the file itself is complete */
+        close(dir_fd);
     }
     return 0;
 }

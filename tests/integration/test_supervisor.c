@@ -64,6 +64,16 @@ static void check_clean_exit_keep(struct testd *d)
     ck_assert_int_eq(testd_group_processes(group), 0);
 }
 
+/* islandsd, asked to stop already, exits 0 with nothing of its group left. */
+static void expect_clean_exit(struct testd *d)
+{
+    pid_t group = d->pid;
+    int status = testd_wait_exit(d, 30000);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d (log %s)",
+                  status, d->log);
+    ck_assert_int_eq(testd_group_processes(group), 0);
+}
+
 static void check_clean_exit(struct testd *d, int expected_status)
 {
     pid_t group = d->pid;
@@ -402,10 +412,7 @@ START_TEST(a_terminal_signal_to_the_group_is_left_to_islandsd)
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(testd_worker_pid(&d, names[i]), pids[i]);
     ck_assert_int_eq(kill(-group, SIGINT), 0);
-    int status = testd_wait_exit(&d, 30000);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d (log %s)",
-                  status, d.log);
-    ck_assert_int_eq(testd_group_processes(group), 0);
+    expect_clean_exit(&d);
     ck_assert_int_eq(testd_log_count(&d, "signal=INT"), 0);
     ck_assert_int_eq(testd_log_count(&d, "signal=HUP"), 0);
     ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
@@ -448,7 +455,6 @@ START_TEST(a_writer_dying_during_the_stop_is_not_restarted)
     long pids[2], writer;
     testd_start(&d, "strategy = one_for_one\nintensity = 1\nshutdown = 2000\n");
     new_games(&d, 2, pids);
-    pid_t group = d.pid;
     kill((pid_t)pids[1], SIGSTOP);
     ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
     ck_assert_int_eq(testd_wait_log_count(&d, "event=shutdown", 1), 1);
@@ -460,10 +466,7 @@ START_TEST(a_writer_dying_during_the_stop_is_not_restarted)
         kill((pid_t)writer, SIGKILL);
         ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_exit", 2), 2);
     }
-    int status = testd_wait_exit(&d, 30000);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d (log %s)",
-                  status, d.log);
-    ck_assert_int_eq(testd_group_processes(group), 0);
+    expect_clean_exit(&d);
     ck_assert_int_eq(testd_log_count(&d, "event=writer_start"), 1);
     ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
     /* Stopped with the games: no spare reported lost. */
@@ -482,16 +485,12 @@ START_TEST(a_writer_restart_delayed_past_the_stop_never_comes)
     long pids[2], writer;
     testd_start(&d, "strategy = one_for_one\nrestart_delay_ms = 1000\nshutdown = 3000\n");
     new_games(&d, 2, pids);
-    pid_t group = d.pid;
     kill((pid_t)pids[1], SIGSTOP);
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
     kill((pid_t)writer, SIGKILL);
     ck_assert_int_eq(testd_wait_log_count(&d, "event=restart_delayed child=writer", 1), 1);
     ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
-    int status = testd_wait_exit(&d, 30000);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d (log %s)",
-                  status, d.log);
-    ck_assert_int_eq(testd_group_processes(group), 0);
+    expect_clean_exit(&d);
     ck_assert_msg(testd_log_count(&d, "event=writer_start") == 1, "a writer started during the "
                   "stop (log %s)", d.log);
     testd_cleanup(&d);

@@ -153,7 +153,7 @@ static void flush(struct conn *c)
         return;
     }
     if (c->out.len < unsent)
-        c->last_progress = ev_now(door.loop);   /* taken by the client */
+        frontdoor_clients_progress(c);   /* taken by the client */
     if (rc == 1)
         ev_io_start(door.loop, &c->writer);
     else
@@ -313,7 +313,7 @@ static void process_input(struct conn *c)
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
-    (void)revents;
+    (void)loop, (void)revents;
     struct conn *c = w->data;
     if (c->closed || c->paused)
         return;   /* a fed event that came after a close or a new pause */
@@ -325,7 +325,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
     }
     ssize_t n = isl_buf_read_fd(&c->in, c->fd, READ_CHUNK);
     if (n > 0) {
-        c->last_progress = ev_now(loop);
+        frontdoor_clients_progress(c);
         process_input(c);
     } else if (n == 0) {
         /* Bytes after the last "\n" are not a request. */
@@ -362,7 +362,7 @@ void conn_reply(struct conn *c, json_t *id, json_t *response)
     if (c->pending > 0)
         c->pending--;
     if (c->pending == 0)   /* its idle time starts now: the wait was the daemon's */
-        c->last_progress = ev_now(door.loop);
+        frontdoor_clients_progress(c);
     size_t id_len = id ? json_string_length(id) : 0;
     c->held -= id_len < c->held ? id_len : c->held;
     conn_send(c, id, response);   /* paces the input as well */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "frontdoor_conn.h"
+#include "islands/clock.h"
 #include "islands/log.h"
 
 #define ACCEPT_BATCH 64          /* accepts per wakeup, so clients cannot starve the loop */
@@ -75,17 +76,18 @@ static void check_idle(struct conn *c)
     ev_timer_stop(places.loop, &c->idle);
     if (places.client_timeout == 0)
         return;
-    ev_tstamp now = ev_now(places.loop);
+    uint64_t now_ms = isl_monotonic_ms();
     if (c->pending > 0)
-        c->last_progress = now;   /* the daemon's delay, not the client's */
-    ev_tstamp left = c->last_progress + places.client_timeout - now;
-    if (left <= 0.) {
+        c->last_progress_ms = now_ms;   /* the daemon's delay, not the client's */
+    uint64_t idle_ms = now_ms - c->last_progress_ms;
+    uint64_t timeout_ms = (uint64_t)places.client_timeout * 1000;
+    if (idle_ms >= timeout_ms) {
         isl_log(ISL_LOG_INFO, "event=client_timeout conn=%llu waiting=%d unsent=%zu unhandled=%zu",
                 c->serial, c->waiting, c->out.len, c->in.len);
         conn_close(c, "client_timeout");
         return;
     }
-    ev_timer_set(&c->idle, left, 0.);
+    ev_timer_set(&c->idle, (double)(timeout_ms - idle_ms) / 1e3, 0.);
     ev_timer_start(places.loop, &c->idle);
 }
 
@@ -93,6 +95,11 @@ static void on_idle_check(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop, (void)revents;
     check_idle(t->data);
+}
+
+void frontdoor_clients_progress(struct conn *c)
+{
+    c->last_progress_ms = isl_monotonic_ms();
 }
 
 static void take_place(struct conn *c)
@@ -106,7 +113,7 @@ static void take_place(struct conn *c)
         places.waiting++;
     else
         places.count++;
-    c->last_progress = ev_now(places.loop);
+    frontdoor_clients_progress(c);
     ev_init(&c->idle, on_idle_check);
     c->idle.data = c;
     check_idle(c);

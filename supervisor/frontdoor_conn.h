@@ -8,6 +8,7 @@
 #include <ev.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "frontdoor.h"
 #include "islands/buf.h"
@@ -27,10 +28,11 @@ struct conn {
     bool waiting;                /* past max_clients: answered busy until a place frees */
     bool admin;
     unsigned long long serial;   /* names the connection in the log */
-    /* client_timeout: frontdoor.c only notes the time of each progress (a
-     * read, output taken, the end of a wait in the daemon); the timer
-     * looks at it when it fires. */
-    ev_tstamp last_progress;
+    /* client_timeout: frontdoor.c only notes each progress (a read, output
+     * taken, the end of a wait in the daemon); the timer looks at the time
+     * of the last when it fires. Monotonic, as ev_now follows the wall
+     * clock and a clock step would close idle connections early. */
+    uint64_t last_progress_ms;
     ev_timer idle;
 };
 
@@ -48,5 +50,7 @@ void frontdoor_clients_reconfigure(const struct isl_config *config);
 void frontdoor_clients_stop(void);
 /* A closing connection leaves its place (the oldest waiting one takes it). */
 void frontdoor_clients_leave(struct conn *c);
+/* c made progress: its client_timeout starts again from now. */
+void frontdoor_clients_progress(struct conn *c);
 
 #endif

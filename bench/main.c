@@ -35,7 +35,7 @@ static const struct {
     int (*run)(void);
     const char *what;
 } scenarios[] = {
-    {"idle", scenario_idle, "a single move on an idle server"},
+    {"idle", scenario_idle, "a single move on an idle server, beside the disk's own commit"},
     {"moves", scenario_moves, "moves/s and latency, every sync mode, 1 to 1,000 games"},
     {"group", scenario_group_commit, "group_commit true vs false"},
     {"recovery", scenario_recovery, "a SIGKILLed worker until its game answers again"},

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "disk.h"
 #include "games.h"
 #include "report.h"
 #include "scenarios.h"
@@ -131,6 +132,20 @@ static void report_single_moves(const struct daemon_settings *s, struct load_res
     report(&f);
 }
 
+static void report_disk_floor(struct samples *disk, const char *p50_name, const char *p99_name,
+                              unsigned pause_ms)
+{
+    struct figure f = {
+        .scenario = "idle", .name = p50_name, .unit = "ms", .sync = "full",
+        .value = samples_percentile_ms(disk, 50),
+    };
+    f.extra = json_pack("{s:I, s:i}", "commits", (json_int_t)disk->n, "pause_ms", (int)pause_ms);
+    report(&f);
+    f.name = p99_name;
+    f.value = samples_percentile_ms(disk, 99);
+    report(&f);
+}
+
 int scenario_idle(void)
 {
     report_title("idle: a single move on an idle server (1 connection, 1 game, 1 in flight)");
@@ -143,14 +158,27 @@ int scenario_idle(void)
     struct load_config back_to_back = {.first_game = 0, .games = 1, .conns = 1, .pipeline = 1};
     struct load_config paced = {.first_game = 1, .games = 1, .conns = 1, .pipeline = 1,
                                 .pause_ms = IDLE_PAUSE_MS};
+    struct samples disk = {0}, hot_disk = {0};
     int rc = play(&d, &back_to_back, PICK(1.0, 5.0), &hot);
     if (rc == 0)
         rc = play(&d, &paced, PICK(3.0, 20.0), &idle);
+    /* The disk's floor, beside the store, with the daemon asleep. */
+    if (rc == 0)
+        rc = disk_commit_floor(d.dir, IDLE_PAUSE_MS, PICK(60u, 300u), &disk);
+    if (rc == 0)
+        rc = disk_commit_floor(d.dir, 0, PICK(300u, 2000u), &hot_disk);
     daemon_destroy(&d);
     if (rc == 0) {
         report_single_moves(&s, &idle, "move_p50", "move_p99", true);
         report_single_moves(&s, &hot, "hot_move_p50", "hot_move_p99", false);
+        report_disk_floor(&disk, "disk_commit_p50", "disk_commit_p99", IDLE_PAUSE_MS);
+        report_disk_floor(&hot_disk, "hot_disk_commit_p50", "hot_disk_commit_p99", 0);
+        report_note("disk_commit: the two synced writes of one LMDB commit (data page and "
+                    "fdatasync, then the meta page through O_DSYNC), timed alone in the store's "
+                    "directory; a move cannot be acknowledged faster");
     }
+    samples_free(&disk);
+    samples_free(&hot_disk);
     load_result_free(&hot);
     load_result_free(&idle);
     return rc;

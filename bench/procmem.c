@@ -112,9 +112,13 @@ static void add_member_cpu(void *arg, long pid, enum role role, const struct isl
         return;
     r->seconds += (double)(st->utime + st->stime) / (double)sysconf(_SC_CLK_TCK);
     r->faults += st->minflt;
-    /* Workers that exited and were reaped count in islandsd's children's time. */
-    if (role == ROLE_DAEMON)
+    /* Workers that exited and were reaped count in islandsd's (and its
+     * spawner's) children's figures; without them the workers' sums would
+     * fall whenever one exits during the window. */
+    if (role == ROLE_DAEMON) {
         out->workers.seconds += (double)(st->cutime + st->cstime) / (double)sysconf(_SC_CLK_TCK);
+        out->workers.faults += st->cminflt;
+    }
 }
 
 int group_cpu_read(pid_t pgid, struct group_cpu *out)

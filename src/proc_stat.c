@@ -19,9 +19,9 @@ int isl_proc_stat_parse(const char *text, struct isl_proc_stat *out)
     snprintf(st.name, sizeof st.name, "%.*s", (int)(close - open - 1), open + 1);
     /* After the name: state ppid pgrp session tty_nr tpgid flags minflt
      * cminflt majflt cmajflt utime stime cutime cstime. */
-    if (sscanf(close + 1, " %c %ld %ld %*d %*d %*d %*u %lu %*u %*u %*u %lu %lu %ld %ld",
-               &st.state, &st.ppid, &st.pgrp, &st.minflt, &st.utime, &st.stime, &st.cutime,
-               &st.cstime) != 8)
+    if (sscanf(close + 1, " %c %ld %ld %*d %*d %*d %*u %lu %lu %*u %*u %lu %lu %ld %ld",
+               &st.state, &st.ppid, &st.pgrp, &st.minflt, &st.cminflt, &st.utime, &st.stime,
+               &st.cutime, &st.cstime) != 9)
         return -1;
     *out = st;
     return 0;

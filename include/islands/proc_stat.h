@@ -9,6 +9,7 @@ struct isl_proc_stat {
     char state;                 /* R, S, D, T, t, Z, ... */
     long ppid, pgrp;
     unsigned long minflt;       /* minor page faults */
+    unsigned long cminflt;      /* of reaped children */
     unsigned long utime, stime; /* clock ticks */
     long cutime, cstime;        /* of reaped children */
 };

@@ -24,6 +24,7 @@ START_TEST(a_stat_line_gives_its_fields)
     ck_assert_int_eq(st.ppid, 4200);
     ck_assert_int_eq(st.pgrp, 4200);
     ck_assert_uint_eq(st.minflt, 31);
+    ck_assert_uint_eq(st.cminflt, 7);
     ck_assert_uint_eq(st.utime, 12);
     ck_assert_uint_eq(st.stime, 3);
     ck_assert_int_eq(st.cutime, 45);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "bench.h"
 #include "daemon.h"
@@ -20,6 +21,8 @@
 #define PLACE_STEPS 12       /* per player: five islands, then set_islands */
 #define MAX_SETUP_TRIES 3
 #define TICK_NS 250000000ull  /* load_config.tick */
+#define OPEN_IN_FLIGHT 256    /* per connection under an open load: past it, requests wait (late) */
+#define LATE_NS 1000000ull    /* load_result.sent_late */
 
 enum phase { WARM, PLAY, CREATE, PLACE, RESTART, LOST, WOKEN };   /* WOKEN: wake-only runs */
 enum kind { K_WARM, K_MOVE, K_SETUP };
@@ -51,6 +54,9 @@ struct conn {
     unsigned n_inflight;
     json_int_t next_id;
     uint64_t quiet_until;    /* cfg->pause_ms after its last answer */
+    uint64_t next_due;       /* open load: when its next request is due (0: not begun) */
+    uint64_t period_ns;      /* open load: between its requests */
+    bool starved;            /* open load: requests due, but its games wait for answers */
 };
 
 struct run {
@@ -65,6 +71,11 @@ struct run {
 };
 
 /* ---------------------------------------------------------------- requests */
+
+static bool in_window(const struct run *r, uint64_t t)
+{
+    return r->window_start && t >= r->window_start && t < r->window_end;
+}
 
 static json_t *setup_request(struct slot *s, json_int_t id)
 {
@@ -113,14 +124,49 @@ static json_t *next_request(struct slot *s, json_int_t id, enum kind *kind, unsi
     }
 }
 
-/* Fill the connection up to the pipelining depth, one request per game
- * per turn of its games. */
+static bool open_load(const struct run *r)
+{
+    return r->cfg->rate > 0 && r->window_start;
+}
+
+/* May c send one more request now? Closed: while its pipeline has room.
+ * Open: while a request is due and fewer than OPEN_IN_FLIGHT are out. */
+static bool may_send(const struct run *r, const struct conn *c, uint64_t t)
+{
+    if (!open_load(r))
+        return c->n_inflight < r->cfg->pipeline;
+    return c->n_inflight < OPEN_IN_FLIGHT && c->next_due <= t;
+}
+
+/* When the request just queued counts as sent: now under a closed load,
+ * its due time under an open one (and the next falls due a period later). */
+static uint64_t sent_time(struct run *r, struct conn *c, uint64_t t)
+{
+    if (!open_load(r))
+        return t;
+    uint64_t due = c->next_due;
+    c->next_due += c->period_ns;
+    if (t - due >= LATE_NS && in_window(r, t))
+        r->out->sent_late++;
+    return due;
+}
+
+/* Fill the connection up to the pipelining depth (closed load) or with
+ * the requests due by now (open load), one request per game per turn of
+ * its games. */
 static int refill(struct run *r, struct conn *c)
 {
-    if (c->quiet_until && now_ns() < c->quiet_until)
+    uint64_t t = now_ns();
+    if (c->quiet_until && t < c->quiet_until)
         return 0;
+    if (open_load(r) && !c->next_due) {
+        /* Connections start their schedules spread over one period. */
+        c->period_ns = (uint64_t)(1e9 * r->n_conns / r->cfg->rate);
+        c->next_due = r->window_start - (uint64_t)(r->cfg->settle_s * 1e9) +
+                      c->period_ns * (uint64_t)(c - r->conns) / r->n_conns;
+    }
     size_t idle_turns = 0;
-    while (c->n_inflight < r->cfg->pipeline && idle_turns < c->n_slots) {
+    while (may_send(r, c, t) && idle_turns < c->n_slots) {
         struct slot *s = c->slots[c->cursor];
         c->cursor = (c->cursor + 1) % c->n_slots;
         struct inflight *f = &c->inflight[c->n_inflight];
@@ -138,19 +184,15 @@ static int refill(struct run *r, struct conn *c)
         }
         f->id = c->next_id++;
         f->slot = s;
-        f->sent_ns = now_ns();
+        f->sent_ns = sent_time(r, c, t);
         s->outstanding++;
         c->n_inflight++;
     }
+    c->starved = open_load(r) && may_send(r, c, t);   /* woken by an answer, not by time */
     return 0;
 }
 
 /* ---------------------------------------------------------------- responses */
-
-static bool in_window(const struct run *r, uint64_t t)
-{
-    return r->window_start && t >= r->window_start && t < r->window_end;
-}
 
 static void note_failure(struct run *r, const struct slot *s, const json_t *response, uint64_t t)
 {
@@ -285,17 +327,21 @@ static unsigned in_flight(const struct run *r)
     return n;
 }
 
-/* Until the first pause ends, or 100 ms. */
-static int poll_timeout_ms(const struct run *r)
+/* Until the first pause ends or the next request of an open load is due,
+ * or 100 ms. */
+static struct timespec poll_timeout(const struct run *r)
 {
-    int timeout = 100;
-    uint64_t t = now_ns();
+    uint64_t t = now_ns(), wait = 100000000;
     for (unsigned i = 0; i < r->n_conns; i++) {
-        uint64_t until = r->conns[i].quiet_until;
-        if (until > t && (until - t) / 1000000 + 1 < (uint64_t)timeout)
-            timeout = (int)((until - t) / 1000000 + 1);
+        const struct conn *c = &r->conns[i];
+        uint64_t until = c->quiet_until > t ? c->quiet_until : 0;
+        if (open_load(r) && !r->stopping && c->n_inflight < OPEN_IN_FLIGHT && !c->starved)
+            until = c->next_due > t ? c->next_due : t;
+        if (until && until - t < wait)
+            wait = until - t;
     }
-    return timeout;
+    return (struct timespec){.tv_sec = (time_t)(wait / 1000000000),
+                             .tv_nsec = (long)(wait % 1000000000)};
 }
 
 static int poll_once(struct run *r, struct pollfd *fds)
@@ -314,7 +360,8 @@ static int poll_once(struct run *r, struct pollfd *fds)
         if (isl_client_pending_output(c->client))
             fds[i].events |= POLLOUT;
     }
-    if (poll(fds, n, poll_timeout_ms(r)) < 0 && errno != EINTR) {
+    struct timespec timeout = poll_timeout(r);
+    if (ppoll(fds, n, &timeout, NULL) < 0 && errno != EINTR) {
         say("poll: %s", strerror(errno));
         return -1;
     }
@@ -403,7 +450,9 @@ static int set_up(struct run *r)
         struct conn *c = &r->conns[i];
         c->client = isl_client_connect(cfg->socket, 5000);
         c->slots = calloc(cfg->games / r->n_conns + 1, sizeof *c->slots);
-        c->inflight = calloc(cfg->pipeline, sizeof *c->inflight);
+        c->inflight = calloc(cfg->rate > 0 && OPEN_IN_FLIGHT > cfg->pipeline ? OPEN_IN_FLIGHT
+                                                                              : cfg->pipeline,
+                             sizeof *c->inflight);
         if (!c->client || !c->slots || !c->inflight) {
             say("cannot connect to %s: %s", cfg->socket, strerror(errno));
             return -1;

@@ -8,7 +8,14 @@
  * then plays valid guesses; a game played to its end is ended and set up
  * again through the protocol, and play goes on. After a settling time,
  * only acknowledged guesses received within the measuring window count.
- * With measure_s = 0 a run is only the warm-up: every game answers once. */
+ * With measure_s = 0 a run is only the warm-up: every game answers once.
+ *
+ * The load is closed by default (a connection sends when an answer frees a
+ * place in its pipeline), so a stall also holds back the requests that
+ * would have come meanwhile and the percentiles under-report it. With a
+ * rate it is open: requests are due on a fixed schedule, and each one's
+ * latency runs from when it was due, sent or not (no coordinated
+ * omission). */
 #ifndef ISLANDS_BENCH_LOAD_H
 #define ISLANDS_BENCH_LOAD_H
 
@@ -27,6 +34,11 @@ struct load_config {
     double pause_ms;             /* after each answer a connection sends nothing
                                     for this long, so that the daemon is idle
                                     when the next request comes (0: at once) */
+    double rate;                 /* open load: requests per second in all, sent on
+                                    schedule from the end of warm-up whatever the
+                                    answers, each timed from when it was due;
+                                    `pipeline` applies to warm-up only (0: the
+                                    closed load) */
     void (*tick)(void *arg);     /* called about every 250 ms of the run (NULL: not) */
     void *tick_arg;
 };
@@ -43,6 +55,9 @@ struct load_result {
     double warmup_s;             /* until every game had answered */
     double cpu_bench;            /* this process during the window, in cores */
     unsigned conns;              /* connections used (no more than games) */
+    uint64_t sent_late;          /* open load: requests sent 1 ms or more after
+                                    they were due (the daemon or this process
+                                    behind) */
     char first_failure[200];
     struct json_t *cpu;          /* CPU of this process and islandsd's roles
                                     over the window (JSON fields), or NULL */

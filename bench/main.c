@@ -37,6 +37,7 @@ static const struct {
 } scenarios[] = {
     {"idle", scenario_idle, "a single move on an idle server, beside the disk's own commit"},
     {"moves", scenario_moves, "moves/s and latency, every sync mode, 1 to 1,000 games"},
+    {"open", scenario_open, "durable moves at fixed rates, timed from when each was due"},
     {"group", scenario_group_commit, "group_commit true vs false"},
     {"recovery", scenario_recovery, "a SIGKILLed worker until its game answers again"},
     {"reboot", scenario_reboot, "islandsd restarted on 10,000 and 100,000 stored games"},

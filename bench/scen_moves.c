@@ -44,6 +44,22 @@ int bench_play(const struct bench_daemon *d, unsigned games, unsigned conns, uns
     return play(d, &shape, seconds, out);
 }
 
+void report_latencies(struct figure *f, struct samples *latency, bool p99_target,
+                      const json_t *extra)
+{
+    static const struct { const char *name; double p; } cuts[] = {
+        {"latency_p50", 50}, {"latency_p99", 99}, {"latency_p99_9", 99.9}};
+    for (int i = 0; i < 3; i++) {
+        f->name = cuts[i].name;
+        f->unit = "ms";
+        f->value = samples_percentile_ms(latency, cuts[i].p);
+        f->target_kind = p99_target && cuts[i].p == 99 ? TARGET_BELOW : TARGET_NONE;
+        f->target = 10;
+        f->extra = extra ? json_deep_copy(extra) : NULL;
+        report(f);
+    }
+}
+
 /* Targets apply to the configurations PROTOCOL.md's readers care about:
  * 100 games, 8 connections, pipelining 4. */
 static void report_moves(const char *scenario, const struct daemon_settings *s, unsigned games,
@@ -72,16 +88,7 @@ static void report_moves(const char *scenario, const struct daemon_settings *s, 
     if (f.extra && r->cpu)
         json_object_update(f.extra, r->cpu);
     report(&f);
-    static const struct { const char *name; double p; } cuts[] = {
-        {"latency_p50", 50}, {"latency_p99", 99}, {"latency_p99_9", 99.9}};
-    for (int i = 0; i < 3; i++) {
-        f.name = cuts[i].name;
-        f.unit = "ms";
-        f.value = samples_percentile_ms(&r->latency, cuts[i].p);
-        f.target_kind = durable && cuts[i].p == 99 ? TARGET_BELOW : TARGET_NONE;
-        f.target = 10;
-        report(&f);
-    }
+    report_latencies(&f, &r->latency, durable, NULL);
     if (r->failures)
         report_note("%llu failed responses; first: %s", (unsigned long long)r->failures,
                     r->first_failure);

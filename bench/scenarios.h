@@ -2,18 +2,28 @@
 #ifndef ISLANDS_BENCH_SCENARIOS_H
 #define ISLANDS_BENCH_SCENARIOS_H
 
+#include <stdbool.h>
+
 #include "daemon.h"
 #include "load.h"
+#include "report.h"
 
 /* Each returns 0, or -1 when it could not measure (said why). */
 int scenario_idle(void);
 int scenario_moves(void);
+int scenario_open(void);
 int scenario_group_commit(void);
 int scenario_recovery(void);
 int scenario_reboot(void);
 int scenario_memory(void);
 int scenario_hibernate(void);
 int scenario_curve(void);
+
+/* latency_p50, _p99 and _p99_9 of `latency` as rows like `f` (the p99
+ * against the durable target of 10 ms when p99_target), each JSON line
+ * with the fields of `extra` (NULL: none) added. */
+void report_latencies(struct figure *f, struct samples *latency, bool p99_target,
+                      const json_t *extra);
 
 /* The load every throughput figure uses. */
 #define BENCH_CONNS 8

@@ -1,8 +1,8 @@
-/* islands-bench runs its shortest scenario against the real islandsd and
- * reports its figures: a positive single-move latency, and the disk's own
- * commit time beside it, as JSON lines. Speed is
- * never asserted here (that is `make bench`'s job), only that the program
- * measures something and says so in its results file. */
+/* islands-bench runs short scenarios against the real islandsd and
+ * reports their figures as JSON lines: a positive single-move latency and
+ * the disk's own commit time beside it; an open load that keeps to its
+ * rate. Speed is never asserted here (that is `make bench`'s job), only
+ * that the program measures what it says and says so in its results file. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,44 +72,85 @@ static int run_bench(const char *const *args)
     return status;
 }
 
-/* The value of the first result line naming `figure`, or -1; the line says
- * whether the target is met when there is one, and null when not. */
-static double figure_value(const char *results, const char *figure, bool has_target)
+/* The first result line of `scenario` naming `figure` (NULL if none),
+ * checked for the fields every line has: a number, in `unit`, and whether
+ * its target is met when there is one, null when not. */
+static json_t *result_line(const char *results, const char *scenario, const char *figure,
+                           const char *unit, bool has_target)
 {
     FILE *f = fopen(results, "r");
     ck_assert_msg(f != NULL, "no results file %s", results);
     char line[4096];
-    double value = -1;
-    while (value < 0 && fgets(line, sizeof line, f)) {
+    json_t *found = NULL;
+    while (!found && fgets(line, sizeof line, f)) {
         json_t *obj = json_loads(line, 0, NULL);
         ck_assert_msg(json_is_object(obj), "a result line is not a JSON object: %s", line);
-        if (strcmp(json_string_value(json_object_get(obj, "figure")), figure) == 0) {
+        if (strcmp(json_string_value(json_object_get(obj, "scenario")), scenario) == 0 &&
+            strcmp(json_string_value(json_object_get(obj, "figure")), figure) == 0) {
             ck_assert(json_is_number(json_object_get(obj, "value")));
-            ck_assert_str_eq(json_string_value(json_object_get(obj, "scenario")), "idle");
-            ck_assert_str_eq(json_string_value(json_object_get(obj, "unit")), "ms");
+            ck_assert_str_eq(json_string_value(json_object_get(obj, "unit")), unit);
             json_t *meets = json_object_get(obj, "meets");
             ck_assert(has_target ? json_is_boolean(meets) : json_is_null(meets));
-            value = json_number_value(json_object_get(obj, "value"));
+            found = json_incref(obj);
         }
         json_decref(obj);
     }
     fclose(f);
+    ck_assert_msg(found != NULL, "no %s %s in %s", scenario, figure, results);
+    return found;
+}
+
+/* Its value, the line checked as above. */
+static double figure_value(const char *results, const char *scenario, const char *figure,
+                           const char *unit, bool has_target)
+{
+    json_t *line = result_line(results, scenario, figure, unit, has_target);
+    double value = json_number_value(json_object_get(line, "value"));
+    json_decref(line);
     return value;
+}
+
+/* islands-bench --quick on one scenario, its results file named in
+ * `results`; its exit status. */
+static int run_scenario(const char *scenario, char results[static 128])
+{
+    make_dir();
+    snprintf(results, 128, "%s/results.jsonl", dir);
+    const char *args[] = {"--scenario", scenario, "--quick", "--results", results,
+                          "--islandsd", testd_program("ISLANDSD", "islandsd"), NULL};
+    return run_bench(args);
 }
 
 START_TEST(idle_scenario_reports_a_positive_latency)
 {
-    make_dir();
     char results[128];
-    snprintf(results, sizeof results, "%s/results.jsonl", dir);
-    const char *args[] = {"--scenario", "idle", "--quick", "--results", results,
-                          "--islandsd", testd_program("ISLANDSD", "islandsd"), NULL};
-    int status = run_bench(args);
+    int status = run_scenario("idle", results);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "islands-bench failed (status 0x%x); see %s/out.txt", status, dir);
-    ck_assert_msg(figure_value(results, "move_p50", true) > 0, "no positive move_p50 in %s", results);
-    ck_assert_msg(figure_value(results, "disk_commit_p50", false) > 0,
-                  "no positive disk_commit_p50 in %s", results);
+    ck_assert(figure_value(results, "idle", "move_p50", "ms", true) > 0);
+    ck_assert(figure_value(results, "idle", "disk_commit_p50", "ms", false) > 0);
+    testd_remove_dir(dir);
+}
+END_TEST
+
+/* The open load keeps to its schedule: never above its rate, whatever the
+ * daemon's speed (a closed load would have run as fast as answers came),
+ * and its latencies are those of acknowledged moves. */
+START_TEST(open_scenario_sends_no_faster_than_its_rate)
+{
+    char results[128];
+    int status = run_scenario("open", results);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "islands-bench failed (status 0x%x); see %s/out.txt", status, dir);
+    json_t *moves = result_line(results, "open", "moves_per_s", "moves/s", false);
+    double rate = json_number_value(json_object_get(moves, "rate"));
+    double value = json_number_value(json_object_get(moves, "value"));
+    ck_assert_msg(rate > 0 && value > 0 && value <= rate * 1.02,
+                  "%.0f moves/s at a rate of %.0f requests/s", value, rate);
+    json_decref(moves);
+    double p50 = figure_value(results, "open", "latency_p50", "ms", false);
+    double p99 = figure_value(results, "open", "latency_p99", "ms", false);
+    ck_assert(p50 > 0 && p99 >= p50);
     testd_remove_dir(dir);
 }
 END_TEST
@@ -130,6 +171,7 @@ static Suite *bench_smoke_suite(void)
     TCase *tc = tcase_create("smoke");
     tcase_set_timeout(tc, BENCH_LIMIT_S + 30);
     tcase_add_test(tc, idle_scenario_reports_a_positive_latency);
+    tcase_add_test(tc, open_scenario_sends_no_faster_than_its_rate);
     tcase_add_test(tc, unknown_scenario_is_refused);
     suite_add_tcase(s, tc);
     return s;

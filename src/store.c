@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "islands/clock.h"
 #include "islands/codec.h"
 #include "islands/game.h"
+#include "islands/fault_sleep.h"
 #include "islands/log.h"
 #include "islands/meta.h"
 #include "islands/request.h"
@@ -122,8 +122,7 @@ static int open_store(const struct isl_store_options *o, struct isl_store **out,
         return ISL_STORE_FAILED;
     }
     s->read_only = o->read_only;
-    const char *fi = getenv("ISLANDS_FAULT_INJECTION");
-    s->faults = o->crash_injection && fi && strcmp(fi, "1") == 0;
+    s->faults = isl_faults_enabled(o->crash_injection);
 
     int rc = mdb_env_create(&s->env);
     if (rc == 0 && o->map_size)
@@ -584,18 +583,10 @@ int isl_store_reader_check(struct isl_store *s)
 
 long isl_store_fault_ms(const struct isl_store *s, const char *name)
 {
-    const char *v = s->faults ? getenv(name) : NULL;
-    long ms = v ? strtol(v, NULL, 10) : 0;
-    return ms > 0 ? ms : 0;
+    return isl_fault_ms(s->faults, name);
 }
 
 void isl_store_fault_sleep(const struct isl_store *s, const char *name, const char *point)
 {
-    long ms = isl_store_fault_ms(s, name);
-    if (ms == 0)
-        return;
-    isl_log(ISL_LOG_INFO, "event=fault point=%s sleep_ms=%ld", point, ms);
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
+    isl_fault_sleep(s->faults, name, point);
 }

@@ -201,6 +201,10 @@ static void raise_fd_limit(void)
 
 /* ---------------------------------------------------------------- shutdown */
 
+/* A SIGKILLed process is gone in well under this (its teardown takes
+ * about half a millisecond here); the bound is for a kernel that stalls. */
+#define KILLED_REAP_MS 2000
+
 static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)w;
@@ -209,17 +213,20 @@ static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     /* A spare the spawner started while we stopped, its answer unread, is
      * still our child: it reads EOF on its channel and goes. One that does
-     * not is killed after the shutdown timeout; past twice that (no /proc
-     * to list it), PR_SET_PDEATHSIG takes it down once we are gone. */
+     * not is killed after the shutdown timeout (at once with brutal_kill)
+     * and reaped before we exit; past twice the timeout, or
+     * KILLED_REAP_MS after the kill (no /proc to list it),
+     * PR_SET_PDEATHSIG takes it down once we are gone. */
     uint64_t waited = isl_monotonic_ms() - finish_started_ms;   /* ev_now is wall-clock */
     int shutdown_ms = daemon_state.config.shutdown_ms;
     uint64_t timeout = shutdown_ms < 0 ? 0 : (uint64_t)shutdown_ms;   /* brutal_kill: -1 */
-    if (procs_any_child_left() && waited < 2 * timeout) {
+    if (procs_any_child_left()) {
         if (waited >= timeout && !untracked_killed) {
             procs_kill_untracked();
             untracked_killed = true;
         }
-        return;
+        if (waited < 2 * timeout || waited < timeout + KILLED_REAP_MS)
+            return;
     }
     ev_timer_stop(loop, &finish_timer);
     frontdoor_close_all();
@@ -406,8 +413,8 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "--spawner") == 0)
-        return spawner_main();
+    if ((argc == 2 || argc == 3) && strcmp(argv[1], "--spawner") == 0)
+        return spawner_main(argc == 3 && strcmp(argv[2], "--faults") == 0);
     isl_open_std_fds();
     signal(SIGPIPE, SIG_IGN);
     parse_args(argc, argv);

@@ -231,7 +231,8 @@ void spawner_start(void)
         return;
     /* islandsd's own program: no path to configure, and it runs whatever
      * islandsd runs. */
-    char *argv[] = {"islandsd", "--spawner", NULL};
+    char *argv[] = {"islandsd", "--spawner",
+                    daemon_state.config.crash_injection ? "--faults" : NULL, NULL};
     int fd;
     helper = proc_spawn_helper("spawner", "/proc/self/exe", argv, &helper_ops, &fd);
     if (!helper) {

@@ -31,7 +31,9 @@ int spawner_spawn(const char *label, const char *path, char *const argv[],
 /* Shutdown: starts still in flight fail, the spawner is told to stop. */
 void spawner_stop(void);
 
-/* The spawner process's main (islandsd --spawner). */
-int spawner_main(void);
+/* The spawner process's main (islandsd --spawner [--faults]); --faults,
+ * given when crash_injection was on as it started, lets the test-only
+ * pause ISLANDS_FAULT_SPAWNED_SLEEP_MS act (islands/fault_sleep.h). */
+int spawner_main(bool faults);
 
 #endif

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "islands/fault_sleep.h"
 #include "islands/log.h"
 #include "fd_passing.h"
 #include "islands/worker_proto.h"
@@ -108,6 +109,8 @@ static pid_t start(struct child_start *c, int *pidfd)
     return pid;
 }
 
+static bool faults;   /* islands/fault_sleep.h */
+
 static void serve(const char *text, size_t len, int channel)
 {
     json_t *req = json_loadb(text, len, 0, NULL);
@@ -130,6 +133,8 @@ static void serve(const char *text, size_t len, int channel)
                      strerror(pid < 0 ? errno : c.exec_errno));
             fail(id, error);
         } else {
+            /* A test holds the answer back: a child islandsd does not know yet. */
+            isl_fault_sleep(faults, "ISLANDS_FAULT_SPAWNED_SLEEP_MS", "spawned");
             answer(json_pack("{s:s, s:I, s:i}", "t", "spawned", "id", id, "pid", (int)pid),
                    pidfd);
         }
@@ -141,8 +146,9 @@ static void serve(const char *text, size_t len, int channel)
     json_decref(req);
 }
 
-int spawner_main(void)
+int spawner_main(bool faults_allowed)
 {
+    faults = isl_faults_enabled(faults_allowed);
     isl_child_setup("islands-spawner");
     prctl(PR_SET_NAME, "islands-spawner");   /* not "exe", from /proc/self/exe */
     static char buf[SPAWNER_REQUEST_MAX];

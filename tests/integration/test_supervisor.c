@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -833,6 +834,30 @@ START_TEST(brutal_kill_stops_spares_on_purpose)
 }
 END_TEST
 
+/* A spare the spawner has started but not yet reported (its answer held
+ * back here) is a child islandsd does not know. With brutal_kill it must
+ * still be gone before islandsd exits, killed and reaped, and not left to
+ * PR_SET_PDEATHSIG once islandsd has gone: such a spare is an orphan for
+ * a moment. Here it is stopped, so that it cannot leave by itself on
+ * islandsd's EOF, and this process is the subreaper that would inherit
+ * it, so that an orphan stays to be seen. */
+START_TEST(brutal_kill_reaps_a_spare_not_yet_reported)
+{
+    ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    setenv("ISLANDS_FAULT_INJECTION", "1", 1);
+    setenv("ISLANDS_FAULT_SPAWNED_SLEEP_MS", "5000", 1);
+    struct testd d = {0};
+    testd_start(&d, "shutdown = brutal_kill\nspare_workers = 1\ncrash_injection = true\n");
+    ck_assert_int_eq(testd_wait_log_count(&d, "point=spawned", 1), 1);
+    long spare;
+    ck_assert_int_eq(testd_children(d.pid, "islands-worker", &spare, 1), 1);
+    ck_assert_int_eq(kill((pid_t)spare, SIGSTOP), 0);
+    check_clean_exit_keep(&d);
+    ck_assert_int_eq(waitpid((pid_t)spare, NULL, WNOHANG), -1);   /* not ours: islandsd reaped it */
+    testd_cleanup(&d);
+}
+END_TEST
+
 /* A writer that stops answering (here SIGSTOP; a disk that hangs looks the
  * same) is killed after request_timeout_ms like a hung worker, and the
  * tree below it restarts with it. */
@@ -1154,6 +1179,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, live_games_stay_within_the_open_file_limit);
     tcase_add_test(tc, sighup_reloads_the_configuration);
     tcase_add_test(tc, brutal_kill_stops_spares_on_purpose);
+    tcase_add_test(tc, brutal_kill_reaps_a_spare_not_yet_reported);
     tcase_add_test(tc, a_start_held_past_the_deadline_never_fails_the_game);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");

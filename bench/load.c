@@ -129,6 +129,12 @@ static bool open_load(const struct run *r)
     return r->cfg->rate > 0 && r->window_start;
 }
 
+/* The open load's schedule starts at the end of warm-up. */
+static uint64_t schedule_start(const struct run *r)
+{
+    return r->window_start - (uint64_t)(r->cfg->settle_s * 1e9);
+}
+
 /* May c send one more request now? Closed: while its pipeline has room.
  * Open: while a request is due and fewer than OPEN_IN_FLIGHT are out. */
 static bool may_send(const struct run *r, const struct conn *c, uint64_t t)
@@ -146,6 +152,7 @@ static uint64_t sent_time(struct run *r, struct conn *c, uint64_t t)
         return t;
     uint64_t due = c->next_due;
     c->next_due += c->period_ns;
+    r->out->sent_on_schedule++;
     if (t - due >= LATE_NS && in_window(r, t))
         r->out->sent_late++;
     return due;
@@ -162,8 +169,7 @@ static int refill(struct run *r, struct conn *c)
     if (open_load(r) && !c->next_due) {
         /* Connections start their schedules spread over one period. */
         c->period_ns = (uint64_t)(1e9 * r->n_conns / r->cfg->rate);
-        c->next_due = r->window_start - (uint64_t)(r->cfg->settle_s * 1e9) +
-                      c->period_ns * (uint64_t)(c - r->conns) / r->n_conns;
+        c->next_due = schedule_start(r) + c->period_ns * (uint64_t)(c - r->conns) / r->n_conns;
     }
     size_t idle_turns = 0;
     while (may_send(r, c, t) && idle_turns < c->n_slots) {
@@ -415,6 +421,8 @@ static int drive(struct run *r)
         } else if (measuring && t >= r->window_end && !r->stopping) {
             r->stopping = true;
             drain_deadline = t + (uint64_t)DRAIN_LIMIT_S * 1000000000;
+            if (open_load(r))
+                r->out->schedule_s = (double)(t - schedule_start(r)) / 1e9;
             if (r->cfg->measure_s > 0)
                 record_cpu(r, cpu_start, &group_before);
         } else if (r->stopping && !in_flight(r)) {

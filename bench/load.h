@@ -58,6 +58,9 @@ struct load_result {
     uint64_t sent_late;          /* open load: requests sent 1 ms or more after
                                     they were due (the daemon or this process
                                     behind) */
+    uint64_t sent_on_schedule;   /* open load: requests sent from the schedule's
+                                    start to the window's end ... */
+    double schedule_s;           /* ... which lasted this long */
     char first_failure[200];
     struct json_t *cpu;          /* CPU of this process and islandsd's roles
                                     over the window (JSON fields), or NULL */

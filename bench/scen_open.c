@@ -17,8 +17,10 @@ static void report_open(const struct daemon_settings *s, double rate, struct loa
         .sync = s->sync, .commit = daemon_commit_name(s), .conns = r->conns,
         .value = (double)r->moves / r->seconds,
     };
-    f.extra = json_pack("{s:f, s:I, s:I}", "rate", rate, "sent_late", (json_int_t)r->sent_late,
-                        "failures", (json_int_t)r->failures);
+    f.extra = json_pack("{s:f, s:I, s:I, s:I, s:f}", "rate", rate, "sent_late",
+                        (json_int_t)r->sent_late, "failures", (json_int_t)r->failures,
+                        "sent_on_schedule", (json_int_t)r->sent_on_schedule, "schedule_s",
+                        r->schedule_s);
     if (f.extra && r->cpu)
         json_object_update(f.extra, r->cpu);
     report(&f);

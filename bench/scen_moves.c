@@ -142,15 +142,16 @@ static void report_single_moves(const struct daemon_settings *s, struct load_res
 static void report_disk_floor(struct samples *disk, const char *p50_name, const char *p99_name,
                               unsigned pause_ms)
 {
-    struct figure f = {
-        .scenario = "idle", .name = p50_name, .unit = "ms", .sync = "full",
-        .value = samples_percentile_ms(disk, 50),
-    };
-    f.extra = json_pack("{s:I, s:i}", "commits", (json_int_t)disk->n, "pause_ms", (int)pause_ms);
-    report(&f);
-    f.name = p99_name;
-    f.value = samples_percentile_ms(disk, 99);
-    report(&f);
+    struct figure f = {.scenario = "idle", .unit = "ms", .sync = "full"};
+    const char *names[] = {p50_name, p99_name};
+    const double cuts[] = {50, 99};
+    for (int i = 0; i < 2; i++) {
+        f.name = names[i];
+        f.value = samples_percentile_ms(disk, cuts[i]);
+        f.extra = json_pack("{s:I, s:i}", "commits", (json_int_t)disk->n, "pause_ms",
+                            (int)pause_ms);   /* report() takes it */
+        report(&f);
+    }
 }
 
 int scenario_idle(void)

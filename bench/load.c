@@ -135,13 +135,33 @@ static uint64_t schedule_start(const struct run *r)
     return r->window_start - (uint64_t)(r->cfg->settle_s * 1e9);
 }
 
+/* Under an open load, c has a request due by `t` (the schedule ends with
+ * the window: those due before its end are sent and timed, even late). */
+static bool due_by(const struct run *r, const struct conn *c, uint64_t t)
+{
+    return c->next_due <= t && c->next_due < r->window_end;
+}
+
 /* May c send one more request now? Closed: while its pipeline has room.
  * Open: while a request is due and fewer than OPEN_IN_FLIGHT are out. */
 static bool may_send(const struct run *r, const struct conn *c, uint64_t t)
 {
     if (!open_load(r))
         return c->n_inflight < r->cfg->pipeline;
-    return c->n_inflight < OPEN_IN_FLIGHT && c->next_due <= t;
+    return c->n_inflight < OPEN_IN_FLIGHT && due_by(r, c, t);
+}
+
+/* Open load, stopping: requests due within the window are still to be
+ * sent (a connection whose games wait for no answer and have nothing to
+ * send never will). */
+static bool open_backlog(const struct run *r)
+{
+    for (unsigned i = 0; open_load(r) && i < r->n_conns; i++) {
+        const struct conn *c = &r->conns[i];
+        if (c->next_due && c->next_due < r->window_end && !(c->starved && !c->n_inflight))
+            return true;
+    }
+    return false;
 }
 
 /* When the request just queued counts as sent: now under a closed load,
@@ -153,7 +173,7 @@ static uint64_t sent_time(struct run *r, struct conn *c, uint64_t t)
     uint64_t due = c->next_due;
     c->next_due += c->period_ns;
     r->out->sent_on_schedule++;
-    if (t - due >= LATE_NS && in_window(r, t))
+    if (t - due >= LATE_NS && in_window(r, due))
         r->out->sent_late++;
     return due;
 }
@@ -260,10 +280,12 @@ static void handle(struct run *r, const struct inflight *f, const json_t *respon
         }
         break;
     case K_MOVE:
-        if (ok && in_window(r, t)) {
+        /* Throughput by answer time; latency, under an open load, by due
+         * time, so that the requests a stall made late are all counted. */
+        if (ok && in_window(r, t))
             r->out->moves++;
+        if (ok && in_window(r, open_load(r) ? f->sent_ns : t))
             samples_add(&r->out->latency, t - f->sent_ns);
-        }
         if (ok && f->step == BENCH_MOVES_PER_GAME - 1) {
             r->out->games_won += in_window(r, t);
             begin_phase(s, CREATE);
@@ -341,7 +363,8 @@ static struct timespec poll_timeout(const struct run *r)
     for (unsigned i = 0; i < r->n_conns; i++) {
         const struct conn *c = &r->conns[i];
         uint64_t until = c->quiet_until > t ? c->quiet_until : 0;
-        if (open_load(r) && !r->stopping && c->n_inflight < OPEN_IN_FLIGHT && !c->starved)
+        if (open_load(r) && c->n_inflight < OPEN_IN_FLIGHT && !c->starved &&
+            c->next_due < r->window_end)
             until = c->next_due > t ? c->next_due : t;
         if (until && until - t < wait)
             wait = until - t;
@@ -355,7 +378,7 @@ static int poll_once(struct run *r, struct pollfd *fds)
     unsigned n = r->n_conns;
     for (unsigned i = 0; i < n; i++) {
         struct conn *c = &r->conns[i];
-        if (!r->stopping && refill(r, c) != 0)
+        if ((!r->stopping || open_load(r)) && refill(r, c) != 0)
             return -1;
         if (isl_client_pending_output(c->client) &&
             isl_client_flush(c->client) == ISL_CLIENT_ERROR) {
@@ -425,7 +448,7 @@ static int drive(struct run *r)
                 r->out->schedule_s = (double)(t - schedule_start(r)) / 1e9;
             if (r->cfg->measure_s > 0)
                 record_cpu(r, cpu_start, &group_before);
-        } else if (r->stopping && !in_flight(r)) {
+        } else if (r->stopping && !in_flight(r) && !open_backlog(r)) {
             break;
         } else if (r->stopping && t > drain_deadline) {
             say("%u requests were never answered", in_flight(r));

@@ -214,9 +214,9 @@ static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
     /* A spare the spawner started while we stopped, its answer unread, is
      * still our child: it reads EOF on its channel and goes. One that does
      * not is killed after the shutdown timeout (at once with brutal_kill)
-     * and reaped before we exit; past twice the timeout, or
-     * KILLED_REAP_MS after the kill (no /proc to list it),
-     * PR_SET_PDEATHSIG takes it down once we are gone. */
+     * and reaped before we exit; past twice the timeout or KILLED_REAP_MS
+     * after the kill, whichever is later (no /proc to list it, or a kill
+     * that did not take), PR_SET_PDEATHSIG takes it down once we are gone. */
     uint64_t waited = isl_monotonic_ms() - finish_started_ms;   /* ev_now is wall-clock */
     int shutdown_ms = daemon_state.config.shutdown_ms;
     uint64_t timeout = shutdown_ms < 0 ? 0 : (uint64_t)shutdown_ms;   /* brutal_kill: -1 */

@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "fd_passing.h"
+#include "islands/fault_sleep.h"
 #include "islands/log.h"
 
 #ifndef P_PIDFD
@@ -231,8 +232,11 @@ void spawner_start(void)
         return;
     /* islandsd's own program: no path to configure, and it runs whatever
      * islandsd runs. */
-    char *argv[] = {"islandsd", "--spawner",
-                    daemon_state.config.crash_injection ? "--faults" : NULL, NULL};
+    bool faults = daemon_state.config.crash_injection;
+    char *argv[] = {"islandsd", "--spawner", faults ? "--faults" : NULL, NULL};
+    /* A test's pause before each answer is not a stuck spawner. */
+    answer_timer.repeat = ANSWER_TIMEOUT_S +
+        (double)isl_fault_ms(isl_faults_enabled(faults), "ISLANDS_FAULT_SPAWNED_SLEEP_MS") / 1e3;
     int fd;
     helper = proc_spawn_helper("spawner", "/proc/self/exe", argv, &helper_ops, &fd);
     if (!helper) {

@@ -854,6 +854,11 @@ START_TEST(brutal_kill_reaps_a_spare_not_yet_reported)
     ck_assert_int_eq(kill((pid_t)spare, SIGSTOP), 0);
     check_clean_exit_keep(&d);
     ck_assert_int_eq(waitpid((pid_t)spare, NULL, WNOHANG), -1);   /* not ours: islandsd reaped it */
+    /* And it was that path: the spare still unreported, killed as such. */
+    char killed[80];
+    snprintf(killed, sizeof killed, "event=untracked_child_killed pid=%ld", spare);
+    ck_assert_msg(testd_log_count(&d, killed) == 1, "no %s in %s", killed, d.log);
+    ck_assert_int_eq(testd_log_count(&d, "reason=spawn_unanswered"), 0);
     testd_cleanup(&d);
 }
 END_TEST

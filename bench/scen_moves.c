@@ -119,39 +119,45 @@ static int run_moves(const char *scenario, const struct daemon_settings *s, unsi
  * daemon's processes asleep, as a player's move does. */
 #define IDLE_PAUSE_MS 50
 
+/* The p50 and p99 of `samples` as two rows like `f` (the p50 against f's
+ * target, if any), each JSON line with the fields of `extra` (stolen). */
+static void report_p50_p99(struct figure f, struct samples *samples, const char *p50_name,
+                           const char *p99_name, json_t *extra)
+{
+    const char *names[] = {p50_name, p99_name};
+    const double cuts[] = {50, 99};
+    for (int i = 0; i < 2; i++) {
+        f.name = names[i];
+        f.value = samples_percentile_ms(samples, cuts[i]);
+        f.extra = extra ? json_deep_copy(extra) : NULL;   /* report() takes it */
+        report(&f);
+        f.target_kind = TARGET_NONE;
+    }
+    json_decref(extra);
+}
+
 static void report_single_moves(const struct daemon_settings *s, struct load_result *r,
                                 const char *p50_name, const char *p99_name, bool target)
 {
     struct figure f = {
-        .scenario = "idle", .name = p50_name, .unit = "ms", .games = 1, .sync = s->sync,
+        .scenario = "idle", .unit = "ms", .games = 1, .sync = s->sync,
         .commit = daemon_commit_name(s), .conns = 1, .pipeline = 1,
-        .value = samples_percentile_ms(&r->latency, 50),
         .target_kind = target ? TARGET_BELOW : TARGET_NONE, .target = 0.6,
     };
-    f.extra = json_pack("{s:I, s:i}", "moves", (json_int_t)r->moves, "pause_ms",
-                        target ? IDLE_PAUSE_MS : 0);
-    if (f.extra && r->cpu)
-        json_object_update(f.extra, r->cpu);
-    report(&f);
-    f.name = p99_name;
-    f.value = samples_percentile_ms(&r->latency, 99);
-    f.target_kind = TARGET_NONE;
-    report(&f);
+    json_t *extra = json_pack("{s:I, s:i}", "moves", (json_int_t)r->moves, "pause_ms",
+                              target ? IDLE_PAUSE_MS : 0);
+    if (extra && r->cpu)
+        json_object_update(extra, r->cpu);
+    report_p50_p99(f, &r->latency, p50_name, p99_name, extra);
 }
 
 static void report_disk_floor(struct samples *disk, const char *p50_name, const char *p99_name,
                               unsigned pause_ms)
 {
     struct figure f = {.scenario = "idle", .unit = "ms", .sync = "full"};
-    const char *names[] = {p50_name, p99_name};
-    const double cuts[] = {50, 99};
-    for (int i = 0; i < 2; i++) {
-        f.name = names[i];
-        f.value = samples_percentile_ms(disk, cuts[i]);
-        f.extra = json_pack("{s:I, s:i}", "commits", (json_int_t)disk->n, "pause_ms",
-                            (int)pause_ms);   /* report() takes it */
-        report(&f);
-    }
+    report_p50_p99(f, disk, p50_name, p99_name,
+                   json_pack("{s:I, s:i}", "commits", (json_int_t)disk->n, "pause_ms",
+                             (int)pause_ms));
 }
 
 int scenario_idle(void)

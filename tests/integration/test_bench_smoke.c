@@ -72,9 +72,9 @@ static int run_bench(const char *const *args)
     return status;
 }
 
-/* The first result line of `scenario` naming `figure` (NULL if none),
- * checked for the fields every line has: a number, in `unit`, and whether
- * its target is met when there is one, null when not. */
+/* The first result line of `scenario` naming `figure` (the test fails if
+ * there is none), checked for the fields every line has: a number, in
+ * `unit`, and whether its target is met when there is one, null when not. */
 static json_t *result_line(const char *results, const char *scenario, const char *figure,
                            const char *unit, bool has_target)
 {

@@ -56,32 +56,33 @@ static int log_line_of(struct testd *d, const char *a, const char *b, int after)
     return found;
 }
 
+/* islandsd (of process group `group`) ended with exit `expected`, and
+ * nothing of its group is left. */
+static void expect_exit(const struct testd *d, pid_t group, int status, int expected)
+{
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == expected,
+                  "islandsd status %d, expected exit %d (log %s)", status, expected, d->log);
+    ck_assert_int_eq(testd_group_processes(group), 0);
+}
+
 /* Stop islandsd, expect exit 0 and no process left; keep the store. */
 static void check_clean_exit_keep(struct testd *d)
 {
     pid_t group = d->pid;
-    int status = testd_stop(d);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    ck_assert_int_eq(testd_group_processes(group), 0);
+    expect_exit(d, group, testd_stop(d), 0);
 }
 
 /* islandsd, asked to stop already, exits 0 with nothing of its group left. */
 static void expect_clean_exit(struct testd *d)
 {
     pid_t group = d->pid;
-    int status = testd_wait_exit(d, 30000);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d (log %s)",
-                  status, d->log);
-    ck_assert_int_eq(testd_group_processes(group), 0);
+    expect_exit(d, group, testd_wait_exit(d, 30000), 0);
 }
 
 static void check_clean_exit(struct testd *d, int expected_status)
 {
     pid_t group = d->pid;
-    int status = testd_stop(d);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == expected_status,
-                  "islandsd status %d, expected exit %d (log %s)", status, expected_status, d->log);
-    ck_assert_int_eq(testd_group_processes(group), 0);
+    expect_exit(d, group, testd_stop(d), expected_status);
     testd_cleanup(d);
 }
 

@@ -1,13 +1,14 @@
 /* Game -> JSON: the stored document and the `state` view of PROTOCOL.md.
  * (JSON -> game, with its validation, is in codec_decode.c.)
  *
- * The stored document, version 1 (keys shown in the order of the canonical
+ * The stored document, version 2 (keys shown in the order of the canonical
  * dump, which sorts them):
  *
- *   {"game": NAME,
+ *   {"changes": N,                        isl_game.changes (not in version 1)
+ *    "game": NAME,
  *    "players": [PLAYER, PLAYER | null],   player2 is null until it joins
  *    "rules": STATE,                       "initialized" ... "game_over"
- *    "version": 1}
+ *    "version": 2}
  *   PLAYER = {"board": {ISLAND: {"col": c, "hits": SQUARES, "row": r}, ...},
  *             "guesses": {"hits": SQUARES, "misses": SQUARES},
  *             "islands_set": bool, "name": TEXT, "token": 32 hex}
@@ -81,8 +82,8 @@ static json_t *encode_player(const struct isl_player_state *p)
 
 json_t *isl_codec_encode(const struct isl_game *g)
 {
-    return json_pack("{s:i, s:s, s:s, s:[o, o]}", "version", ISL_CODEC_VERSION,
-                     "game", g->name, "rules", isl_rules_state_name(g->state),
+    return json_pack("{s:i, s:I, s:s, s:s, s:[o, o]}", "version", ISL_CODEC_VERSION,
+                     "changes", (json_int_t)g->changes, "game", g->name, "rules", isl_rules_state_name(g->state),
                      "players", encode_player(&g->players[ISL_PLAYER1]),
                      encode_player(&g->players[ISL_PLAYER2]));
 }
@@ -177,9 +178,10 @@ json_t *isl_codec_state_view(const struct isl_game *g, enum isl_view view)
 {
     const struct isl_player_state *p1 = &g->players[ISL_PLAYER1];
     const struct isl_player_state *p2 = &g->players[ISL_PLAYER2];
-    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:o}", "game", g->name,
+    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:I}", "game", g->name,
                      "rules", "state", isl_rules_state_name(g->state),
                      "player1", islands_set_name(p1), "player2", islands_set_name(p2),
                      "player1", view_player(p1, board_visible(view, ISL_PLAYER1)),
-                     "player2", view_player(p2, board_visible(view, ISL_PLAYER2)));
+                     "player2", view_player(p2, board_visible(view, ISL_PLAYER2)),
+                     "changes", (json_int_t)g->changes);
 }

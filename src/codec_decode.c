@@ -377,18 +377,28 @@ static int decode_players(struct codec_error *e, const json_t *players, struct i
 
 static int decode_document(struct codec_error *e, const json_t *doc, struct isl_game *g)
 {
-    static const char *const keys[] = {"game", "players", "rules", "version", NULL};
+    static const char *const keys[] = {"changes", "game", "players", "rules", "version", NULL};
     const char *top = "document";
-    json_t *version, *players;
+    json_t *version, *players, *changes;
     const char *game, *rules;
     size_t game_len, rules_len;
     if (codec_check_object(e, doc, top, keys) != 0 ||
         (version = codec_member(e, doc, top, "version", JSON_INTEGER)) == NULL)
         return -1;
-    if (json_integer_value(version) != ISL_CODEC_VERSION)
+    json_int_t v = json_integer_value(version);
+    if (v != 1 && v != ISL_CODEC_VERSION)
         return codec_fail(e, "version", "unsupported version %" JSON_INTEGER_FORMAT
-                          " (this program reads version %d)", json_integer_value(version),
-                          ISL_CODEC_VERSION);
+                          " (this program reads versions 1 to %d)", v, ISL_CODEC_VERSION);
+    if (v == 1) {
+        if (json_object_get(doc, "changes") != NULL)
+            return codec_fail(e, "changes", "not a field of version 1");
+    } else {
+        if ((changes = codec_member(e, doc, top, "changes", JSON_INTEGER)) == NULL)
+            return -1;
+        if (json_integer_value(changes) < 0)
+            return codec_fail(e, "changes", "must not be negative");
+        g->changes = (uint64_t)json_integer_value(changes);
+    }
     if ((game = codec_string_member(e, doc, top, "game", &game_len)) == NULL)
         return -1;
     if (!isl_game_name_valid(game, game_len))

@@ -5,7 +5,8 @@
  * touches is a fault or a cache miss on the way to the game's first
  * answer.
  *
- * It accepts only text it can read exactly (keys, islands and squares in
+ * Only the current version is read here (a version 1 document goes
+ * through jansson). It accepts only text it can read exactly (keys, islands and squares in
  * canonical order, printable ASCII strings) and builds the game through
  * the same checks as the jansson decoder (codec_decode.c), so it accepts
  * a subset of what that path accepts and builds the same game; anything
@@ -117,13 +118,16 @@ int isl_codec_read_canonical(const char *text, size_t len, struct isl_game *out)
     memset(&g, 0, sizeof g);
     char rules[32];
     size_t n;
-    bool ok = lit(&c, "{\"game\":\"") && isl_scan_string(&c, g.name, sizeof g.name, &n) &&
+    long long changes;
+    bool ok = lit(&c, "{\"changes\":") && isl_scan_integer(&c, &changes) && changes >= 0 &&
+              lit(&c, ",\"game\":\"") && isl_scan_string(&c, g.name, sizeof g.name, &n) &&
               isl_game_name_valid(g.name, n) && lit(&c, ",\"players\":[") &&
               player(&c, &g.players[ISL_PLAYER1]) && g.players[ISL_PLAYER1].joined &&
               lit(&c, ",") && player(&c, &g.players[ISL_PLAYER2]) &&
               lit(&c, "],\"rules\":\"") && isl_scan_string(&c, rules, sizeof rules, &n) &&
               isl_rules_state_from_name(rules, &g.state) == 0 &&
-              lit(&c, ",\"version\":1}") && c.p == c.end && codec_check_game(NULL, &g) == 0;
+              lit(&c, ",\"version\":2}") && c.p == c.end && codec_check_game(NULL, &g) == 0;
+    g.changes = ok ? (uint64_t)changes : 0;
     if (ok)
         memcpy(out, &g, sizeof *out);
     return ok;

@@ -75,7 +75,9 @@ int isl_doc_text_append(const struct isl_game *g, struct isl_buf *out)
     if (!jt_plain_ascii(g->name))
         return jt_append_dump(out, isl_codec_dump(g));
     struct json_text t = jt_begin(out);
-    jt_str(&t, "{\"game\":");
+    jt_str(&t, "{\"changes\":");
+    jt_uint(&t, g->changes);
+    jt_str(&t, ",\"game\":");
     jt_quoted(&t, g->name);
     jt_str(&t, ",\"players\":[");
     put_player(&t, &p[ISL_PLAYER1]);

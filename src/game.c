@@ -16,6 +16,14 @@ static void copy_bounded(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* Every operation that succeeds ends here. */
+static enum isl_error changed(struct isl_game *g)
+{
+    if (g->changes < ISL_CHANGES_MAX)
+        g->changes++;
+    return ISL_OK;
+}
+
 static void join_player(struct isl_player_state *player, const char *name,
                         const char *token)
 {
@@ -40,7 +48,7 @@ enum isl_error isl_game_add_player(struct isl_game *g, const char *name,
         return ISL_E_NOT_ALLOWED;
     join_player(&g->players[ISL_PLAYER2], name, token);
     isl_rules_player_added(g);
-    return ISL_OK;
+    return changed(g);
 }
 
 enum isl_error isl_game_position_island(struct isl_game *g, enum isl_player p,
@@ -54,7 +62,8 @@ enum isl_error isl_game_position_island(struct isl_game *g, enum isl_player p,
     if (isl_island_from_name(island, &type) != 0)
         return ISL_E_INVALID_ISLAND_TYPE;
     /* Fails before writing anything (off the board, overlapping). */
-    return isl_board_position_island(&g->players[p].board, type, row, col);
+    enum isl_error e = isl_board_position_island(&g->players[p].board, type, row, col);
+    return e == ISL_OK ? changed(g) : e;
 }
 
 enum isl_error isl_game_set_islands(struct isl_game *g, enum isl_player p)
@@ -64,7 +73,7 @@ enum isl_error isl_game_set_islands(struct isl_game *g, enum isl_player p)
     if (!isl_board_all_positioned(&g->players[p].board))
         return ISL_E_NOT_ALL_ISLANDS_POSITIONED;
     isl_rules_islands_set(g, p);
-    return ISL_OK;
+    return changed(g);
 }
 
 enum isl_error isl_game_guess(struct isl_game *g, enum isl_player p,
@@ -82,7 +91,7 @@ enum isl_error isl_game_guess(struct isl_game *g, enum isl_player p,
     isl_rules_guessed(g, p, result.win);
     if (out)
         *out = result;
-    return ISL_OK;
+    return changed(g);
 }
 
 bool isl_game_token_matches(const struct isl_game *g, enum isl_player p,

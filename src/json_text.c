@@ -36,9 +36,9 @@ void jt_str(struct json_text *t, const char *s)
     jt_put(t, s, strlen(s));
 }
 
-void jt_uint(struct json_text *t, unsigned v)
+void jt_uint(struct json_text *t, uint64_t v)
 {
-    char digits[12];
+    char digits[20];
     int n = 0;
     do {
         digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);

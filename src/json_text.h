@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "islands/buf.h"
 #include "islands/game.h"
@@ -28,7 +29,7 @@ int jt_append_dump(struct isl_buf *out, char *text);
 
 void jt_put(struct json_text *t, const char *s, size_t n);
 void jt_str(struct json_text *t, const char *s);
-void jt_uint(struct json_text *t, unsigned v);
+void jt_uint(struct json_text *t, uint64_t v);
 /* s quoted; only for jt_plain_ascii text (jansson escapes other bytes its
  * own way, which only jansson then writes). */
 void jt_quoted(struct json_text *t, const char *s);

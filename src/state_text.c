@@ -91,6 +91,8 @@ int isl_state_text_append(const struct isl_game *g, enum isl_view view, struct i
     put_player(&t, &p[ISL_PLAYER1], shows_board(view, ISL_PLAYER1));
     jt_str(&t, ",\"player2\":");
     put_player(&t, &p[ISL_PLAYER2], shows_board(view, ISL_PLAYER2));
+    jt_str(&t, ",\"changes\":");
+    jt_uint(&t, g->changes);
     jt_put(&t, "}", 1);
     return jt_end(&t);
 }

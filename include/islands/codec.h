@@ -8,9 +8,12 @@
 
 #include "islands/game.h"
 
-#define ISL_CODEC_VERSION 1
+/* Version 2 added "changes"; a version 1 document still loads (with no
+ * changes counted) and is written back as version 2. */
+#define ISL_CODEC_VERSION 2
 
-/* The stored document: {"version":1,"game":...,"rules":...,"players":[...]}.
+/* The stored document: {"version":2,"changes":...,"game":...,"rules":...,
+ * "players":[...]}.
  * Returns a new reference, or NULL on allocation failure. */
 json_t *isl_codec_encode(const struct isl_game *g);
 
@@ -37,7 +40,8 @@ int isl_codec_read_canonical(const char *text, size_t len, struct isl_game *out)
  * top of src/codec.c). Returns 0 and fills *out, or -1 with a message
  * naming the offending field in err ("players[0].board.atoll.hits[2]:
  * square (4,4) is not part of the atoll"). *out is untouched on failure.
- * Lists must be in canonical order, so decode then encode is the identity. */
+ * Lists must be in canonical order, so decode then encode is the identity
+ * (for a document of the current version). */
 int isl_codec_decode(const json_t *doc, struct isl_game *out,
                      char *err, size_t errlen);
 

@@ -15,6 +15,7 @@
 #define ISL_PLAYER_NAME_MAX_CHARS 64  /* code points */
 #define ISL_PLAYER_NAME_MAX 256       /* bytes of UTF-8 for 64 code points */
 #define ISL_TOKEN_LEN 32              /* hex characters */
+#define ISL_CHANGES_MAX INT64_MAX     /* isl_game.changes stops there (JSON integers) */
 
 enum isl_island_type { ISL_ATOLL, ISL_DOT, ISL_L_SHAPE, ISL_S_SHAPE, ISL_SQUARE };
 enum isl_player { ISL_PLAYER1, ISL_PLAYER2 };
@@ -53,6 +54,9 @@ struct isl_game {
     char name[ISL_GAME_NAME_MAX + 1];
     enum isl_rules_state state;
     struct isl_player_state players[2];
+    /* Successful operations since isl_game_new: a repeated guess changes
+     * nothing else, and one lost would otherwise leave no trace. */
+    uint64_t changes;
 };
 
 struct isl_guess_result {
@@ -115,7 +119,8 @@ enum isl_player isl_other_player(enum isl_player p);
 
 /* Game operations, one per game op of PROTOCOL.md. Names and tokens are
  * validated by the caller (request layer); the engine checks the rules.
- * isl_game_new zero-fills *g first, so equal games are equal byte for byte. */
+ * isl_game_new zero-fills *g first, so equal games are equal byte for byte.
+ * Each successful operation after it adds one to g->changes. */
 void isl_game_new(struct isl_game *g, const char *game_name,
                   const char *player1_name, const char *player1_token);
 enum isl_error isl_game_add_player(struct isl_game *g, const char *name,

@@ -23,7 +23,7 @@ static void mid_game(struct isl_game *g)
 }
 
 static const char mid_game_text[] =
-    "{\"game\":\"g1\",\"players\":["
+    "{\"changes\":18,\"game\":\"g1\",\"players\":["
     "{\"board\":{\"atoll\":{\"col\":1,\"hits\":[[1,1]],\"row\":1},"
     "\"dot\":{\"col\":4,\"hits\":[],\"row\":1},\"l_shape\":{\"col\":5,\"hits\":[],\"row\":1},"
     "\"s_shape\":{\"col\":1,\"hits\":[],\"row\":5},\"square\":{\"col\":5,\"hits\":[],\"row\":5}},"
@@ -34,12 +34,12 @@ static const char mid_game_text[] =
     "\"s_shape\":{\"col\":1,\"hits\":[],\"row\":5},\"square\":{\"col\":5,\"hits\":[],\"row\":5}},"
     "\"guesses\":{\"hits\":[[1,1]],\"misses\":[[8,8]]},\"islands_set\":true,"
     "\"name\":\"Bob\",\"token\":\"" FX_TOKEN2 "\"}],"
-    "\"rules\":\"player2_turn\",\"version\":1}";
+    "\"rules\":\"player2_turn\",\"version\":2}";
 
 static const char new_game_text[] =
-    "{\"game\":\"g1\",\"players\":[{\"board\":{},\"guesses\":{\"hits\":[],\"misses\":[]},"
+    "{\"changes\":0,\"game\":\"g1\",\"players\":[{\"board\":{},\"guesses\":{\"hits\":[],\"misses\":[]},"
     "\"islands_set\":false,\"name\":\"Ann\",\"token\":\"" FX_TOKEN1 "\"},null],"
-    "\"rules\":\"initialized\",\"version\":1}";
+    "\"rules\":\"initialized\",\"version\":2}";
 
 /* decode(encode(g)) == g byte for byte, and the text survives a round trip. */
 static void assert_round_trip(const struct isl_game *g)
@@ -128,6 +128,30 @@ END_TEST
 
 /* ------------------------------------------------------------ corruption */
 
+/* A version 1 document (before "changes") loads with no changes counted
+ * and is written back as the current version. */
+START_TEST(version_1_document_loads)
+{
+    const char *v2_head = "{\"changes\":18,";
+    char v1[2048];
+    snprintf(v1, sizeof v1, "{%.*s\"version\":1}",
+             (int)(strlen(mid_game_text) - strlen(v2_head) - strlen("\"version\":2}")),
+             mid_game_text + strlen(v2_head));
+    struct isl_game g, expected;
+    char err[256] = "";
+    ck_assert_int_eq(isl_codec_read_canonical(v1, strlen(v1), &g), 0);
+    ck_assert_msg(isl_codec_load(v1, strlen(v1), &g, err, sizeof err) == 0, "%s in %s", err, v1);
+    mid_game(&expected);
+    ck_assert_uint_eq(g.changes, 0);
+    expected.changes = 0;
+    ck_assert(memcmp(&g, &expected, sizeof g) == 0);
+    char *text = isl_codec_dump(&g);
+    ck_assert_ptr_nonnull(strstr(text, "\"version\":2}"));
+    ck_assert_ptr_nonnull(strstr(text, "{\"changes\":0,"));
+    free(text);
+}
+END_TEST
+
 struct corruption {
     const char *from, *to;     /* first occurrence of from, in the base text */
     const char *message;       /* expected start of the error */
@@ -137,9 +161,14 @@ struct corruption {
 
 /* Applied to mid_game_text. */
 static const struct corruption mid_game_corruptions[] = {
-    {"\"version\":1", "\"version\":2", "version: unsupported version 2"},
-    {"\"version\":1", "\"version\":\"1\"", "document.version: must be an integer"},
-    {"\"version\":1}", "\"version\":1,\"extra\":0}", "document: unknown field \"extra\""},
+    {"\"version\":2", "\"version\":3", "version: unsupported version 3"},
+    {"\"version\":2", "\"version\":0", "version: unsupported version 0"},
+    {"\"version\":2", "\"version\":\"2\"", "document.version: must be an integer"},
+    {"\"version\":2}", "\"version\":2,\"extra\":0}", "document: unknown field \"extra\""},
+    {"\"version\":2", "\"version\":1", "changes: not a field of version 1"},
+    {"\"changes\":18", "\"changes\":-1", "changes: must not be negative"},
+    {"\"changes\":18", "\"changes\":1.5", "document.changes: must be an integer"},
+    {"\"changes\":18,", "", "document: missing field \"changes\""},
     {"\"game\":\"g1\"", "\"game\":\"g/1\"", "game: must be 1 to 64 characters"},
     {"\"game\":\"g1\"", "\"game\":7", "document.game: must be a string"},
     {"\"rules\":\"player2_turn\"", "\"rules\":\"player3_turn\"", "rules: unknown rules state"},
@@ -193,8 +222,8 @@ static const struct corruption mid_game_corruptions[] = {
      "players[1].islands_set: must be true once the game has started"},
     {"\"dot\":{\"col\":4,\"hits\":[],\"row\":1},", "",
      "players[0].islands_set: true, but only 4 of 5 islands are positioned"},
-    {"{\"game\"", "[{\"game\"", "not a JSON document"},
-    {"{\"game\":\"g1\",", "{\"game\":\"g1\",\"game\":\"g1\",", "not a JSON document"},
+    {"{\"changes\"", "[{\"changes\"", "not a JSON document"},
+    {"\"game\":\"g1\",", "\"game\":\"g1\",\"game\":\"g1\",", "not a JSON document"},
 };
 
 /* Applied to new_game_text. */
@@ -208,7 +237,7 @@ static const struct corruption new_game_corruptions[] = {
      "\"name\":\"Ann\",\"token\":\"" FX_TOKEN1 "\"},null]", "[null,null]",
      "players[0]: player1 must be present"},
     {"\"misses\":[]", "\"misses\":[[3,3]]", "players[0].guesses.hits: no player2 to guess against"},
-    {"{\"game\"", "[]", "not a JSON document"},
+    {"{\"changes\"", "[]", "not a JSON document"},
 };
 
 static void assert_rejected(const char *base, const struct corruption *c)
@@ -357,10 +386,11 @@ START_TEST(canonical_reader_declines_the_rest)
         ck_assert_msg(isl_codec_read_canonical(text, strlen(text), &out) == 0, "took %s", text);
     }
     static const char *const valid_elsewhere[] = {
-        "{\"game\":\"g1\", \"players\"",        /* a space */
-        "{\"game\":\"\\u0067\\u0031\"",             /* an escaped name */
+        "{\"changes\":18,\"game\":\"g1\", \"players\"",   /* a space */
+        "{\"changes\":18,\"game\":\"\\u0067\\u0031\"",        /* an escaped name */
     };
-    const char *from[] = {"{\"game\":\"g1\",\"players\"", "{\"game\":\"g1\""};
+    const char *from[] = {"{\"changes\":18,\"game\":\"g1\",\"players\"",
+                          "{\"changes\":18,\"game\":\"g1\""};
     for (int i = 0; i < COUNT(valid_elsewhere); i++) {
         char text[2048];
         snprintf(text, sizeof text, "%s%s", valid_elsewhere[i], mid_game_text + strlen(from[i]));
@@ -435,7 +465,7 @@ START_TEST(state_view_before_player2)
                 "{\"game\":\"g1\",\"rules\":{\"state\":\"initialized\","
                 "\"player1\":\"islands_not_set\",\"player2\":\"islands_not_set\"},"
                 "\"player1\":{\"name\":\"Ann\",\"board\":{},"
-                "\"guesses\":{\"hits\":[],\"misses\":[]}},\"player2\":null}");
+                "\"guesses\":{\"hits\":[],\"misses\":[]}},\"player2\":null,\"changes\":0}");
 }
 END_TEST
 
@@ -452,16 +482,16 @@ START_TEST(state_views_hide_the_right_boards)
     static const char none[] = "\"guesses\":{\"hits\":[],\"misses\":[]}";
     char expected[1024];
     snprintf(expected, sizeof expected, "%s\"player1\":{\"name\":\"Ann\",%s%s},"
-             "\"player2\":{\"name\":\"Bob\",\"board\":{},%s}}", head, board1, none, none);
+             "\"player2\":{\"name\":\"Bob\",\"board\":{},%s},\"changes\":2}", head, board1, none, none);
     assert_json(isl_codec_state_view(&g, ISL_VIEW_ADMIN), expected);
     snprintf(expected, sizeof expected, "%s\"player1\":{\"name\":\"Ann\",%s%s},"
-             "\"player2\":{\"name\":\"Bob\",%s}}", head, board1, none, none);
+             "\"player2\":{\"name\":\"Bob\",%s},\"changes\":2}", head, board1, none, none);
     assert_json(isl_codec_state_view(&g, ISL_VIEW_PLAYER1), expected);
     snprintf(expected, sizeof expected, "%s\"player1\":{\"name\":\"Ann\",%s},"
-             "\"player2\":{\"name\":\"Bob\",\"board\":{},%s}}", head, none, none);
+             "\"player2\":{\"name\":\"Bob\",\"board\":{},%s},\"changes\":2}", head, none, none);
     assert_json(isl_codec_state_view(&g, ISL_VIEW_PLAYER2), expected);
     snprintf(expected, sizeof expected, "%s\"player1\":{\"name\":\"Ann\",%s},"
-             "\"player2\":{\"name\":\"Bob\",%s}}", head, none, none);
+             "\"player2\":{\"name\":\"Bob\",%s},\"changes\":2}", head, none, none);
     assert_json(isl_codec_state_view(&g, ISL_VIEW_PUBLIC), expected);
 }
 END_TEST
@@ -505,6 +535,7 @@ static Suite *codec_suite(void)
     TCase *tc = tcase_create("document");
     tcase_add_test(tc, encode_new_game);
     tcase_add_test(tc, encode_mid_game);
+    tcase_add_test(tc, version_1_document_loads);
     tcase_add_test(tc, round_trips_in_every_state);
     tcase_add_test(tc, names_beyond_ascii_round_trip);
     tcase_add_test(tc, pretty_text_decodes_to_the_same_game);

@@ -23,6 +23,34 @@ START_TEST(new_game_zero_fills)
 }
 END_TEST
 
+/* Every successful operation counts one change, a repeated island or
+ * guess too; failures count none (FX_ASSERT_FAILS_UNCHANGED elsewhere). */
+START_TEST(every_success_counts_one_change)
+{
+    struct isl_game g;
+    fx_new_game(&g);
+    ck_assert_uint_eq(g.changes, 0);
+    fx_players_set(&g);
+    ck_assert_uint_eq(g.changes, 1);
+    ck_assert_int_eq(isl_game_position_island(&g, ISL_PLAYER1, "dot", 2, 3), ISL_OK);
+    ck_assert_int_eq(isl_game_position_island(&g, ISL_PLAYER1, "dot", 2, 3), ISL_OK);
+    ck_assert_uint_eq(g.changes, 3);
+    ck_assert_int_eq(isl_game_set_islands(&g, ISL_PLAYER1), ISL_E_NOT_ALL_ISLANDS_POSITIONED);
+    ck_assert_uint_eq(g.changes, 3);
+    fx_game_started(&g);
+    uint64_t started = g.changes;   /* add_player, 2 x 5 islands, 2 set_islands */
+    ck_assert_uint_eq(started, 13);
+    ck_assert_int_eq(isl_game_guess(&g, ISL_PLAYER1, 9, 9, NULL), ISL_OK);
+    ck_assert_int_eq(isl_game_guess(&g, ISL_PLAYER1, 9, 9, NULL), ISL_E_NOT_ALLOWED);
+    ck_assert_int_eq(isl_game_guess(&g, ISL_PLAYER2, 9, 9, NULL), ISL_OK);
+    ck_assert_int_eq(isl_game_guess(&g, ISL_PLAYER1, 9, 9, NULL), ISL_OK);
+    ck_assert_uint_eq(g.changes, started + 3);
+    g.changes = ISL_CHANGES_MAX;   /* stops at what a JSON integer holds */
+    ck_assert_int_eq(isl_game_guess(&g, ISL_PLAYER2, 9, 9, NULL), ISL_OK);
+    ck_assert_uint_eq(g.changes, ISL_CHANGES_MAX);
+}
+END_TEST
+
 START_TEST(state_and_player_names)
 {
     static const char *states[] = {"initialized", "players_set", "player1_turn",
@@ -205,7 +233,10 @@ START_TEST(repeated_guess_uses_the_turn_and_records_nothing)
     ck_assert(memcmp(&before.players, &g.players, sizeof g.players) == 0);
     ck_assert_int_eq(isl_game_guess(&g, ISL_PLAYER2, 9, 9, &r), ISL_OK);
     ck_assert(!r.hit && !r.forested_any);
-    ck_assert(memcmp(&before, &g, sizeof g) == 0);   /* back to player1_turn */
+    /* Back to player1_turn: only the count of changes tells the two apart. */
+    ck_assert_uint_eq(g.changes, before.changes + 2);
+    before.changes = g.changes;
+    ck_assert(memcmp(&before, &g, sizeof g) == 0);
     ck_assert_int_eq(isl_squares_count(&g.players[ISL_PLAYER1].guesses.hits), 1);
     ck_assert_int_eq(isl_squares_count(&g.players[ISL_PLAYER2].guesses.misses), 1);
 }
@@ -311,6 +342,7 @@ static Suite *rules_suite(void)
     tcase_add_test(tc, book_layout_and_moves);
     tcase_add_test(tc, set_islands_rules);
     tcase_add_test(tc, token_matches);
+    tcase_add_test(tc, every_success_counts_one_change);
     suite_add_tcase(s, tc);
     tc = tcase_create("play");
     tcase_add_test(tc, guess_turn_before_coordinate);

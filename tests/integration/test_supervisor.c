@@ -995,6 +995,33 @@ START_TEST(sighup_reloads_the_configuration)
 }
 END_TEST
 
+/* crash_injection turned on by a reload reaches the workers already
+ * running: `crash ... EXIT` on a game adopted before it still crashes the
+ * worker, which is restarted with the game (once, it was left stuck:
+ * islandsd waited for an exit the worker refused to make). */
+START_TEST(crash_injection_turned_on_by_reload_reaches_running_workers)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 1\ncrash_injection = false\n");
+    long pids[1];
+    new_games(&d, 1, pids);
+    json_t *r = testd_call(&d, "{s:s, s:s, s:s}", "op", "crash", "game", names[0],
+                           "signal", "EXIT");
+    ck_assert_str_eq(testd_error(r), "forbidden");
+    json_decref(r);
+    testd_reload(&d, "spare_workers = 1\ncrash_injection = true\n", 1);
+    crash(&d, names[0], "EXIT");
+    json_t *st = testd_call(&d, "{s:s, s:s}", "op", "state", "game", names[0]);
+    ck_assert_msg(testd_ok(st), "state after the crash: %s", testd_error(st));
+    json_decref(st);
+    long after = testd_worker_pid(&d, names[0]);
+    ck_assert_int_gt(after, 0);
+    ck_assert_int_ne(after, pids[0]);
+    ck_assert_int_gt(log_line_of(&d, "event=worker_exit game=g1", "exit_status=68", 0), 0);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 /* A worker that has not said `ready` by a request's deadline (its start
  * held up, as by a slow store) is killed as hung, but it never handled the
  * request, and its start is no evidence against the game: the answer is
@@ -1184,6 +1211,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, eager_activation_stays_within_max_children);
     tcase_add_test(tc, live_games_stay_within_the_open_file_limit);
     tcase_add_test(tc, sighup_reloads_the_configuration);
+    tcase_add_test(tc, crash_injection_turned_on_by_reload_reaches_running_workers);
     tcase_add_test(tc, brutal_kill_stops_spares_on_purpose);
     tcase_add_test(tc, brutal_kill_reaps_a_spare_not_yet_reported);
     tcase_add_test(tc, a_start_held_past_the_deadline_never_fails_the_game);

@@ -271,7 +271,10 @@ static void parse_error(struct parse *p, const char *fmt, ...)
 }
 
 /* inih's line reader, counting lines so that the handler knows its line,
- * and refusing lines longer than inih's buffer (it would split them). */
+ * refusing lines longer than inih's buffer (it would split them), and
+ * taking indentation off: inih would read an indented line as more of the
+ * value above it (a continuation), and report an indented key as the key
+ * above it "set twice". */
 static char *read_line(char *buf, int size, void *stream)
 {
     struct parse *p = stream;
@@ -288,6 +291,8 @@ static char *read_line(char *buf, int size, void *stream)
             ;
         buf[0] = '\0';
     }
+    size_t indent = strspn(buf, " \t");
+    memmove(buf, buf + indent, strlen(buf + indent) + 1);
     return buf;
 }
 

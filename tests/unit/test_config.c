@@ -161,6 +161,13 @@ START_TEST(comments_blank_lines_and_spacing)
     ck_assert_uint_eq(c.period_s, 7);
     ck_assert_int_eq(c.shutdown_ms, 250);
     ck_assert_str_eq(c.worker, "");
+    /* Indented keys are keys, not more of the value above (inih's
+     * continuation lines), after a blank line or right after a key. */
+    ck_assert_msg(load_text(&c, "intensity = 1\n\n  period = 5\n\tshutdown = 300\n"
+                                "  # indented comment\n") == 0, "%s", err);
+    ck_assert_uint_eq(c.intensity, 1);
+    ck_assert_uint_eq(c.period_s, 5);
+    ck_assert_int_eq(c.shutdown_ms, 300);
 }
 END_TEST
 
@@ -199,6 +206,8 @@ static const struct {
     { "intensity = 1\nthis is not a setting\nfoo = 1\n", "2: syntax error: expected key = value" },
     { "foo = 1\nnot a setting\n", "1: unknown key 'foo'" },
     { "intensity = 1\n\nintensity = 2\n", "3: intensity: set twice (first on line 1)" },
+    { "intensity = 1\n  intensity = 2\n", "2: intensity: set twice (first on line 1)" },
+    { "intensity = 1\n  peroid = 2\n", "2: unknown key 'peroid'" },
 };
 
 START_TEST(errors_name_file_and_line)

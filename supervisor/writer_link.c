@@ -33,10 +33,16 @@ static struct proc *writer;
 static ev_timer start_timer;         /* a restart waiting out its backoff */
 /* Liveness: a ready writer is pinged; one that has not answered within
  * request_timeout_ms (at least a second) is hung (stopped, stuck in I/O)
- * and is killed like a hung worker, which restarts the tree below it. */
+ * and is killed like a hung worker, which restarts the tree below it.
+ * A starting writer reads no pings, but sends the index as it scans the
+ * store: one silent for START_QUIET_MIN_MS (or request_timeout_ms, if
+ * longer) before `ready` is hung too, or the daemon would wait for it
+ * for ever, serving nothing. */
+#define START_QUIET_MIN_MS 5000
 static ev_timer ping_timer;
 static json_int_t ping_sent_n, pong_n;
 static uint64_t ping_sent_ms;
+static uint64_t heard_ms;            /* the starting writer's last frame */
 static bool killed_as_hung;          /* once: one stuck in I/O dies only when it returns */
 static void (*stopped_cb)(void);
 static bool announced_ready;
@@ -49,23 +55,41 @@ static unsigned hung_after_ms(void)
     return ms < 1000 ? 1000 : ms;
 }
 
+static unsigned start_quiet_ms(void)
+{
+    unsigned ms = hung_after_ms();
+    return ms < START_QUIET_MIN_MS ? START_QUIET_MIN_MS : ms;
+}
+
+static void kill_as_hung(const char *during, unsigned timeout_ms)
+{
+    if (killed_as_hung)
+        return;
+    isl_log(ISL_LOG_ERR, "event=writer_hung pid=%ld during=%s timeout_ms=%u action=SIGKILL",
+            (long)writer->pid, during, timeout_ms);
+    proc_signal(writer, SIGKILL);
+    killed_as_hung = true;
+}
+
 static void on_ping_timer(struct ev_loop *l, ev_timer *w, int revents)
 {
     (void)l;
     (void)w;
     (void)revents;
-    if (!writer || !daemon_state.writer_ready)
+    if (!writer)
         return;
     uint64_t now = isl_monotonic_ms();
+    if (!daemon_state.writer_ready) {
+        proc_read_dry(writer);   /* its progress may wait behind a stall of ours */
+        if (writer && !daemon_state.writer_ready && now - heard_ms >= start_quiet_ms())
+            kill_as_hung("start", start_quiet_ms());
+        return;
+    }
     if (pong_n != ping_sent_n)
         proc_read_dry(writer);   /* its pong may wait behind a stall of ours */
     if (pong_n != ping_sent_n) {
-        if (now - ping_sent_ms >= hung_after_ms() && !killed_as_hung) {
-            isl_log(ISL_LOG_ERR, "event=writer_hung pid=%ld timeout_ms=%u action=SIGKILL",
-                    (long)writer->pid, hung_after_ms());
-            proc_signal(writer, SIGKILL);
-            killed_as_hung = true;
-        }
+        if (now - ping_sent_ms >= hung_after_ms())
+            kill_as_hung("run", hung_after_ms());
         return;
     }
     json_t *ping = json_pack("{s:s, s:I}", "t", "ping", "n", (json_int_t)++ping_sent_n);
@@ -133,6 +157,8 @@ static bool waiting_for_eager_start(const struct game *g)
 static void writer_message(struct proc *p, json_t *msg)
 {
     const char *t = json_string_value(json_object_get(msg, "t"));
+    if (!daemon_state.writer_ready)
+        heard_ms = isl_monotonic_ms();
     if (t && strcmp(t, "index") == 0) {
         json_t *games = json_object_get(msg, "games"), *entry;
         size_t i;
@@ -241,6 +267,10 @@ static void spawn(void)
     writer = proc_spawn("writer", daemon_state.writer_path, argv, &writer_ops, NULL);
     if (writer) {
         isl_log(ISL_LOG_INFO, "event=writer_start pid=%ld", (long)writer->pid);
+        heard_ms = isl_monotonic_ms();
+        killed_as_hung = false;
+        ping_timer.repeat = 1.0;   /* the start's silence, looked at every second */
+        ev_timer_again(loop, &ping_timer);
         return;
     }
     struct isl_sup_event ev = {.kind = ISL_EV_START_FAILED, .id = WRITER_ID};

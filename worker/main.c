@@ -3,6 +3,7 @@
  * docs/INTERNAL-PROTOCOL.md; serving one request is serve.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,6 +501,13 @@ static void parse_args(int argc, char **argv, struct worker *w, struct args *a)
                            env_is_one("ISLANDS_FAULT_ACK_BEFORE_COMMIT");
 }
 
+/* Has islandsd closed our channel (it stops, or gave this spare up)? */
+static bool supervisor_hung_up(void)
+{
+    struct pollfd chan = {.fd = ISL_CHANNEL_FD, .events = POLLIN};
+    return poll(&chan, 1, 0) == 1 && (chan.revents & POLLHUP);
+}
+
 int main(int argc, char **argv)
 {
     isl_child_setup("islands-worker");
@@ -524,7 +532,10 @@ int main(int argc, char **argv)
     w.committer = a.group ? isl_committer_group(w.loop, a.store.path, err, sizeof err)
                           : isl_committer_direct(w.loop, w.store);
     if (!w.committer) {
-        isl_log(ISL_LOG_ERR, "event=writer_connect_failed error=\"%s\"", err);
+        /* A spare started as islandsd stops finds the writer stopped
+         * already: no error, since nobody wants it any more. */
+        int prio = supervisor_hung_up() ? ISL_LOG_INFO : ISL_LOG_ERR;
+        isl_log(prio, "event=writer_connect_failed error=\"%s\"", err);
         exit_worker_process(&w, ISL_EXIT_STORE);
     }
     isl_committer_on_broken(w.committer, on_writer_lost, &w);

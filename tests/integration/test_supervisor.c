@@ -892,6 +892,54 @@ START_TEST(a_hung_writer_is_killed_and_restarted)
 }
 END_TEST
 
+/* An executable file holding text (a wrapper around one of our programs). */
+static void write_script(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+/* A writer that hangs while it starts (the same stalled disk, say) sends
+ * nothing before `ready`: it is killed as hung after its silence and
+ * started again, instead of being waited for while nothing is served. */
+START_TEST(a_writer_hung_while_starting_is_killed_and_restarted)
+{
+    char dir[] = "/tmp/islands-test-writerstart-XXXXXX", link[600], hang[600], conf[1024];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(link, sizeof link, "%s/writer", dir);
+    snprintf(hang, sizeof hang, "%s/hang", dir);
+    write_script(hang, "#!/bin/sh\nexec sleep 1000\n");
+    const char *real = getenv("ISLANDS_WRITER");
+    ck_assert_ptr_nonnull(real);
+    relink(dir, link, real);
+    snprintf(conf, sizeof conf, "writer = %s\nintensity = 10\nperiod = 60\n", link);
+    struct testd d = {0};
+    testd_start(&d, conf);
+    long pids[1], writer;
+    new_games(&d, 1, pids);
+    json_t *before = state_of(&d, "g1");
+    ck_assert(testd_ok(before));
+    ck_assert_int_eq(testd_children(d.pid, "writer", &writer, 1), 1);   /* its link's name */
+    relink(dir, link, hang);
+    ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_start", 2), 2);
+    relink(dir, link, real);
+    uint64_t hung_since = isl_monotonic_ms();
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_hung", 1), 1);
+    ck_assert_uint_ge(isl_monotonic_ms() - hung_since, 4000);   /* its silence, not less */
+    ck_assert_int_eq(testd_log_count(&d, "during=start timeout_ms=5000"), 1);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_ready", 2), 2);
+    expect_same_state(&d, "g1", before);
+    check_clean_exit(&d, 0);
+    unlink(link);
+    unlink(hang);
+    rmdir(dir);
+}
+END_TEST
+
 /* A stalled writer (a disk that stops answering) holds every commit: the
  * workers waiting on it pass their requests' deadlines and are killed, but
  * their deaths are the writer's doing and are not counted; the writer is
@@ -933,16 +981,6 @@ START_TEST(workers_waiting_on_a_stalled_writer_are_not_counted)
     check_clean_exit(&d, 0);
 }
 END_TEST
-
-/* An executable file holding text (a wrapper around one of our programs). */
-static void write_script(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-    ck_assert_int_eq(chmod(path, 0755), 0);
-}
 
 /* The --game-timeout a worker runs with (0 if none or gone). */
 static unsigned game_timeout_of(long pid)
@@ -1206,6 +1244,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, a_game_whose_worker_dies_starting_is_left_alone);
     tcase_add_test(tc, a_killed_writer_is_restarted_after_its_backoff);
     tcase_add_test(tc, a_hung_writer_is_killed_and_restarted);
+    tcase_add_test(tc, a_writer_hung_while_starting_is_killed_and_restarted);
     tcase_add_test(tc, workers_waiting_on_a_stalled_writer_are_not_counted);
     tcase_add_test(tc, a_writer_that_cannot_start_makes_islandsd_give_up);
     tcase_add_test(tc, eager_activation_stays_within_max_children);

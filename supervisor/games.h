@@ -23,6 +23,10 @@ struct pending {
     struct isl_request req;
     uint64_t submitted_ms;     /* islandsd's clock; 0 for internal requests */
     uint64_t deadline_ms;
+    /* Past its deadline at a worker that had not said `ready`: the worker
+     * is killed, and its exit (its last frames read) tells whether it
+     * could have applied the request. */
+    bool expired;
     /* Refusals of later requests of the same connection for this game,
      * answered right after this one (router_refuse); each holds its
      * answer in `ready`. */

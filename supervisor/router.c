@@ -122,8 +122,8 @@ void router_arm_deadline(struct game *g)
 {
     struct pending *p = g->in_flight ? g->in_flight : g->head;
     ev_timer_stop(router_loop, &g->deadline);
-    if (!p)
-        return;
+    if (!p || p->expired)
+        return;   /* an expired request waits for its worker's exit */
     uint64_t now = isl_monotonic_ms();
     double wait = p->deadline_ms > now ? (double)(p->deadline_ms - now) / 1000.0 : 0.0;
     ev_timer_set(&g->deadline, wait, 0.);
@@ -141,12 +141,13 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
      * first. */
     if (g->in_flight && g->in_flight->deadline_ms <= now)
         writer_read_relays();
-    if (g->in_flight && g->in_flight->deadline_ms <= now) {
+    /* So may its worker's `ready`, on the worker's own channel. */
+    if (g->in_flight && g->in_flight->deadline_ms <= now && g->worker && !g->worker_ready)
+        proc_read_dry(g->worker);
+    if (g->in_flight && g->in_flight->deadline_ms <= now && !g->in_flight->expired) {
         /* A hung worker may hold the store's write lock: never wait on it.
-         * One that never said `ready` never handled the request (it was
-         * sent along with `adopt`), and a start held up, most likely by
-         * the store, is no evidence against the game: not a start
-         * failure (no poison marking). */
+         * A start held up, most likely by the store, is no evidence
+         * against the game: not a start failure (no poison marking). */
         bool ready = g->worker_ready;
         /* Waiting for a commit or its fence from a writer that does not
          * answer its pings: the writer's own check will find it hung, and
@@ -158,18 +159,25 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
                 g->worker ? (long)g->worker->pid : -1L, daemon_state.config.request_timeout_ms,
                 ready, victim);
         struct pending *p = g->in_flight;
-        g->in_flight = NULL;
         g->accepting = false;
         if (g->worker) {
             g->worker_killed_as_hung = true;
             g->worker_blameless = victim;
             proc_signal(g->worker, SIGKILL);
         }
-        if (ready)
-            router_reply_unknown_outcome(p);
-        else
-            router_reply_error(p, ISL_E_GAME_UNAVAILABLE,
-                               "the game's worker did not become ready in time");
+        if (!ready && g->worker) {
+            /* Sent along with `adopt`, it is handled only after `ready`,
+             * which the worker may send between our read and its death:
+             * its exit, once its last frames are read, says which
+             * (router_workers.c). */
+            p->expired = true;
+        } else {
+            g->in_flight = NULL;
+            if (ready)
+                router_reply_unknown_outcome(p);
+            else
+                router_reply_error(p, ISL_E_GAME_UNAVAILABLE, NOT_READY_IN_TIME);
+        }
     }
     while (g->head && g->head->deadline_ms <= now && !g->in_flight)
         router_reply_error(pop_head(g), ISL_E_GAME_UNAVAILABLE,

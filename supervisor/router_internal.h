@@ -9,6 +9,10 @@
 #include "games.h"
 #include "islands/errors.h"
 
+/* The answer to a request whose worker never said `ready` before its
+ * deadline (so never handled it). */
+#define NOT_READY_IN_TIME "the game's worker did not become ready in time"
+
 extern struct ev_loop *router_loop;
 
 /* Answer p (response stolen) and free it. */

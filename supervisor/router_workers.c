@@ -193,11 +193,15 @@ static void worker_exit(struct proc *w, int status)
          * a `new_game` then creates the game whose name is free again. */
         struct pending *p = g->in_flight;
         g->in_flight = NULL;
-        p->next = g->head;
-        g->head = p;
-        if (!g->tail)
-            g->tail = p;
-        g->queued++;
+        if (p->expired) {
+            router_reply_error(p, ISL_E_GAME_UNAVAILABLE, NOT_READY_IN_TIME);
+        } else {
+            p->next = g->head;
+            g->head = p;
+            if (!g->tail)
+                g->tail = p;
+            g->queued++;
+        }
     }
     if (g->in_flight) {
         struct pending *p = g->in_flight;

@@ -907,26 +907,26 @@ static void write_script(const char *path, const char *text)
  * started again, instead of being waited for while nothing is served. */
 START_TEST(a_writer_hung_while_starting_is_killed_and_restarted)
 {
-    char dir[] = "/tmp/islands-test-writerstart-XXXXXX", link[600], hang[600], conf[1024];
+    char dir[] = "/tmp/islands-test-writerstart-XXXXXX", script[600], once[600], conf[1024];
+    char text[2048];
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(link, sizeof link, "%s/writer", dir);
-    snprintf(hang, sizeof hang, "%s/hang", dir);
-    write_script(hang, "#!/bin/sh\nexec sleep 1000\n");
-    const char *real = getenv("ISLANDS_WRITER");
-    ck_assert_ptr_nonnull(real);
-    relink(dir, link, real);
-    snprintf(conf, sizeof conf, "writer = %s\nintensity = 10\nperiod = 60\n", link);
+    snprintf(script, sizeof script, "%s/writer", dir);
+    snprintf(once, sizeof once, "%s/hang-once", dir);
+    /* The start after `once` appears hangs (and takes it away). */
+    snprintf(text, sizeof text, "#!/bin/sh\nif [ -e %s ]; then rm %s; exec sleep 1000; fi\n"
+             "exec %s \"$@\"\n", once, once, testd_program("ISLANDS_WRITER", "islands-writer"));
+    write_script(script, text);
+    snprintf(conf, sizeof conf, "writer = %s\nintensity = 10\nperiod = 60\n", script);
     struct testd d = {0};
     testd_start(&d, conf);
     long pids[1], writer;
     new_games(&d, 1, pids);
     json_t *before = state_of(&d, "g1");
     ck_assert(testd_ok(before));
-    ck_assert_int_eq(testd_children(d.pid, "writer", &writer, 1), 1);   /* its link's name */
-    relink(dir, link, hang);
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    fclose(fopen(once, "w"));
     ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
     ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_start", 2), 2);
-    relink(dir, link, real);
     uint64_t hung_since = isl_monotonic_ms();
     ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_hung", 1), 1);
     ck_assert_uint_ge(isl_monotonic_ms() - hung_since, 4000);   /* its silence, not less */
@@ -934,8 +934,7 @@ START_TEST(a_writer_hung_while_starting_is_killed_and_restarted)
     ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_ready", 2), 2);
     expect_same_state(&d, "g1", before);
     check_clean_exit(&d, 0);
-    unlink(link);
-    unlink(hang);
+    unlink(script);
     rmdir(dir);
 }
 END_TEST
@@ -1056,6 +1055,59 @@ START_TEST(crash_injection_turned_on_by_reload_reaches_running_workers)
     ck_assert_int_gt(after, 0);
     ck_assert_int_ne(after, pids[0]);
     ck_assert_int_gt(log_line_of(&d, "event=worker_exit game=g1", "exit_status=68", 0), 0);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
+/* A restarted worker says `ready` and handles the request sent along with
+ * its `adopt`, but islandsd, late (here: stopped), reaches the request's
+ * deadline before it reads that `ready`: the worker may have applied the
+ * request (its commit waits at the writer, stopped too), so the answer is
+ * game_unavailable with an unknown outcome, never a plain refusal, which
+ * PROTOCOL.md says changed nothing. */
+START_TEST(a_ready_unread_at_the_deadline_leaves_the_outcome_unknown)
+{
+    setenv("ISLANDS_FAULT_INJECTION", "1", 1);
+    setenv("ISLANDS_FAULT_LOAD_SLEEP_MS", "800", 1);
+    struct testd d = {0};
+    testd_start(&d, "request_timeout_ms = 2000\ncrash_injection = true\n"
+                    "intensity = 100\nperiod = 60\n");
+    unsetenv("ISLANDS_FAULT_LOAD_SLEEP_MS");
+    unsetenv("ISLANDS_FAULT_INJECTION");
+    long pids[1], writer;
+    new_games(&d, 1, pids);
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    int loads = testd_log_count(&d, "point=load");
+    struct isl_client *c = testd_connect(&d);
+    json_t *kill9 = json_pack("{s:i, s:s, s:s, s:s}", "id", 1, "op", "crash", "game", "g1",
+                              "signal", "KILL");
+    json_t *join = json_pack("{s:i, s:s, s:s, s:s}", "id", 2, "op", "add_player", "game", "g1",
+                             "name", "Bob");
+    ck_assert_int_eq(isl_client_send(c, kill9, 2000), ISL_CLIENT_OK);
+    ck_assert_int_eq(isl_client_send(c, join, 2000), ISL_CLIENT_OK);
+    json_decref(kill9);
+    json_decref(join);
+    /* The new worker got adopt and the request, and loads for 800 ms. */
+    ck_assert_int_eq(testd_wait_log_count(&d, "point=load", loads + 1), loads + 1);
+    ck_assert_int_eq(kill((pid_t)writer, SIGSTOP), 0);
+    ck_assert_int_eq(kill(d.pid, SIGSTOP), 0);
+    testd_sleep_ms(2300);   /* past the deadline; `ready` came meanwhile */
+    ck_assert_int_eq(kill(d.pid, SIGCONT), 0);
+    testd_sleep_ms(200);
+    ck_assert_int_eq(kill((pid_t)writer, SIGCONT), 0);
+    json_t *r = NULL;
+    ck_assert_int_eq(isl_client_recv(c, &r, 10000), ISL_CLIENT_OK);
+    ck_assert_msg(testd_ok(r), "crash: %s", testd_error(r));
+    json_decref(r);
+    ck_assert_int_eq(isl_client_recv(c, &r, 10000), ISL_CLIENT_OK);
+    if (!testd_ok(r)) {
+        ck_assert_str_eq(testd_error(r), "game_unavailable");
+        const char *outcome = json_string_value(json_object_get(r, "outcome"));
+        ck_assert_msg(outcome && strcmp(outcome, "unknown") == 0,
+                      "add_player refused as not made, but its worker had said ready");
+    }
+    json_decref(r);
+    isl_client_close(c);
     check_clean_exit(&d, 0);
 }
 END_TEST
@@ -1254,6 +1306,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, brutal_kill_stops_spares_on_purpose);
     tcase_add_test(tc, brutal_kill_reaps_a_spare_not_yet_reported);
     tcase_add_test(tc, a_start_held_past_the_deadline_never_fails_the_game);
+    tcase_add_test(tc, a_ready_unread_at_the_deadline_leaves_the_outcome_unknown);
     suite_add_tcase(s, tc);
     TCase *soak = tcase_create("soak");
     tcase_set_timeout(soak, 300);

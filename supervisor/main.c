@@ -468,6 +468,12 @@ int main(int argc, char **argv)
     ev_signal_init(&sigterm_watcher, on_stop_signal, SIGTERM);
     ev_signal_init(&sigint_watcher, on_stop_signal, SIGINT);
     ev_signal_init(&sighup_watcher, on_sighup, SIGHUP);
+    /* A SIGTERM to the whole group comes with the exits it causes, in one
+     * turn of the loop: heard first, those exits are a stop, not crashes
+     * (libev reaps at its top priority, but runs our exit callbacks at
+     * theirs, the default). */
+    ev_set_priority(&sigterm_watcher, EV_MAXPRI);
+    ev_set_priority(&sigint_watcher, EV_MAXPRI);
     ev_signal_start(loop, &sigterm_watcher);
     ev_signal_start(loop, &sigint_watcher);
     ev_signal_start(loop, &sighup_watcher);

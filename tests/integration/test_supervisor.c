@@ -427,6 +427,29 @@ START_TEST(a_terminal_signal_to_the_group_is_left_to_islandsd)
 }
 END_TEST
 
+/* SIGTERM to the whole group (a unit with KillMode=control-group, or
+ * `kill -TERM -PGID`) is a clean stop: islandsd hears its own SIGTERM
+ * before the exits it causes, so neither the writer's exit nor a
+ * permanent worker's is taken for a crash (restarted, counted, with
+ * intensity 0 a give-up). */
+START_TEST(sigterm_to_the_whole_group_is_a_clean_stop)
+{
+    for (int round = 0; round < 3; round++) {
+        struct testd d = {0};
+        long pids[3];
+        testd_start(&d, "strategy = one_for_one\nrestart = permanent\nintensity = 0\n");
+        new_games(&d, 3, pids);
+        pid_t group = d.pid;
+        ck_assert_int_eq(kill(-group, SIGTERM), 0);
+        expect_clean_exit(&d);
+        ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
+        ck_assert_int_eq(testd_log_count(&d, "event=writer_start"), 1);
+        ck_assert_int_eq(testd_log_count(&d, "event=worker_exit"), 3);   /* none restarted */
+        testd_cleanup(&d);
+    }
+}
+END_TEST
+
 /* Under simple_one_for_one the games are independent: a worker slow to
  * stop (here stopped by SIGSTOP as it is hibernated, so that only its
  * SIGKILL, shutdown ms later, ends it) holds back no other game's start. */
@@ -1286,6 +1309,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, worker_ignoring_sigterm_is_killed_after_its_timeout);
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
     tcase_add_test(tc, a_terminal_signal_to_the_group_is_left_to_islandsd);
+    tcase_add_test(tc, sigterm_to_the_whole_group_is_a_clean_stop);
     tcase_add_test(tc, a_writer_dying_during_the_stop_is_not_restarted);
     tcase_add_test(tc, a_writer_restart_delayed_past_the_stop_never_comes);
     tcase_add_test(tc, a_worker_slow_to_stop_holds_back_no_other_start);

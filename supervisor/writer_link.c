@@ -295,6 +295,17 @@ static void on_start_timer(struct ev_loop *l, ev_timer *w, int revents)
 static ev_timer drain_timer;
 static uint64_t drain_until_ms;
 
+/* `shutdown` is the workers' (islands.conf): the writer, which stores the
+ * stop's touches, is always asked with SIGTERM, and brutal_kill gives it
+ * OTP's default time for a worker. */
+#define WRITER_SHUTDOWN_DEFAULT_MS 5000
+
+static int writer_shutdown_ms(void)
+{
+    int ms = daemon_state.config.shutdown_ms;
+    return ms < 0 ? WRITER_SHUTDOWN_DEFAULT_MS : ms;
+}
+
 static void on_drain_timer(struct ev_loop *l, ev_timer *w, int revents)
 {
     (void)l;
@@ -303,13 +314,13 @@ static void on_drain_timer(struct ev_loop *l, ev_timer *w, int revents)
         return;
     ev_timer_stop(loop, w);
     if (writer)   /* else it exited meanwhile, and its exit carried the stop on */
-        proc_terminate(writer, daemon_state.config.shutdown_ms);
+        proc_terminate(writer, writer_shutdown_ms());
 }
 
 static void terminate_when_sent(void)
 {
     if (!proc_output_pending(writer)) {
-        proc_terminate(writer, daemon_state.config.shutdown_ms);
+        proc_terminate(writer, writer_shutdown_ms());
         return;
     }
     drain_until_ms = isl_monotonic_ms() + DRAIN_MAX_MS;
@@ -406,7 +417,7 @@ void writer_start(void)
 void writer_stop(void (*done)(void))
 {
     stopped_cb = done;
-    ev_timer_stop(loop, &ping_timer);   /* asked to stop: it has shutdown_ms */
+    ev_timer_stop(loop, &ping_timer);   /* asked to stop: it has writer_shutdown_ms() */
     if (!writer) {
         ev_timer_stop(loop, &start_timer);   /* a restart not due yet never comes */
         stopped_cb = NULL;

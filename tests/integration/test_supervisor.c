@@ -837,6 +837,22 @@ START_TEST(a_killed_writer_is_restarted_after_its_backoff)
 }
 END_TEST
 
+/* brutal_kill is the workers' shutdown: the writer is still asked with
+ * SIGTERM, so that it stores the stop's touches and exits on its own. */
+START_TEST(brutal_kill_leaves_the_writer_its_clean_stop)
+{
+    struct testd d = {0};
+    testd_start(&d, "shutdown = brutal_kill\n");
+    long pids[1];
+    new_games(&d, 1, pids);
+    check_clean_exit_keep(&d);
+    ck_assert_int_gt(log_line_of(&d, "event=writer_exit pid=", "exit_status=0", 0), 0);
+    ck_assert_int_eq(testd_log_count(&d, "event=writer_exit pid="), 1);
+    ck_assert_int_eq(testd_log_count(&d, "batches="), 1);   /* the writer's own last line */
+    testd_cleanup(&d);
+}
+END_TEST
+
 /* With shutdown = brutal_kill, spares replaced by a reload are SIGKILLed
  * on purpose: not reported as lost (which also slows the refills), and
  * never handed a game. */
@@ -1328,6 +1344,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, sighup_reloads_the_configuration);
     tcase_add_test(tc, crash_injection_turned_on_by_reload_reaches_running_workers);
     tcase_add_test(tc, brutal_kill_stops_spares_on_purpose);
+    tcase_add_test(tc, brutal_kill_leaves_the_writer_its_clean_stop);
     tcase_add_test(tc, brutal_kill_reaps_a_spare_not_yet_reported);
     tcase_add_test(tc, a_start_held_past_the_deadline_never_fails_the_game);
     tcase_add_test(tc, a_ready_unread_at_the_deadline_leaves_the_outcome_unknown);

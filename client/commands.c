@@ -113,6 +113,13 @@ static int choose_identity(const struct cli_args *a, const struct cli_memory *me
     return p;
 }
 
+/* The longest answer line read for a command: a list of many games is
+ * one long line. */
+static size_t answer_limit(enum cli_command cmd)
+{
+    return cmd == CMD_LIST ? ISL_CLIENT_LIST_MAX_LINE : ISL_CLIENT_DEFAULT_MAX_LINE;
+}
+
 /* One exchange with the daemon: the raw line and its JSON. Exit status. */
 static int exchange(const struct cli_args *a, const json_t *request, const struct cli_env *env,
                     char **line, json_t **response)
@@ -128,6 +135,7 @@ static int exchange(const struct cli_args *a, const json_t *request, const struc
                 cli_connect_hint(saved));
         return CLI_EXIT_USAGE;
     }
+    isl_client_set_max_line(c, answer_limit(a->command));
     size_t len = 0;
     enum isl_client_status s = isl_client_send(c, request, env->timeout_ms);
     if (s == ISL_CLIENT_OK)
@@ -143,11 +151,17 @@ static int exchange(const struct cli_args *a, const json_t *request, const struc
         free(*line);
         *line = NULL;
         s = ISL_CLIENT_BAD_LINE;
+        saved = EBADMSG;
     }
     if (s == ISL_CLIENT_EOF)
         fprintf(env->err, "islands: %s closed the connection without answering\n", path);
     else if (s == ISL_CLIENT_TIMEOUT)
         fprintf(env->err, "islands: no answer from %s within %d s\n", path, env->timeout_ms / 1000);
+    else if (s == ISL_CLIENT_BAD_LINE && saved == EMSGSIZE)
+        fprintf(env->err, "islands: the answer from %s is longer than %zu MiB, the most this "
+                "client reads%s\n", path, answer_limit(a->command) >> 20,
+                a->command == CMD_LIST ? " for list: more games than islands list can show "
+                                         "(islands status counts them)" : "");
     else if (s == ISL_CLIENT_BAD_LINE)
         fprintf(env->err, "islands: %s sent something that is not a response\n", path);
     else

@@ -11,7 +11,7 @@
 #include "../support/check_main.h"
 
 static char log_path[192], answers_path[192];
-static pid_t fake = -1;
+static pid_t fake = -1, answering_child = -1;
 
 static void setup(void)
 {
@@ -20,10 +20,17 @@ static void setup(void)
     snprintf(answers_path, sizeof answers_path, "%s/answers", sandbox.dir);
 }
 
+static void stop_answering(void)
+{
+    stop_program(answering_child);
+    answering_child = -1;
+}
+
 static void teardown(void)
 {
     stop_program(fake);
     fake = -1;
+    stop_answering();
     sandbox_leave();
 }
 
@@ -38,6 +45,47 @@ static void start_fake(const char *answers)
     fake = start_program(NULL, argv);
     wait_for_server(sandbox.socket_path, fake, 5000);
     write_whole_file(log_path, "");     /* forget the readiness ping */
+}
+
+static void write_or_exit(int fd, const char *text, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, text, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            _exit(0);       /* the client gave up reading */
+        text += n;
+        len -= (size_t)n;
+    }
+}
+
+/* An answer fake_islandsd cannot give (its lines hold at most 64 KiB), from
+ * a child of the test on the sandbox's socket: it takes one connection,
+ * reads the request line, then writes head, `count` times `unit`, tail and
+ * a newline. */
+static void answer_once(const char *head, const char *unit, size_t count, const char *tail)
+{
+    int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    ck_assert_uint_lt(strlen(sandbox.socket_path), sizeof addr.sun_path);
+    strcpy(addr.sun_path, sandbox.socket_path);
+    unlink(sandbox.socket_path);
+    ck_assert_int_eq(bind(listener, (struct sockaddr *)&addr, sizeof addr), 0);
+    ck_assert_int_eq(listen(listener, 1), 0);
+    answering_child = fork();
+    ck_assert_int_ge(answering_child, 0);
+    if (answering_child == 0) {
+        int fd = accept(listener, NULL, NULL);
+        char c;
+        while (fd >= 0 && read(fd, &c, 1) == 1 && c != '\n')
+            ;
+        write_or_exit(fd, head, strlen(head));
+        for (size_t i = 0; i < count; i++)
+            write_or_exit(fd, unit, strlen(unit));
+        write_or_exit(fd, tail, strlen(tail));
+        write_or_exit(fd, "\n", 1);
+        _exit(0);
+    }
+    close(listener);
 }
 
 /* Run islands with the sandbox's environment plus `extra` (may be NULL). */
@@ -763,6 +811,52 @@ START_TEST(admin_tables)
 }
 END_TEST
 
+/* 64 KiB of padding, for answers of many MiB. */
+static const char *padding(void)
+{
+    static char pad[64 * 1024 + 1];
+    memset(pad, 'x', sizeof pad - 1);
+    return pad;
+}
+
+START_TEST(a_list_longer_than_other_answers_is_shown)
+{
+    /* 17 MiB: over the limit of other answers. */
+    answer_once("{\"id\":1,\"ok\":true,\"games\":[{\"game\":\"g1\",\"state\":\"initialized\","
+                "\"pid\":null,\"restarts\":0}],\"pad\":\"", padding(), 17 * 16, "\"}");
+    struct cli_result r;
+    ISLANDS(&r, "list");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_str_eq(r.out, "GAME  STATE               PID  RESTARTS\n"
+                            "g1    initialized           -         0\n");
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(an_answer_over_the_limit_names_it)
+{
+    char expected[512];
+    answer_once("{\"id\":1,\"ok\":true,\"games\":[],\"pad\":\"", padding(), 32 * 16 + 1, "\"}");
+    struct cli_result r;
+    ISLANDS(&r, "list");
+    ck_assert_int_eq(r.status, 2);
+    snprintf(expected, sizeof expected, "islands: the answer from %s is longer than 32 MiB, the "
+             "most this client reads for list: more games than islands list can show "
+             "(islands status counts them)\n", sandbox.socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+    stop_answering();
+
+    answer_once("{\"id\":1,\"ok\":true,\"pad\":\"", padding(), 16 * 16 + 1, "\"}");
+    ISLANDS(&r, "status");
+    ck_assert_int_eq(r.status, 2);
+    snprintf(expected, sizeof expected, "islands: the answer from %s is longer than 16 MiB, the "
+             "most this client reads\n", sandbox.socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -795,6 +889,8 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, socket_option_wins_over_the_environment);
     tcase_add_test(tc, the_socket_comes_from_the_daemons_configuration_last);
     tcase_add_test(tc, admin_tables);
+    tcase_add_test(tc, a_list_longer_than_other_answers_is_shown);
+    tcase_add_test(tc, an_answer_over_the_limit_names_it);
     suite_add_tcase(s, tc);
     return s;
 }

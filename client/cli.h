@@ -12,6 +12,7 @@
 #define ISLANDS_CLI_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -61,6 +62,8 @@ struct cli_args {
     const char *socket;         /* --socket, or NULL */
     const char *config;         /* --config (the daemon's, for its socket), or NULL */
     const char *player;         /* --player ("player1" / "player2"), or NULL */
+    bool has_timeout;           /* --timeout given: */
+    int timeout_ms;             /*   as cli_timeout_from */
     bool json;                  /* --json */
     const char *arg[CLI_MAX_ARGS];  /* the command's arguments, as given */
     int nargs;
@@ -74,6 +77,18 @@ struct cli_args {
  * the usage line; *out->command is set when the command was known). */
 int cli_parse(int argc, char *const argv[], struct cli_args *out,
               char *err, size_t errlen);
+
+/* How long to wait for the daemon: --timeout SECONDS, else this variable,
+ * else CLI_DEFAULT_TIMEOUT_S. */
+#define CLI_TIMEOUT_ENV "ISLANDS_TIMEOUT"
+#define CLI_DEFAULT_TIMEOUT_S 30
+/* Whole seconds from 0 to what fits an int of milliseconds. */
+#define CLI_TIMEOUT_MAX_S (INT_MAX / 1000)
+
+/* Read a timeout in seconds as the client library's milliseconds (0: no
+ * limit, -1 there). -1 with "WHAT must be ..." in err for anything but
+ * whole seconds from 0 to CLI_TIMEOUT_MAX_S. */
+int cli_timeout_from(const char *what, const char *seconds, int *ms, char *err, size_t errlen);
 
 /* "usage: islands place GAME ISLAND ROW COL" */
 void cli_print_usage(FILE *f, enum cli_command cmd);

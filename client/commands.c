@@ -113,6 +113,33 @@ static int choose_identity(const struct cli_args *a, const struct cli_memory *me
     return p;
 }
 
+static bool changes_a_game(enum cli_command cmd)
+{
+    switch (cmd) {
+    case CMD_NEW: case CMD_JOIN: case CMD_PLACE: case CMD_READY: case CMD_GUESS: case CMD_END:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* After a change was sent and no answer came: the daemon may have made it
+ * all the same (its request_timeout_ms may be longer than ours), and for
+ * `new` and `join` the token it handed out is then lost. */
+static void say_the_change_may_be_made(const struct cli_args *a, const struct cli_env *env)
+{
+    const char *game = a->arg[0];
+    if (a->command == CMD_NEW)
+        fprintf(env->err, "islands: game %s may have been created all the same, but your token "
+                "is not remembered here: look with islands show %s\n", game, game);
+    else if (a->command == CMD_JOIN)
+        fprintf(env->err, "islands: you may have joined game %s all the same, but your token "
+                "is not remembered here: look with islands show %s\n", game, game);
+    else
+        fprintf(env->err, "islands: the change may have been made all the same: look with "
+                "islands show %s\n", game);
+}
+
 /* The longest answer line read for a command: a list of many games is
  * one long line. */
 static size_t answer_limit(enum cli_command cmd)
@@ -156,7 +183,8 @@ static int exchange(const struct cli_args *a, const json_t *request, const struc
     if (s == ISL_CLIENT_EOF)
         fprintf(env->err, "islands: %s closed the connection without answering\n", path);
     else if (s == ISL_CLIENT_TIMEOUT)
-        fprintf(env->err, "islands: no answer from %s within %d s\n", path, env->timeout_ms / 1000);
+        fprintf(env->err, "islands: no answer from %s within %d s (--timeout SECONDS waits "
+                "longer, 0 as long as it takes)\n", path, env->timeout_ms / 1000);
     else if (s == ISL_CLIENT_BAD_LINE && saved == EMSGSIZE)
         fprintf(env->err, "islands: the answer from %s is longer than %zu MiB, the most this "
                 "client reads%s\n", path, answer_limit(a->command) >> 20,
@@ -166,6 +194,8 @@ static int exchange(const struct cli_args *a, const json_t *request, const struc
         fprintf(env->err, "islands: %s sent something that is not a response\n", path);
     else
         fprintf(env->err, "islands: lost the connection to %s: %s\n", path, strerror(saved));
+    if (changes_a_game(a->command))
+        say_the_change_may_be_made(a, env);
     return CLI_EXIT_USAGE;
 }
 

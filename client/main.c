@@ -6,7 +6,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define ANSWER_TIMEOUT_MS 30000
 #define DEFAULT_COLUMNS 80
 
 /* https://no-color.org: any non-empty NO_COLOR turns colour off. */
@@ -69,7 +68,13 @@ int main(int argc, char *argv[])
         .out = stdout,
         .err = stderr,
         .draw = { .color = colour_wanted(), .width = terminal_columns() },
-        .timeout_ms = ANSWER_TIMEOUT_MS,
+        .timeout_ms = args.has_timeout ? args.timeout_ms : CLI_DEFAULT_TIMEOUT_S * 1000,
     };
+    const char *env_timeout = getenv(CLI_TIMEOUT_ENV);
+    if (!args.has_timeout && env_timeout != NULL && env_timeout[0] != '\0' &&
+        cli_timeout_from(CLI_TIMEOUT_ENV, env_timeout, &env.timeout_ms, err, sizeof err) != 0) {
+        fprintf(stderr, "islands: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
     return output_written(cli_run(&args, &env));
 }

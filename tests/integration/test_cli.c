@@ -58,11 +58,12 @@ static void write_or_exit(int fd, const char *text, size_t len)
     }
 }
 
-/* An answer fake_islandsd cannot give (its lines hold at most 64 KiB), from
- * a child of the test on the sandbox's socket: it takes one connection,
- * reads the request line, then writes head, `count` times `unit`, tail and
- * a newline. */
-static void answer_once(const char *head, const char *unit, size_t count, const char *tail)
+/* An answer fake_islandsd cannot give (it answers at once, in lines of at
+ * most 64 KiB), from a child of the test on the sandbox's socket: it takes
+ * one connection, reads the request line, waits delay_ms, then writes head,
+ * `count` times `unit`, tail and a newline. */
+static void answer_once(int delay_ms, const char *head, const char *unit, size_t count,
+                        const char *tail)
 {
     int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -74,10 +75,13 @@ static void answer_once(const char *head, const char *unit, size_t count, const 
     answering_child = fork();
     ck_assert_int_ge(answering_child, 0);
     if (answering_child == 0) {
+        signal(SIGTERM, SIG_DFL);   /* Check's handler would stop the whole run */
         int fd = accept(listener, NULL, NULL);
         char c;
         while (fd >= 0 && read(fd, &c, 1) == 1 && c != '\n')
             ;
+        struct timespec delay = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
+        nanosleep(&delay, NULL);
         write_or_exit(fd, head, strlen(head));
         for (size_t i = 0; i < count; i++)
             write_or_exit(fd, unit, strlen(unit));
@@ -822,7 +826,7 @@ static const char *padding(void)
 START_TEST(a_list_longer_than_other_answers_is_shown)
 {
     /* 17 MiB: over the limit of other answers. */
-    answer_once("{\"id\":1,\"ok\":true,\"games\":[{\"game\":\"g1\",\"state\":\"initialized\","
+    answer_once(0, "{\"id\":1,\"ok\":true,\"games\":[{\"game\":\"g1\",\"state\":\"initialized\","
                 "\"pid\":null,\"restarts\":0}],\"pad\":\"", padding(), 17 * 16, "\"}");
     struct cli_result r;
     ISLANDS(&r, "list");
@@ -836,7 +840,7 @@ END_TEST
 START_TEST(an_answer_over_the_limit_names_it)
 {
     char expected[512];
-    answer_once("{\"id\":1,\"ok\":true,\"games\":[],\"pad\":\"", padding(), 32 * 16 + 1, "\"}");
+    answer_once(0, "{\"id\":1,\"ok\":true,\"games\":[],\"pad\":\"", padding(), 32 * 16 + 1, "\"}");
     struct cli_result r;
     ISLANDS(&r, "list");
     ck_assert_int_eq(r.status, 2);
@@ -847,12 +851,89 @@ START_TEST(an_answer_over_the_limit_names_it)
     free_result(&r);
     stop_answering();
 
-    answer_once("{\"id\":1,\"ok\":true,\"pad\":\"", padding(), 16 * 16 + 1, "\"}");
+    answer_once(0, "{\"id\":1,\"ok\":true,\"pad\":\"", padding(), 16 * 16 + 1, "\"}");
     ISLANDS(&r, "status");
     ck_assert_int_eq(r.status, 2);
     snprintf(expected, sizeof expected, "islands: the answer from %s is longer than 16 MiB, the "
              "most this client reads\n", sandbox.socket_path);
     ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+}
+END_TEST
+
+#define NEW_G1_LINE "{\"id\":1,\"ok\":true,\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\"}"
+
+/* The daemon may hold a request longer than the default 30 s (its
+ * request_timeout_ms goes up to an hour): --timeout, else
+ * $ISLANDS_TIMEOUT, says how long to wait, 0 as long as it takes. */
+START_TEST(the_timeout_is_what_the_user_says)
+{
+    char expected[512];
+    struct cli_result r;
+    answer_once(3000, NEW_G1_LINE, "", 0, "");
+    ISLANDS(&r, "--timeout", "1", "new", "g1", "Ann");
+    ck_assert_int_eq(r.status, 2);
+    snprintf(expected, sizeof expected,
+             "islands: no answer from %s within 1 s (--timeout SECONDS waits longer, 0 as long "
+             "as it takes)\n"
+             "islands: game g1 may have been created all the same, but your token is not "
+             "remembered here: look with islands show g1\n", sandbox.socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+    stop_answering();
+
+    answer_once(3000, "{\"id\":1,\"ok\":true,\"player\":\"player2\",\"token\":\"tok2\"}", "", 0,
+                "");
+    islands_env("ISLANDS_TIMEOUT=1", false, &r, "join", "g1", "Bob", (const char *)NULL);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "within 1 s"));
+    ck_assert_ptr_nonnull(strstr(r.err, "\nislands: you may have joined game g1 all the same, "
+                                        "but your token is not remembered here: look with "
+                                        "islands show g1\n"));
+    free_result(&r);
+    stop_answering();
+
+    /* The option wins over the environment; 0 waits for the answer. */
+    answer_once(2000, NEW_G1_LINE, "", 0, "");
+    islands_env("ISLANDS_TIMEOUT=1", false, &r, "--timeout=0", "new", "g1", "Ann",
+                (const char *)NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "Created game g1"));
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(a_change_left_unanswered_may_have_been_made)
+{
+    start_fake(NEW_G1 "guess CLOSE\n");
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ISLANDS(&r, "guess", "g1", "1", "1");
+    ck_assert_int_eq(r.status, 2);
+    char expected[512];
+    snprintf(expected, sizeof expected,
+             "islands: %s closed the connection without answering\n"
+             "islands: the change may have been made all the same: look with islands show g1\n",
+             sandbox.socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(a_timeout_that_is_not_whole_seconds_is_refused)
+{
+    struct cli_result r;
+    ISLANDS(&r, "--timeout", "1.5", "ping");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, "islands: --timeout must be whole seconds from 0 (no limit) to "
+                            "2147483, not '1.5'\n"
+                            "usage: islands [OPTIONS] COMMAND [ARGUMENTS]\n");
+    free_result(&r);
+    islands_env("ISLANDS_TIMEOUT=soon", false, &r, "ping", (const char *)NULL);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, "islands: ISLANDS_TIMEOUT must be whole seconds from 0 (no limit) "
+                            "to 2147483, not 'soon'\n");
     free_result(&r);
 }
 END_TEST
@@ -891,6 +972,9 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, admin_tables);
     tcase_add_test(tc, a_list_longer_than_other_answers_is_shown);
     tcase_add_test(tc, an_answer_over_the_limit_names_it);
+    tcase_add_test(tc, the_timeout_is_what_the_user_says);
+    tcase_add_test(tc, a_change_left_unanswered_may_have_been_made);
+    tcase_add_test(tc, a_timeout_that_is_not_whole_seconds_is_refused);
     suite_add_tcase(s, tc);
     return s;
 }

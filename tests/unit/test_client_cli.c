@@ -104,6 +104,29 @@ START_TEST(parse_double_dash_ends_options)
 }
 END_TEST
 
+START_TEST(parse_the_timeout)
+{
+    struct cli_args a;
+    char err[256];
+    ck_assert_int_eq(PARSE(&a, err, "ping"), 0);
+    ck_assert(!a.has_timeout);
+    ck_assert_int_eq(PARSE(&a, err, "--timeout", "90", "ping"), 0);
+    ck_assert(a.has_timeout);
+    ck_assert_int_eq(a.timeout_ms, 90000);
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout=0"), 0);
+    ck_assert_int_eq(a.timeout_ms, -1);         /* the client library's "no limit" */
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout=2147483"), 0);
+    ck_assert_int_eq(a.timeout_ms, 2147483000);
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout", "2147484"), -1);
+    ck_assert_str_eq(err, "--timeout must be whole seconds from 0 (no limit) to 2147483, "
+                          "not '2147484'");
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout", "-1"), -1);
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout", " 5"), -1);
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout"), -1);
+    ck_assert_str_eq(err, "--timeout needs a number of seconds");
+}
+END_TEST
+
 START_TEST(parse_crash_signals)
 {
     struct cli_args a;
@@ -461,6 +484,7 @@ static Suite *client_cli_suite(void)
     tcase_add_test(args, parse_checks_the_argument_count);
     tcase_add_test(args, parse_rejects_bad_commands_and_options);
     tcase_add_test(args, parse_double_dash_ends_options);
+    tcase_add_test(args, parse_the_timeout);
     tcase_add_test(args, parse_crash_signals);
     tcase_add_test(args, parse_help_and_version);
     tcase_add_test(args, every_command_has_help_and_usage);

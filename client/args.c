@@ -311,11 +311,13 @@ void cli_print_help(FILE *f)
           "                             islands -- new -g Ann\n"
           "\n"
           "Player tokens are remembered in $XDG_STATE_HOME/islands (default\n"
-          "~/.local/state/islands), one file per game. Colours are used on a\n"
-          "terminal unless NO_COLOR is set.\n"
+          "~/.local/state/islands), one file per game: there for the daemon on\n"
+          "%s, under daemons/ and the socket's path for any\n"
+          "other (man islands, FILES). Colours are used on a terminal unless\n"
+          "NO_COLOR is set.\n"
           "\n"
           "Exit status: 0 success, 1 the server refused (a game error),\n"
           "2 a usage, local or connection error.\n",
           ISL_CLIENT_SOCKET_ENV, ISL_CLIENT_DEFAULT_SOCKET, ISL_CONFIG_DEFAULT_PATH,
-          CLI_TIMEOUT_ENV, CLI_DEFAULT_TIMEOUT_S);
+          CLI_TIMEOUT_ENV, CLI_DEFAULT_TIMEOUT_S, ISL_CLIENT_DEFAULT_SOCKET);
 }

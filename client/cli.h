@@ -123,6 +123,20 @@ int cli_state_dir(char *out, size_t outlen, char *err, size_t errlen);
  * One-to-one, never "." or "..", never a '/'. -1 if it does not fit. */
 int cli_state_file_name(const char *game, char *out, size_t outlen);
 
+/* The directory of what is remembered for the daemon on `socket`, a path
+ * inside state_dir (from cli_state_dir):
+ *  - state_dir itself for ISL_CLIENT_DEFAULT_SOCKET, where every game was
+ *    remembered before each daemon had a directory of its own;
+ *  - else state_dir/daemons + the socket's absolute path (links resolved
+ *    where it exists), each component escaped as cli_state_file_name
+ *    escapes game names: /home/ann/run/islandsd.sock ->
+ *    STATE/daemons/home/ann/run/islandsd%2Esock.
+ * So games of the same name on two daemons are never one memory, and game
+ * files ("game-*.json") never meet a daemon's directory (escaped: no '.').
+ * -1 with err if a path does not fit. */
+int cli_daemon_dir(const char *state_dir, const char *socket, char *out, size_t outlen,
+                   char *err, size_t errlen);
+
 /* Read the memory of a game: 1 and *m when remembered, 0 when nothing is
  * (m cleared, game set), -1 on an unreadable or corrupt file (err). */
 int cli_state_load(const char *dir, const char *game, struct cli_memory *m,
@@ -221,6 +235,7 @@ int cli_fail(char *err, size_t errlen, const char *fmt, ...)
 /* ---------------------------------------------------------------- commands.c */
 
 struct cli_env {
+    const char *socket;     /* the daemon's socket path */
     FILE *out, *err;
     struct cli_draw_opts draw;
     int timeout_ms;

@@ -151,10 +151,7 @@ static size_t answer_limit(enum cli_command cmd)
 static int exchange(const struct cli_args *a, const json_t *request, const struct cli_env *env,
                     char **line, json_t **response)
 {
-    char buf[ISL_PATH_MAX], warning[512];
-    const char *path = isl_client_socket_path(a->socket, a->config, buf, warning, sizeof warning);
-    if (warning[0])
-        fprintf(env->err, "islands: warning: %s; trying %s\n", warning, path);
+    const char *path = env->socket;
     struct isl_client *c = isl_client_connect(path, env->timeout_ms);
     if (c == NULL) {
         int saved = errno;
@@ -349,19 +346,21 @@ static int load_memory(const struct cli_args *a, const char *dir, struct cli_mem
     return CLI_EXIT_OK;
 }
 
-/* Find the state directory and read the game's memory. dir is left empty
+/* Find the directory of what is remembered for the daemon, and read the
+ * game's memory. dir is left empty
  * when the command uses none, or needs none and there is none (no HOME):
  * a spectator's `show` goes on. `new` and `join` stop before their
  * request, since the token they get could not be kept. */
 static int open_memory(const struct cli_args *a, char *dir, size_t dirlen,
                        struct cli_memory *mem, const struct cli_env *env)
 {
-    char err[512];
+    char state_dir[4096], err[512];
     memset(mem, 0, sizeof *mem);
     dir[0] = '\0';
     if (!uses_state_file(a->command))
         return CLI_EXIT_OK;
-    if (cli_state_dir(dir, dirlen, err, sizeof err) == 0)
+    if (cli_state_dir(state_dir, sizeof state_dir, err, sizeof err) == 0 &&
+        cli_daemon_dir(state_dir, env->socket, dir, dirlen, err, sizeof err) == 0)
         return load_memory(a, dir, mem, env);
     dir[0] = '\0';
     if (a->command == CMD_NEW || a->command == CMD_JOIN || needs_identity(a))

@@ -6,6 +6,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "islands/client.h"
+
 #define DEFAULT_COLUMNS 80
 
 /* https://no-color.org: any non-empty NO_COLOR turns colour off. */
@@ -64,7 +66,14 @@ int main(int argc, char *argv[])
             cli_print_help(stdout);
         return output_written(CLI_EXIT_OK);
     }
+    /* Found once: what is remembered depends on it as well. */
+    char socket_path[ISL_PATH_MAX], warning[512];
+    const char *socket = isl_client_socket_path(args.socket, args.config, socket_path, warning,
+                                                sizeof warning);
+    if (warning[0])
+        fprintf(stderr, "islands: warning: %s; trying %s\n", warning, socket);
     struct cli_env env = {
+        .socket = socket,
         .out = stdout,
         .err = stderr,
         .draw = { .color = colour_wanted(), .width = terminal_columns() },

@@ -119,11 +119,27 @@ static int option_value(const char *opt, int argc, char *const argv[], int *i,
     return 1;
 }
 
+int cli_timeout_from(const char *what, const char *seconds, int *ms, char *err, size_t errlen)
+{
+    long long s;
+    if (parse_integer(seconds, &s) != 0 || s < 0 || s > CLI_TIMEOUT_MAX_S)
+        return cli_fail(err, errlen, "%s must be whole seconds from 0 (no limit) to %d, not '%s'",
+                        what, CLI_TIMEOUT_MAX_S, seconds);
+    *ms = s == 0 ? -1 : (int)s * 1000;
+    return 0;
+}
+
 static int parse_option(int argc, char *const argv[], int *i, struct cli_args *out,
                         char *err, size_t errlen)
 {
-    const char *a = argv[*i];
+    const char *a = argv[*i], *seconds;
     int rc;
+    if ((rc = option_value("--timeout", argc, argv, i, &seconds)) != 0) {
+        if (rc < 0)
+            return cli_fail(err, errlen, "--timeout needs a number of seconds");
+        out->has_timeout = true;
+        return cli_timeout_from("--timeout", seconds, &out->timeout_ms, err, errlen);
+    }
     if ((rc = option_value("--socket", argc, argv, i, &out->socket)) != 0) {
         if (rc < 0 || out->socket[0] == '\0')
             return cli_fail(err, errlen, "--socket needs a path");
@@ -283,6 +299,9 @@ void cli_print_help(FILE *f)
           "                             socket key from (default %s)\n"
           "  --player player1|player2   the remembered identity to act as, when\n"
           "                             this account holds both players of a game\n"
+          "  --timeout SECONDS          how long to wait for the daemon's answer\n"
+          "                             (default: $%s, else %d; 0: as long\n"
+          "                             as it takes)\n"
           "  --json                     print the server's response line unchanged\n"
           "  -h, --help                 show this help (islands help COMMAND: one\n"
           "                             command's)\n"
@@ -292,10 +311,13 @@ void cli_print_help(FILE *f)
           "                             islands -- new -g Ann\n"
           "\n"
           "Player tokens are remembered in $XDG_STATE_HOME/islands (default\n"
-          "~/.local/state/islands), one file per game. Colours are used on a\n"
-          "terminal unless NO_COLOR is set.\n"
+          "~/.local/state/islands), one file per game: there for the daemon on\n"
+          "%s, under daemons/ and the socket's path for any\n"
+          "other (man islands, FILES). Colours are used on a terminal unless\n"
+          "NO_COLOR is set.\n"
           "\n"
           "Exit status: 0 success, 1 the server refused (a game error),\n"
           "2 a usage, local or connection error.\n",
-          ISL_CLIENT_SOCKET_ENV, ISL_CLIENT_DEFAULT_SOCKET, ISL_CONFIG_DEFAULT_PATH);
+          ISL_CLIENT_SOCKET_ENV, ISL_CLIENT_DEFAULT_SOCKET, ISL_CONFIG_DEFAULT_PATH,
+          CLI_TIMEOUT_ENV, CLI_DEFAULT_TIMEOUT_S, ISL_CLIENT_DEFAULT_SOCKET);
 }

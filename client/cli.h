@@ -12,6 +12,7 @@
 #define ISLANDS_CLI_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -61,6 +62,8 @@ struct cli_args {
     const char *socket;         /* --socket, or NULL */
     const char *config;         /* --config (the daemon's, for its socket), or NULL */
     const char *player;         /* --player ("player1" / "player2"), or NULL */
+    bool has_timeout;           /* --timeout given: */
+    int timeout_ms;             /*   as cli_timeout_from */
     bool json;                  /* --json */
     const char *arg[CLI_MAX_ARGS];  /* the command's arguments, as given */
     int nargs;
@@ -74,6 +77,18 @@ struct cli_args {
  * the usage line; *out->command is set when the command was known). */
 int cli_parse(int argc, char *const argv[], struct cli_args *out,
               char *err, size_t errlen);
+
+/* How long to wait for the daemon: --timeout SECONDS, else this variable,
+ * else CLI_DEFAULT_TIMEOUT_S. */
+#define CLI_TIMEOUT_ENV "ISLANDS_TIMEOUT"
+#define CLI_DEFAULT_TIMEOUT_S 30
+/* Whole seconds from 0 to what fits an int of milliseconds. */
+#define CLI_TIMEOUT_MAX_S (INT_MAX / 1000)
+
+/* Read a timeout in seconds as the client library's milliseconds (0: no
+ * limit, -1 there). -1 with "WHAT must be ..." in err for anything but
+ * whole seconds from 0 to CLI_TIMEOUT_MAX_S. */
+int cli_timeout_from(const char *what, const char *seconds, int *ms, char *err, size_t errlen);
 
 /* "usage: islands place GAME ISLAND ROW COL" */
 void cli_print_usage(FILE *f, enum cli_command cmd);
@@ -107,6 +122,20 @@ int cli_state_dir(char *out, size_t outlen, char *err, size_t errlen);
  * "." -> "game-%2E.json", ".." -> "game-%2E%2E.json", "a/b" -> "game-a%2Fb.json".
  * One-to-one, never "." or "..", never a '/'. -1 if it does not fit. */
 int cli_state_file_name(const char *game, char *out, size_t outlen);
+
+/* The directory of what is remembered for the daemon on `socket`, a path
+ * inside state_dir (from cli_state_dir):
+ *  - state_dir itself for ISL_CLIENT_DEFAULT_SOCKET, where every game was
+ *    remembered before each daemon had a directory of its own;
+ *  - else state_dir/daemons + the socket's absolute path (links resolved
+ *    where it exists), each component escaped as cli_state_file_name
+ *    escapes game names: /home/ann/run/islandsd.sock ->
+ *    STATE/daemons/home/ann/run/islandsd%2Esock.
+ * So games of the same name on two daemons are never one memory, and game
+ * files ("game-*.json") never meet a daemon's directory (escaped: no '.').
+ * -1 with err if a path does not fit. */
+int cli_daemon_dir(const char *state_dir, const char *socket, char *out, size_t outlen,
+                   char *err, size_t errlen);
 
 /* Read the memory of a game: 1 and *m when remembered, 0 when nothing is
  * (m cleared, game set), -1 on an unreadable or corrupt file (err). */
@@ -206,6 +235,7 @@ int cli_fail(char *err, size_t errlen, const char *fmt, ...)
 /* ---------------------------------------------------------------- commands.c */
 
 struct cli_env {
+    const char *socket;     /* the daemon's socket path */
     FILE *out, *err;
     struct cli_draw_opts draw;
     int timeout_ms;

@@ -113,14 +113,45 @@ static int choose_identity(const struct cli_args *a, const struct cli_memory *me
     return p;
 }
 
+static bool changes_a_game(enum cli_command cmd)
+{
+    switch (cmd) {
+    case CMD_NEW: case CMD_JOIN: case CMD_PLACE: case CMD_READY: case CMD_GUESS: case CMD_END:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* After a change was sent and no answer came: the daemon may have made it
+ * all the same (its request_timeout_ms may be longer than ours), and for
+ * `new` and `join` the token it handed out is then lost. */
+static void say_the_change_may_be_made(const struct cli_args *a, const struct cli_env *env)
+{
+    const char *game = a->arg[0];
+    if (a->command == CMD_NEW)
+        fprintf(env->err, "islands: game %s may have been created all the same, but your token "
+                "is not remembered here: look with islands show %s\n", game, game);
+    else if (a->command == CMD_JOIN)
+        fprintf(env->err, "islands: you may have joined game %s all the same, but your token "
+                "is not remembered here: look with islands show %s\n", game, game);
+    else
+        fprintf(env->err, "islands: the change may have been made all the same: look with "
+                "islands show %s\n", game);
+}
+
+/* The longest answer line read for a command: a list of many games is
+ * one long line. */
+static size_t answer_limit(enum cli_command cmd)
+{
+    return cmd == CMD_LIST ? ISL_CLIENT_LIST_MAX_LINE : ISL_CLIENT_DEFAULT_MAX_LINE;
+}
+
 /* One exchange with the daemon: the raw line and its JSON. Exit status. */
 static int exchange(const struct cli_args *a, const json_t *request, const struct cli_env *env,
                     char **line, json_t **response)
 {
-    char buf[ISL_PATH_MAX], warning[512];
-    const char *path = isl_client_socket_path(a->socket, a->config, buf, warning, sizeof warning);
-    if (warning[0])
-        fprintf(env->err, "islands: warning: %s; trying %s\n", warning, path);
+    const char *path = env->socket;
     struct isl_client *c = isl_client_connect(path, env->timeout_ms);
     if (c == NULL) {
         int saved = errno;
@@ -128,6 +159,7 @@ static int exchange(const struct cli_args *a, const json_t *request, const struc
                 cli_connect_hint(saved));
         return CLI_EXIT_USAGE;
     }
+    isl_client_set_max_line(c, answer_limit(a->command));
     size_t len = 0;
     enum isl_client_status s = isl_client_send(c, request, env->timeout_ms);
     if (s == ISL_CLIENT_OK)
@@ -143,15 +175,24 @@ static int exchange(const struct cli_args *a, const json_t *request, const struc
         free(*line);
         *line = NULL;
         s = ISL_CLIENT_BAD_LINE;
+        saved = EBADMSG;
     }
     if (s == ISL_CLIENT_EOF)
         fprintf(env->err, "islands: %s closed the connection without answering\n", path);
     else if (s == ISL_CLIENT_TIMEOUT)
-        fprintf(env->err, "islands: no answer from %s within %d s\n", path, env->timeout_ms / 1000);
+        fprintf(env->err, "islands: no answer from %s within %d s (--timeout SECONDS waits "
+                "longer, 0 as long as it takes)\n", path, env->timeout_ms / 1000);
+    else if (s == ISL_CLIENT_BAD_LINE && saved == EMSGSIZE)
+        fprintf(env->err, "islands: the answer from %s is longer than %zu MiB, the most this "
+                "client reads%s\n", path, answer_limit(a->command) >> 20,
+                a->command == CMD_LIST ? " for list: more games than islands list can show "
+                                         "(islands status counts them)" : "");
     else if (s == ISL_CLIENT_BAD_LINE)
         fprintf(env->err, "islands: %s sent something that is not a response\n", path);
     else
         fprintf(env->err, "islands: lost the connection to %s: %s\n", path, strerror(saved));
+    if (changes_a_game(a->command))
+        say_the_change_may_be_made(a, env);
     return CLI_EXIT_USAGE;
 }
 
@@ -305,19 +346,21 @@ static int load_memory(const struct cli_args *a, const char *dir, struct cli_mem
     return CLI_EXIT_OK;
 }
 
-/* Find the state directory and read the game's memory. dir is left empty
+/* Find the directory of what is remembered for the daemon, and read the
+ * game's memory. dir is left empty
  * when the command uses none, or needs none and there is none (no HOME):
  * a spectator's `show` goes on. `new` and `join` stop before their
  * request, since the token they get could not be kept. */
 static int open_memory(const struct cli_args *a, char *dir, size_t dirlen,
                        struct cli_memory *mem, const struct cli_env *env)
 {
-    char err[512];
+    char state_dir[4096], err[512];
     memset(mem, 0, sizeof *mem);
     dir[0] = '\0';
     if (!uses_state_file(a->command))
         return CLI_EXIT_OK;
-    if (cli_state_dir(dir, dirlen, err, sizeof err) == 0)
+    if (cli_state_dir(state_dir, sizeof state_dir, err, sizeof err) == 0 &&
+        cli_daemon_dir(state_dir, env->socket, dir, dirlen, err, sizeof err) == 0)
         return load_memory(a, dir, mem, env);
     dir[0] = '\0';
     if (a->command == CMD_NEW || a->command == CMD_JOIN || needs_identity(a))

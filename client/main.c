@@ -6,7 +6,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define ANSWER_TIMEOUT_MS 30000
+#include "islands/client.h"
+
 #define DEFAULT_COLUMNS 80
 
 /* https://no-color.org: any non-empty NO_COLOR turns colour off. */
@@ -65,11 +66,24 @@ int main(int argc, char *argv[])
             cli_print_help(stdout);
         return output_written(CLI_EXIT_OK);
     }
+    /* Found once: what is remembered depends on it as well. */
+    char socket_path[ISL_PATH_MAX], warning[512];
+    const char *socket = isl_client_socket_path(args.socket, args.config, socket_path, warning,
+                                                sizeof warning);
+    if (warning[0])
+        fprintf(stderr, "islands: warning: %s; trying %s\n", warning, socket);
     struct cli_env env = {
+        .socket = socket,
         .out = stdout,
         .err = stderr,
         .draw = { .color = colour_wanted(), .width = terminal_columns() },
-        .timeout_ms = ANSWER_TIMEOUT_MS,
+        .timeout_ms = args.has_timeout ? args.timeout_ms : CLI_DEFAULT_TIMEOUT_S * 1000,
     };
+    const char *env_timeout = getenv(CLI_TIMEOUT_ENV);
+    if (!args.has_timeout && env_timeout != NULL && env_timeout[0] != '\0' &&
+        cli_timeout_from(CLI_TIMEOUT_ENV, env_timeout, &env.timeout_ms, err, sizeof err) != 0) {
+        fprintf(stderr, "islands: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
     return output_written(cli_run(&args, &env));
 }

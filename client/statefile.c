@@ -1,15 +1,19 @@
-/* Remembered identities: one file per game in the state directory,
+/* Remembered identities: one file per game in a directory per daemon,
  *   {"game":"g1","players":{"player1":{"name":"Ann","token":"..."}, ...}}
  * Game names never become paths directly (".", ".." are valid names): the
- * file name is an escaped form of the name (cli_state_file_name). */
+ * file name is an escaped form of the name (cli_state_file_name), and so
+ * is every component of a socket's path in a daemon's directory. */
 #include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "islands/client.h"
 
 int cli_state_dir(char *out, size_t outlen, char *err, size_t errlen)
 {
@@ -33,27 +37,90 @@ static bool kept_in_file_name(unsigned char c)
            (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-int cli_state_file_name(const char *game, char *out, size_t outlen)
+/* Append len bytes of text to out (outlen bytes, kept NUL-terminated) at
+ * *n: as they are, or `escaped` with every byte but A-Z a-z 0-9 _ - as %XX
+ * (upper-case hex). -1 if it does not fit. */
+static int append(char *out, size_t outlen, size_t *n, const char *text, size_t len, bool escaped)
 {
     static const char hex[] = "0123456789ABCDEF";
-    static const char prefix[] = "game-", suffix[] = ".json";
-    size_t n = 0;
-#define PUT(ch) do { if (n + 1 >= outlen) return -1; out[n++] = (ch); } while (0)
-    for (const char *p = prefix; *p != '\0'; p++)
-        PUT(*p);
-    for (const unsigned char *p = (const unsigned char *)game; *p != '\0'; p++) {
-        if (kept_in_file_name(*p)) {
-            PUT((char)*p);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        bool kept = !escaped || kept_in_file_name(c);
+        if (*n + (kept ? 1 : 3) >= outlen)
+            return -1;
+        if (kept) {
+            out[(*n)++] = (char)c;
         } else {
-            PUT('%');
-            PUT(hex[*p >> 4]);
-            PUT(hex[*p & 15]);
+            out[(*n)++] = '%';
+            out[(*n)++] = hex[c >> 4];
+            out[(*n)++] = hex[c & 15];
         }
     }
-    for (const char *p = suffix; *p != '\0'; p++)
-        PUT(*p);
-#undef PUT
-    out[n] = '\0';
+    out[*n] = '\0';
+    return 0;
+}
+
+int cli_state_file_name(const char *game, char *out, size_t outlen)
+{
+    static const char prefix[] = "game-", suffix[] = ".json";
+    size_t n = 0;
+    if (append(out, outlen, &n, prefix, strlen(prefix), false) != 0 ||
+        append(out, outlen, &n, game, strlen(game), true) != 0 ||
+        append(out, outlen, &n, suffix, strlen(suffix), false) != 0)
+        return -1;
+    return 0;
+}
+
+/* A daemon is known by its socket's absolute path, with links resolved
+ * where it exists: one daemon reached by two paths (a relative one, or
+ * /var/run/... for /run/...) has one memory. */
+static int socket_key(const char *socket, char *out, size_t outlen)
+{
+    char *resolved = realpath(socket, NULL);
+    int n;
+    if (resolved != NULL) {
+        n = snprintf(out, outlen, "%s", resolved);
+        free(resolved);
+    } else if (socket[0] == '/') {
+        n = snprintf(out, outlen, "%s", socket);
+    } else {
+        char cwd[PATH_MAX];
+        if (getcwd(cwd, sizeof cwd) == NULL)
+            return -1;
+        n = snprintf(out, outlen, "%s/%s", cwd, socket);
+    }
+    return n >= 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+int cli_daemon_dir(const char *state_dir, const char *socket, char *out, size_t outlen,
+                   char *err, size_t errlen)
+{
+    char key[PATH_MAX];
+    size_t n = 0;
+    if (socket_key(socket, key, sizeof key) != 0)
+        return cli_fail(err, errlen, "cannot find the absolute path of %s", socket);
+    if (append(out, outlen, &n, state_dir, strlen(state_dir), false) != 0)
+        return cli_fail(err, errlen, "the state directory path is too long");
+    /* Where every game was remembered before daemons had directories of
+     * their own: an upgrade keeps the tokens of the installed service. */
+    if (strcmp(socket, ISL_CLIENT_DEFAULT_SOCKET) == 0 ||
+        strcmp(key, ISL_CLIENT_DEFAULT_SOCKET) == 0)
+        return 0;
+    static const char daemons[] = "/daemons";
+    if (append(out, outlen, &n, daemons, strlen(daemons), false) != 0)
+        return cli_fail(err, errlen, "the state directory path is too long");
+    for (const char *p = key; *p != '\0'; ) {
+        size_t len = strcspn(p, "/");
+        /* "a//b" and "a/./b" name the same socket as "a/b" */
+        bool same_directory = len == 0 || (len == 1 && p[0] == '.');
+        size_t start = n + 1;
+        if (!same_directory && (append(out, outlen, &n, "/", 1, false) != 0 ||
+                                append(out, outlen, &n, p, len, true) != 0 ||
+                                n - start > NAME_MAX))
+            return cli_fail(err, errlen, "the path of %s is too long to remember games for",
+                            socket);
+        p += len + (p[len] == '/');
+    }
     return 0;
 }
 

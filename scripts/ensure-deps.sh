@@ -23,7 +23,19 @@ export DEBIAN_FRONTEND=noninteractive
 # One install at a time: 'make -j' may reach two dependency steps at once,
 # and apt refuses a second apt running beside the first. The timeout waits
 # for any other apt (unattended upgrades) instead of failing.
-exec 9>/run/lock/islands-ensure-deps.lock 2>/dev/null || exec 9>/tmp/islands-ensure-deps.lock
+# The lock is in /run/lock, or where that is missing or read-only
+# (containers, chroots) in the project's build directory, never under a
+# fixed name in /tmp. Opened for appending: a name there already (a link
+# someone planted) is never truncated. ISLANDS_DEPS_LOCK_DIR replaces
+# /run/lock for the tests. dash exits when the redirection of `exec` itself
+# fails, so a subshell tries it first.
+lock=${ISLANDS_DEPS_LOCK_DIR:-/run/lock}/islands-ensure-deps.lock
+if ! (exec 9>>"$lock") 2>/dev/null; then
+    build_dir=$(cd "$(dirname "$0")/.." && pwd)/build
+    mkdir -p "$build_dir"
+    lock=$build_dir/.ensure-deps.lock
+fi
+exec 9>>"$lock"
 flock 9
 apt_wait="-o DPkg::Lock::Timeout=300"
 # shellcheck disable=SC2086

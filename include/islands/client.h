@@ -25,6 +25,10 @@
 #define ISL_CLIENT_SOCKET_ENV "ISLANDS_SOCKET"
 /* `list` with many games is one long line. */
 #define ISL_CLIENT_DEFAULT_MAX_LINE (16u * 1024 * 1024)
+/* A limit for `list` answers alone: the daemon's default max_games
+ * (100,000) at their longest names come to some 18 MiB. Reading and
+ * parsing a line of 32 MiB takes about 260 MB. */
+#define ISL_CLIENT_LIST_MAX_LINE (32u * 1024 * 1024)
 
 enum isl_client_status {
     ISL_CLIENT_OK = 0,

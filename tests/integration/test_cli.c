@@ -11,7 +11,7 @@
 #include "../support/check_main.h"
 
 static char log_path[192], answers_path[192];
-static pid_t fake = -1;
+static pid_t fake = -1, other_fake = -1, answering_child = -1;
 
 static void setup(void)
 {
@@ -20,24 +20,87 @@ static void setup(void)
     snprintf(answers_path, sizeof answers_path, "%s/answers", sandbox.dir);
 }
 
+static void stop_answering(void)
+{
+    stop_program(answering_child);
+    answering_child = -1;
+}
+
 static void teardown(void)
 {
     stop_program(fake);
     fake = -1;
+    stop_program(other_fake);
+    other_fake = -1;
+    stop_answering();
     sandbox_leave();
 }
 
-/* Start the fake daemon with these canned answers ("OP JSON" lines). */
-static void start_fake(const char *answers)
+/* Start a fake daemon on socket with these canned answers ("OP JSON"
+ * lines, kept in answers_file), logging the requests to log. */
+static pid_t start_fake_on(const char *socket, const char *log, const char *answers_file,
+                           const char *answers)
 {
-    write_whole_file(answers_path, answers);
+    write_whole_file(answers_file, answers);
     char fake_path[512];
     snprintf(fake_path, sizeof fake_path, "%s/tests/programs/fake_islandsd",
              program_path("ISLANDS_BUILD", "build"));
-    const char *argv[] = { fake_path, sandbox.socket_path, log_path, answers_path, NULL };
-    fake = start_program(NULL, argv);
-    wait_for_server(sandbox.socket_path, fake, 5000);
-    write_whole_file(log_path, "");     /* forget the readiness ping */
+    const char *argv[] = { fake_path, socket, log, answers_file, NULL };
+    pid_t pid = start_program(NULL, argv);
+    wait_for_server(socket, pid, 5000);
+    write_whole_file(log, "");      /* forget the readiness ping */
+    return pid;
+}
+
+/* The fake daemon on the sandbox's socket. */
+static void start_fake(const char *answers)
+{
+    fake = start_fake_on(sandbox.socket_path, log_path, answers_path, answers);
+}
+
+static void write_or_exit(int fd, const char *text, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, text, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            _exit(0);       /* the client gave up reading */
+        text += n;
+        len -= (size_t)n;
+    }
+}
+
+/* An answer fake_islandsd cannot give (it answers at once, in lines of at
+ * most 64 KiB), from a child of the test on the sandbox's socket: it takes
+ * one connection, reads the request line, waits delay_ms, then writes head,
+ * `count` times `unit`, tail and a newline. */
+static void answer_once(int delay_ms, const char *head, const char *unit, size_t count,
+                        const char *tail)
+{
+    int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    ck_assert_uint_lt(strlen(sandbox.socket_path), sizeof addr.sun_path);
+    strcpy(addr.sun_path, sandbox.socket_path);
+    unlink(sandbox.socket_path);
+    ck_assert_int_eq(bind(listener, (struct sockaddr *)&addr, sizeof addr), 0);
+    ck_assert_int_eq(listen(listener, 1), 0);
+    answering_child = fork();
+    ck_assert_int_ge(answering_child, 0);
+    if (answering_child == 0) {
+        signal(SIGTERM, SIG_DFL);   /* Check's handler would stop the whole run */
+        int fd = accept(listener, NULL, NULL);
+        char c;
+        while (fd >= 0 && read(fd, &c, 1) == 1 && c != '\n')
+            ;
+        struct timespec delay = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
+        nanosleep(&delay, NULL);
+        write_or_exit(fd, head, strlen(head));
+        for (size_t i = 0; i < count; i++)
+            write_or_exit(fd, unit, strlen(unit));
+        write_or_exit(fd, tail, strlen(tail));
+        write_or_exit(fd, "\n", 1);
+        _exit(0);
+    }
+    close(listener);
 }
 
 /* Run islands with the sandbox's environment plus `extra` (may be NULL). */
@@ -69,11 +132,27 @@ static void check_requests(const char *expected)
     free(text);
 }
 
+/* A file of what islands remembers for the sandbox's daemon. */
 static char *state_file(const char *name)
 {
-    static char path[256];
-    snprintf(path, sizeof path, "%s/islands/%s", sandbox.state_home, name);
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", sandbox.memory_dir, name);
     return path;
+}
+
+/* mkdir -p, mode 0700, as islands makes its state directories. */
+static void make_private_dirs(const char *dir)
+{
+    char path[512];
+    format_path(path, sizeof path, "%s", dir);
+    for (char *slash = strchr(path + 1, '/'); ; slash = strchr(slash + 1, '/')) {
+        if (slash != NULL)
+            *slash = '\0';
+        ck_assert_msg(mkdir(path, 0700) == 0 || errno == EEXIST, "mkdir %s", path);
+        if (slash == NULL)
+            return;
+        *slash = '/';
+    }
 }
 
 #define NEW_G1 "new_game {\"ok\":true,\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\"}\n"
@@ -95,6 +174,8 @@ START_TEST(new_remembers_the_token_in_a_private_file)
     char islands_dir[256];
     snprintf(islands_dir, sizeof islands_dir, "%s/islands", sandbox.state_home);
     ck_assert_int_eq(stat(islands_dir, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
+    ck_assert_int_eq(stat(sandbox.memory_dir, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0700);
     ck_assert_int_eq(stat(state_file("game-g1.json"), &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0600);
@@ -145,6 +226,57 @@ END_TEST
 
 #define STATE_OK "state {\"ok\":true,\"game\":\"g1\",\"rules\":{\"state\":\"players_set\"}}\n"
 #define UNAUTHORIZED "{\"ok\":false,\"error\":\"unauthorized\",\"message\":\"wrong token\"}\n"
+
+/* Two daemons each with a game "dup" of their own: what is remembered for
+ * one is never sent to the other, nor forgotten because of it. */
+START_TEST(each_daemon_has_a_memory_of_its_own)
+{
+    start_fake("new_game {\"ok\":true,\"game\":\"dup\",\"player\":\"player1\",\"token\":\"tokA\"}\n"
+               "position_island {\"ok\":true}\n");
+    char other_dir[256], other_socket[320], other_log[320], other_answers[320];
+    format_path(other_dir, sizeof other_dir, "%s/other", sandbox.dir);
+    ck_assert_int_eq(mkdir(other_dir, 0700), 0);
+    format_path(other_socket, sizeof other_socket, "%s/islandsd.sock", other_dir);
+    format_path(other_log, sizeof other_log, "%s/requests.log", other_dir);
+    format_path(other_answers, sizeof other_answers, "%s/answers", other_dir);
+    other_fake = start_fake_on(other_socket, other_log, other_answers,
+        "new_game {\"ok\":true,\"game\":\"dup\",\"player\":\"player1\",\"token\":\"tokB\"}\n"
+        "position_island {\"ok\":true}\n");
+
+    struct cli_result r;
+    ISLANDS(&r, "new", "dup", "Ann");
+    ck_assert_int_eq(r.status, 0);
+    free_result(&r);
+    ISLANDS(&r, "--socket", other_socket, "new", "dup", "Ann");
+    ck_assert_int_eq(r.status, 0);
+    free_result(&r);
+    ISLANDS(&r, "place", "dup", "dot", "1", "1");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    free_result(&r);
+    ISLANDS(&r, "--socket", other_socket, "place", "dup", "dot", "2", "2");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    free_result(&r);
+    check_requests("{\"id\":1,\"op\":\"new_game\",\"game\":\"dup\",\"name\":\"Ann\"}\n"
+                   "{\"id\":1,\"op\":\"position_island\",\"game\":\"dup\",\"player\":\"player1\","
+                   "\"token\":\"tokA\",\"island\":\"dot\",\"row\":1,\"col\":1}\n");
+    char *other_requests = read_whole_file(other_log);
+    ck_assert_str_eq(other_requests,
+                     "{\"id\":1,\"op\":\"new_game\",\"game\":\"dup\",\"name\":\"Ann\"}\n"
+                     "{\"id\":1,\"op\":\"position_island\",\"game\":\"dup\",\"player\":\"player1\","
+                     "\"token\":\"tokB\",\"island\":\"dot\",\"row\":2,\"col\":2}\n");
+    free(other_requests);
+
+    /* Laid out as documented: the socket's path under daemons/. */
+    char other_memory[448], path[512];
+    daemon_memory_dir(other_memory, sizeof other_memory, sandbox.state_home, other_dir,
+                      "islandsd%2Esock");
+    format_path(path, sizeof path, "%s/game-dup.json", other_memory);
+    char *saved = read_whole_file(path);
+    ck_assert_ptr_nonnull(saved);
+    ck_assert_ptr_nonnull(strstr(saved, "\"tokB\""));
+    free(saved);
+}
+END_TEST
 
 START_TEST(both_identities_need_player_to_choose)
 {
@@ -483,10 +615,7 @@ END_TEST
 START_TEST(a_corrupt_state_file_blocks_only_what_needs_an_identity)
 {
     start_fake(STATE_OK JOIN_G1);
-    char islands_dir[256];
-    snprintf(islands_dir, sizeof islands_dir, "%s/islands", sandbox.state_home);
-    ck_assert_int_eq(mkdir(sandbox.state_home, 0700), 0);
-    ck_assert_int_eq(mkdir(islands_dir, 0700), 0);
+    make_private_dirs(sandbox.memory_dir);
     write_whole_file(state_file("game-g1.json"), "{not json");
     struct cli_result r;
     ISLANDS(&r, "place", "g1", "dot", "1", "1");
@@ -519,9 +648,7 @@ START_TEST(dot_names_are_stored_under_escaped_file_names)
     free_result(&r);
     /* The only game file in the directory (beside the lock that changes
      * take), whose name is neither "." nor "..". */
-    char islands_dir[256];
-    snprintf(islands_dir, sizeof islands_dir, "%s/islands", sandbox.state_home);
-    DIR *d = opendir(islands_dir);
+    DIR *d = opendir(sandbox.memory_dir);
     ck_assert_ptr_nonnull(d);
     int files = 0;
     struct dirent *e;
@@ -598,8 +725,10 @@ START_TEST(state_goes_under_home_without_xdg_state_home)
     run_program(sandbox.dir, env, argv, false, &r);
     ck_assert_int_eq(r.status, 0);
     free_result(&r);
-    char path[256];
-    snprintf(path, sizeof path, "%s/home/.local/state/islands/game-g1.json", sandbox.dir);
+    char home_state[256], memory_dir[448], path[512];
+    format_path(home_state, sizeof home_state, "%s/home/.local/state", sandbox.dir);
+    daemon_memory_dir(memory_dir, sizeof memory_dir, home_state, sandbox.dir, "islandsd%2Esock");
+    format_path(path, sizeof path, "%s/game-g1.json", memory_dir);
     ck_assert_int_eq(access(path, F_OK), 0);
     ck_assert_int_eq(access(state_file("game-g1.json"), F_OK), -1);
 }
@@ -763,6 +892,129 @@ START_TEST(admin_tables)
 }
 END_TEST
 
+/* 64 KiB of padding, for answers of many MiB. */
+static const char *padding(void)
+{
+    static char pad[64 * 1024 + 1];
+    memset(pad, 'x', sizeof pad - 1);
+    return pad;
+}
+
+START_TEST(a_list_longer_than_other_answers_is_shown)
+{
+    /* 17 MiB: over the limit of other answers. */
+    answer_once(0, "{\"id\":1,\"ok\":true,\"games\":[{\"game\":\"g1\",\"state\":\"initialized\","
+                "\"pid\":null,\"restarts\":0}],\"pad\":\"", padding(), 17 * 16, "\"}");
+    struct cli_result r;
+    ISLANDS(&r, "list");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_str_eq(r.out, "GAME  STATE               PID  RESTARTS\n"
+                            "g1    initialized           -         0\n");
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(an_answer_over_the_limit_names_it)
+{
+    char expected[512];
+    answer_once(0, "{\"id\":1,\"ok\":true,\"games\":[],\"pad\":\"", padding(), 32 * 16 + 1, "\"}");
+    struct cli_result r;
+    ISLANDS(&r, "list");
+    ck_assert_int_eq(r.status, 2);
+    snprintf(expected, sizeof expected, "islands: the answer from %s is longer than 32 MiB, the "
+             "most this client reads for list: more games than islands list can show "
+             "(islands status counts them)\n", sandbox.socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+    stop_answering();
+
+    answer_once(0, "{\"id\":1,\"ok\":true,\"pad\":\"", padding(), 16 * 16 + 1, "\"}");
+    ISLANDS(&r, "status");
+    ck_assert_int_eq(r.status, 2);
+    snprintf(expected, sizeof expected, "islands: the answer from %s is longer than 16 MiB, the "
+             "most this client reads\n", sandbox.socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+}
+END_TEST
+
+#define NEW_G1_LINE "{\"id\":1,\"ok\":true,\"game\":\"g1\",\"player\":\"player1\",\"token\":\"tok1\"}"
+
+/* The daemon may hold a request longer than the default 30 s (its
+ * request_timeout_ms goes up to an hour): --timeout, else
+ * $ISLANDS_TIMEOUT, says how long to wait, 0 as long as it takes. */
+START_TEST(the_timeout_is_what_the_user_says)
+{
+    char expected[512];
+    struct cli_result r;
+    answer_once(3000, NEW_G1_LINE, "", 0, "");
+    ISLANDS(&r, "--timeout", "1", "new", "g1", "Ann");
+    ck_assert_int_eq(r.status, 2);
+    snprintf(expected, sizeof expected,
+             "islands: no answer from %s within 1 s (--timeout SECONDS waits longer, 0 as long "
+             "as it takes)\n"
+             "islands: game g1 may have been created all the same, but your token is not "
+             "remembered here: look with islands show g1\n", sandbox.socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+    stop_answering();
+
+    answer_once(3000, "{\"id\":1,\"ok\":true,\"player\":\"player2\",\"token\":\"tok2\"}", "", 0,
+                "");
+    islands_env("ISLANDS_TIMEOUT=1", false, &r, "join", "g1", "Bob", (const char *)NULL);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "within 1 s"));
+    ck_assert_ptr_nonnull(strstr(r.err, "\nislands: you may have joined game g1 all the same, "
+                                        "but your token is not remembered here: look with "
+                                        "islands show g1\n"));
+    free_result(&r);
+    stop_answering();
+
+    /* The option wins over the environment; 0 waits for the answer. */
+    answer_once(2000, NEW_G1_LINE, "", 0, "");
+    islands_env("ISLANDS_TIMEOUT=1", false, &r, "--timeout=0", "new", "g1", "Ann",
+                (const char *)NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "Created game g1"));
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(a_change_left_unanswered_may_have_been_made)
+{
+    start_fake(NEW_G1 "guess CLOSE\n");
+    struct cli_result r;
+    ISLANDS(&r, "new", "g1", "Ann");
+    free_result(&r);
+    ISLANDS(&r, "guess", "g1", "1", "1");
+    ck_assert_int_eq(r.status, 2);
+    char expected[512];
+    snprintf(expected, sizeof expected,
+             "islands: %s closed the connection without answering\n"
+             "islands: the change may have been made all the same: look with islands show g1\n",
+             sandbox.socket_path);
+    ck_assert_str_eq(r.err, expected);
+    free_result(&r);
+}
+END_TEST
+
+START_TEST(a_timeout_that_is_not_whole_seconds_is_refused)
+{
+    struct cli_result r;
+    ISLANDS(&r, "--timeout", "1.5", "ping");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, "islands: --timeout must be whole seconds from 0 (no limit) to "
+                            "2147483, not '1.5'\n"
+                            "usage: islands [OPTIONS] COMMAND [ARGUMENTS]\n");
+    free_result(&r);
+    islands_env("ISLANDS_TIMEOUT=soon", false, &r, "ping", (const char *)NULL);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.err, "islands: ISLANDS_TIMEOUT must be whole seconds from 0 (no limit) "
+                            "to 2147483, not 'soon'\n");
+    free_result(&r);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -772,6 +1024,7 @@ static Suite *cli_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, new_remembers_the_token_in_a_private_file);
     tcase_add_test(tc, the_token_is_used_again_for_moves);
+    tcase_add_test(tc, each_daemon_has_a_memory_of_its_own);
     tcase_add_test(tc, both_identities_need_player_to_choose);
     tcase_add_test(tc, join_drops_a_player1_the_server_no_longer_accepts);
     tcase_add_test(tc, a_token_answered_unauthorized_is_forgotten);
@@ -795,6 +1048,11 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, socket_option_wins_over_the_environment);
     tcase_add_test(tc, the_socket_comes_from_the_daemons_configuration_last);
     tcase_add_test(tc, admin_tables);
+    tcase_add_test(tc, a_list_longer_than_other_answers_is_shown);
+    tcase_add_test(tc, an_answer_over_the_limit_names_it);
+    tcase_add_test(tc, the_timeout_is_what_the_user_says);
+    tcase_add_test(tc, a_change_left_unanswered_may_have_been_made);
+    tcase_add_test(tc, a_timeout_that_is_not_whole_seconds_is_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -158,8 +158,8 @@ START_TEST(a_wrong_token_is_refused)
 {
     EXPECT(0, "you are player1 (Ann)", "new", "g2", "Ann");
     /* Forge the remembered token. */
-    char path[256];
-    snprintf(path, sizeof path, "%s/islands/game-g2.json", sandbox.state_home);
+    char path[512];
+    snprintf(path, sizeof path, "%s/game-g2.json", sandbox.memory_dir);
     write_whole_file(path, "{\"game\":\"g2\",\"players\":{\"player1\":{\"name\":\"Ann\","
                            "\"token\":\"00000000000000000000000000000000\"}}}");
     EXPECT(1, "did not accept your player token", "place", "g2", "dot", "1", "1");
@@ -173,8 +173,8 @@ END_TEST
  * behind A's back, B creates a new "stale", and A joins that one. */
 START_TEST(joining_a_reused_name_drops_the_old_token)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/islands/game-stale.json", sandbox.state_home);
+    char path[512];
+    snprintf(path, sizeof path, "%s/game-stale.json", sandbox.memory_dir);
     EXPECT(0, "you are player1 (Ann)", "new", "stale", "Ann");
     char *old_memory = read_whole_file(path);
     ck_assert_ptr_nonnull(old_memory);
@@ -250,9 +250,9 @@ START_TEST(new_and_join_at_once_remember_both_players)
 {
     enum { ROUNDS = 60, JOIN_TRIES = 400 };
     for (int round = 0; round < ROUNDS; round++) {
-        char game[16], path[256];
+        char game[16], path[512];
         snprintf(game, sizeof game, "race%d", round);
-        snprintf(path, sizeof path, "%s/islands/game-%s.json", sandbox.state_home, game);
+        snprintf(path, sizeof path, "%s/game-%s.json", sandbox.memory_dir, game);
         const char *new_args[] = { "new", game, "Ann", NULL };
         pid_t creator = start_islands(new_args);
         const char *join_args[] = { "join", game, "Bob", NULL };

@@ -247,6 +247,7 @@ static struct cli_sandbox {
     char root[64];          /* per test case: removed by its teardown */
     char dir[128];          /* per test, inside root */
     char socket_path[192], state_home[192];
+    char memory_dir[448];   /* what islands remembers for the socket's daemon */
     char env_socket[224], env_xdg[224], env_home[224];
 } sandbox;
 
@@ -261,6 +262,20 @@ static HARNESS_UNUSED void sandbox_remove_root(void)
     remove_tree(sandbox.root);
 }
 
+/* Where islands remembers the games of the daemon on a socket in dir:
+ * the socket's path below STATE/islands/daemons, every component escaped
+ * as a game name is (dir, a temporary directory, has nothing to escape;
+ * socket_name is given escaped, "islandsd%2Esock"), links resolved. */
+static HARNESS_UNUSED void daemon_memory_dir(char *out, size_t size, const char *state_home,
+                                             const char *dir, const char *socket_name)
+{
+    char *real_dir = realpath(dir, NULL);
+    ck_assert_ptr_nonnull(real_dir);
+    int n = snprintf(out, size, "%s/islands/daemons%s/%s", state_home, real_dir, socket_name);
+    ck_assert_msg(n >= 0 && (size_t)n < size, "path too long: %s", real_dir);
+    free(real_dir);
+}
+
 /* A fresh directory for one test: the socket is DIR/islandsd.sock, the
  * state home DIR/state, HOME is DIR/home. */
 static HARNESS_UNUSED void sandbox_enter(void)
@@ -269,6 +284,8 @@ static HARNESS_UNUSED void sandbox_enter(void)
     make_temp_dir(s->dir, sizeof s->dir, s->root);
     format_path(s->socket_path, sizeof s->socket_path, "%s/islandsd.sock", s->dir);
     format_path(s->state_home, sizeof s->state_home, "%s/state", s->dir);
+    daemon_memory_dir(s->memory_dir, sizeof s->memory_dir, s->state_home, s->dir,
+                      "islandsd%2Esock");
     format_path(s->env_socket, sizeof s->env_socket, "ISLANDS_SOCKET=%s", s->socket_path);
     format_path(s->env_xdg, sizeof s->env_xdg, "XDG_STATE_HOME=%s", s->state_home);
     format_path(s->env_home, sizeof s->env_home, "HOME=%s/home", s->dir);

@@ -1,6 +1,7 @@
 /* The `islands` program's pure parts: argument parsing, the requests it
  * builds, the state files and their names, and the error sentences. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 
 #include "../support/check_main.h"
 #include "../../client/cli.h"
+#include "islands/client.h"
 #include "islands/errors.h"
 
 /* ---------------------------------------------------------------- args */
@@ -101,6 +103,29 @@ START_TEST(parse_double_dash_ends_options)
     ck_assert_int_eq(PARSE(&a, err, "new", "--", "g", "--json"), 0);
     ck_assert(!a.json);
     ck_assert_str_eq(a.arg[1], "--json");
+}
+END_TEST
+
+START_TEST(parse_the_timeout)
+{
+    struct cli_args a;
+    char err[256];
+    ck_assert_int_eq(PARSE(&a, err, "ping"), 0);
+    ck_assert(!a.has_timeout);
+    ck_assert_int_eq(PARSE(&a, err, "--timeout", "90", "ping"), 0);
+    ck_assert(a.has_timeout);
+    ck_assert_int_eq(a.timeout_ms, 90000);
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout=0"), 0);
+    ck_assert_int_eq(a.timeout_ms, -1);         /* the client library's "no limit" */
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout=2147483"), 0);
+    ck_assert_int_eq(a.timeout_ms, 2147483000);
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout", "2147484"), -1);
+    ck_assert_str_eq(err, "--timeout must be whole seconds from 0 (no limit) to 2147483, "
+                          "not '2147484'");
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout", "-1"), -1);
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout", " 5"), -1);
+    ck_assert_int_eq(PARSE(&a, err, "ping", "--timeout"), -1);
+    ck_assert_str_eq(err, "--timeout needs a number of seconds");
 }
 END_TEST
 
@@ -270,6 +295,83 @@ START_TEST(state_dir_follows_xdg_then_home)
     unsetenv("HOME");
     ck_assert_int_eq(cli_state_dir(dir, sizeof dir, err, sizeof err), -1);
     ck_assert_str_eq(err, "cannot find a state directory: set XDG_STATE_HOME or HOME");
+}
+END_TEST
+
+static void check_daemon_dir(const char *socket, const char *expected)
+{
+    char dir[512], err[256];
+    ck_assert_int_eq(cli_daemon_dir("/s/islands", socket, dir, sizeof dir, err, sizeof err), 0);
+    ck_assert_str_eq(dir, expected);
+}
+
+START_TEST(each_daemon_has_a_directory_named_by_its_socket)
+{
+    check_daemon_dir("/home/ann/run/islandsd.sock", "/s/islands/daemons/home/ann/run/islandsd%2Esock");
+    check_daemon_dir("/srv//a/./b.sock", "/s/islands/daemons/srv/a/b%2Esock");
+    check_daemon_dir("/srv/../my %.sock", "/s/islands/daemons/srv/%2E%2E/my%20%25%2Esock");
+    /* The installed service's socket keeps the directory of every game
+     * remembered before. */
+    check_daemon_dir(ISL_CLIENT_DEFAULT_SOCKET, "/s/islands");
+
+    char dir[512], err[256], socket[256];
+    memset(socket, 0, sizeof socket);
+    socket[0] = '/';
+    for (int i = 0; i < 50; i++)
+        strcat(socket, "\xc3\xa9");     /* 100 bytes, 300 escaped: over NAME_MAX */
+    ck_assert_int_eq(cli_daemon_dir("/s/islands", socket, dir, sizeof dir, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "is too long to remember games for"));
+    ck_assert_int_eq(cli_daemon_dir("/s/islands", "/a.sock", dir, 20, err, sizeof err), -1);
+}
+END_TEST
+
+/* One daemon reached by two paths is one memory: relative paths are taken
+ * from the working directory, links resolved. */
+START_TEST(a_daemon_is_known_by_its_sockets_real_path)
+{
+    make_state_dir();
+    char real[128], link[128], socket[160], expected[256], via_link[160];
+    snprintf(real, sizeof real, "%s/real", state_dir);
+    snprintf(link, sizeof link, "%s/link", state_dir);
+    ck_assert_int_eq(mkdir(real, 0700), 0);
+    ck_assert_int_eq(symlink("real", link), 0);
+    snprintf(socket, sizeof socket, "%s/s.sock", real);
+    close(open(socket, O_WRONLY | O_CREAT, 0600));
+    snprintf(expected, sizeof expected, "/s/islands/daemons%s/real/s%%2Esock", state_dir);
+    snprintf(via_link, sizeof via_link, "%s/s.sock", link);
+    check_daemon_dir(via_link, expected);
+    ck_assert_int_eq(chdir(link), 0);
+    check_daemon_dir("s.sock", expected);
+    check_daemon_dir("./s.sock", expected);
+    /* A socket not there (yet): its path as given, from the working
+     * directory. */
+    snprintf(expected, sizeof expected, "/s/islands/daemons%s/real/run/t%%2Esock", state_dir);
+    check_daemon_dir("run/t.sock", expected);
+    remove_state_dir();
+}
+END_TEST
+
+/* A user upgrading from a client that kept every game in the state
+ * directory itself keeps the tokens of the installed service's games. */
+START_TEST(the_default_sockets_games_are_where_they_were)
+{
+    make_state_dir();
+    char path[128], dir[512], err[512];
+    snprintf(path, sizeof path, "%s/game-g1.json", state_dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"game\":\"g1\",\"players\":{\"player1\":{\"name\":\"Ann\",\"token\":\"t1\"}}}", f);
+    fclose(f);
+    ck_assert_int_eq(cli_daemon_dir(state_dir, ISL_CLIENT_DEFAULT_SOCKET, dir, sizeof dir, err,
+                                    sizeof err), 0);
+    struct cli_memory m;
+    ck_assert_int_eq(cli_state_load(dir, "g1", &m, err, sizeof err), 1);
+    ck_assert_str_eq(m.players[ISL_PLAYER1].token, "t1");
+    /* Another daemon's game of that name is another memory. */
+    ck_assert_int_eq(cli_daemon_dir(state_dir, "/srv/islands.sock", dir, sizeof dir, err,
+                                    sizeof err), 0);
+    ck_assert_int_eq(cli_state_load(dir, "g1", &m, err, sizeof err), 0);
+    remove_state_dir();
 }
 END_TEST
 
@@ -461,6 +563,7 @@ static Suite *client_cli_suite(void)
     tcase_add_test(args, parse_checks_the_argument_count);
     tcase_add_test(args, parse_rejects_bad_commands_and_options);
     tcase_add_test(args, parse_double_dash_ends_options);
+    tcase_add_test(args, parse_the_timeout);
     tcase_add_test(args, parse_crash_signals);
     tcase_add_test(args, parse_help_and_version);
     tcase_add_test(args, every_command_has_help_and_usage);
@@ -469,6 +572,9 @@ static Suite *client_cli_suite(void)
     TCase *files = tcase_create("state_files");
     tcase_add_test(files, file_names_are_escaped);
     tcase_add_test(files, state_dir_follows_xdg_then_home);
+    tcase_add_test(files, each_daemon_has_a_directory_named_by_its_socket);
+    tcase_add_test(files, a_daemon_is_known_by_its_sockets_real_path);
+    tcase_add_test(files, the_default_sockets_games_are_where_they_were);
     tcase_add_test(files, save_load_and_forget);
     tcase_add_test(files, corrupt_files_are_reported);
     tcase_add_test(files, pick_identity_rules);

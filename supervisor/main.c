@@ -338,6 +338,9 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     isl_config_apply_reloadable(c, &fresh);
     if (new_timeout)
         workers_stop_spares();   /* replaced: a game adopted later gets the new one */
+    if (c->spare_workers > 0)
+        spawner_start();   /* none if spare_workers was 0 at start */
+    workers_refill_spares();   /* up to a raised spare_workers now, not at the next start */
     games_sup_reconfigure(c);
     writer_reconfigure(c);
     frontdoor_reconfigure(c);

@@ -1071,6 +1071,21 @@ START_TEST(sighup_reloads_the_configuration)
 }
 END_TEST
 
+/* spare_workers raised by a reload (here from 0) fills the pool at once,
+ * through the spawner, not at the next game's start. */
+START_TEST(spares_raised_by_a_reload_come_at_once)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 0\n");
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_ready", 1), 1);
+    ck_assert_int_eq(testd_log_count(&d, "event=spawner_start"), 0);
+    testd_reload(&d, "spare_workers = 3\n", 1);
+    wait_for_spares(&d, 3);
+    ck_assert_int_eq(testd_log_count(&d, "event=spawner_start"), 1);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 /* crash_injection turned on by a reload reaches the workers already
  * running: `crash ... EXIT` on a game adopted before it still crashes the
  * worker, which is restarted with the game (once, it was left stuck:
@@ -1342,6 +1357,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, eager_activation_stays_within_max_children);
     tcase_add_test(tc, live_games_stay_within_the_open_file_limit);
     tcase_add_test(tc, sighup_reloads_the_configuration);
+    tcase_add_test(tc, spares_raised_by_a_reload_come_at_once);
     tcase_add_test(tc, crash_injection_turned_on_by_reload_reaches_running_workers);
     tcase_add_test(tc, brutal_kill_stops_spares_on_purpose);
     tcase_add_test(tc, brutal_kill_leaves_the_writer_its_clean_stop);

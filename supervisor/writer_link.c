@@ -403,8 +403,9 @@ void writer_reconfigure(const struct isl_config *c)
     struct isl_sup_policy policy;
     top_policy(c, &policy);
     isl_sup_set_policy(top, &policy);
-    /* A shorter request_timeout_ms must find a hung writer that soon. */
-    if (writer && daemon_state.writer_ready)
+    /* A shorter request_timeout_ms must find a hung writer that soon; a
+     * stopping one is not pinged (it has writer_shutdown_ms()). */
+    if (writer && daemon_state.writer_ready && !stopped_cb)
         ping_every_quarter_timeout();
 }
 

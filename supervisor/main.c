@@ -248,12 +248,13 @@ static bool unrecorded(const struct game *g)
            g->last_activity_ms - g->recorded_ms >= record_gap_ms;
 }
 
-static void record_activity(uint64_t gap_ms, size_t max_games)
+static void record_activity(uint64_t gap_ms, size_t max_games, bool workers_stopped)
 {
     record_gap_ms = gap_ms;
     size_t n;
     struct game **games = games_collect(unrecorded, &n);
-    writer_record_activity(games, n < max_games ? n : max_games);   /* the rest: next sweep */
+    /* The rest: the next sweep. */
+    writer_record_activity(games, n < max_games ? n : max_games, workers_stopped);
     free(games);
 }
 
@@ -288,7 +289,7 @@ void daemon_finish(int status)
     router_abort_queues(status ? "islandsd gave up" : "islandsd is shutting down");
     workers_stop_spares();
     spawner_stop();
-    record_activity(0, TOUCHES_AT_SHUTDOWN);   /* the games are stopped: every request is in */
+    record_activity(0, TOUCHES_AT_SHUTDOWN, true);   /* the games are stopped: every request is in */
     writer_stop(writer_stopped);
 }
 
@@ -406,7 +407,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         router_submit_internal(games[i], &end);
     }
     free(games);
-    record_activity(touch_gap_ms(), TOUCHES_PER_SWEEP);
+    record_activity(touch_gap_ms(), TOUCHES_PER_SWEEP, false);
     notify_status("games=%u children=%u spares=%u clients=%u restarts=%u", games_stored,
                   games_sup_children(), workers_spare_count(), frontdoor_client_count(),
                   games_sup_total_restarts());

@@ -433,9 +433,11 @@ void writer_stop(void (*done)(void))
 /* Touch frames hold at most this many games (the writer's WRITER_TOUCH_MAX). */
 #define TOUCH_CHUNK 1000
 
-void writer_record_activity(struct game **games, size_t n)
+void writer_record_activity(struct game **games, size_t n, bool workers_stopped)
 {
-    if (!writer || !daemon_state.writer_ready || !daemon_state.config.group_commit)
+    if (!writer || !daemon_state.writer_ready)
+        return;
+    if (!daemon_state.config.group_commit && !workers_stopped)
         return;   /* direct commits: the writer must not wait on the workers' write lock */
     uint64_t mono = isl_monotonic_ms();
     int64_t wall = isl_wall_ms();

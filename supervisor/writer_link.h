@@ -19,8 +19,9 @@ void writer_stop(void (*done)(void));
 struct game;
 /* Store the last request of each game as its idle count's start
  * (docs/STORE.md, "The index"): a touch frame to the writer, in
- * group-commit mode only; each game's recorded_ms catches up. */
-void writer_record_activity(struct game **games, size_t n);
+ * group-commit mode, or in any mode once the workers are stopped; each
+ * game's recorded_ms catches up. */
+void writer_record_activity(struct game **games, size_t n, bool workers_stopped);
 /* Take in the answers the writer has relayed so far (a worker died: its
  * last answer may be among them). */
 void writer_read_relays(void);

@@ -156,24 +156,29 @@ static int64_t stored_time(const char *store, const char *game);
 
 /* With a long game_timeout islandsd stores such requests only once a
  * minute, and its shutdown stores the rest: after a clean stop the
- * store's time is the last `state`'s, not the game's creation. */
+ * store's time is the last `state`'s, not the game's creation. With
+ * direct commits too (where only the stop stores them: the workers are
+ * stopped by then, so the writer waits on no worker's write lock). */
 START_TEST(a_clean_stop_stores_the_last_request_of_every_game)
 {
-    static const char config[] = "game_timeout = 86400\n";
-    struct testd d = {0};
-    testd_start(&d, config);
-    new_game(&d, "seen");
-    new_game(&d, "unseen");
-    ms_sleep(1500);
-    int64_t before_ms = isl_wall_ms();
-    look_at(&d, "seen");
-    stop_cleanly(&d);
-    int64_t seen = stored_time(d.store, "seen"), unseen = stored_time(d.store, "unseen");
-    ck_assert_msg(seen >= before_ms - 5, "seen's stored time %lld is before its last request "
-                  "at %lld", (long long)seen, (long long)before_ms);
-    ck_assert_msg(unseen < before_ms - 1000, "unseen's stored time moved: %lld, looked at %lld",
-                  (long long)unseen, (long long)before_ms);
-    testd_cleanup(&d);
+    static const char *const configs[] = {"game_timeout = 86400\n",
+                                          "game_timeout = 86400\ngroup_commit = false\n"};
+    for (int i = 0; i < 2; i++) {
+        struct testd d = {0};
+        testd_start(&d, configs[i]);
+        new_game(&d, "seen");
+        new_game(&d, "unseen");
+        ms_sleep(1500);
+        int64_t before_ms = isl_wall_ms();
+        look_at(&d, "seen");
+        stop_cleanly(&d);
+        int64_t seen = stored_time(d.store, "seen"), unseen = stored_time(d.store, "unseen");
+        ck_assert_msg(seen >= before_ms - 5, "%sseen's stored time %lld is before its last "
+                      "request at %lld", configs[i], (long long)seen, (long long)before_ms);
+        ck_assert_msg(unseen < before_ms - 1000, "%sunseen's stored time moved: %lld, looked "
+                      "at %lld", configs[i], (long long)unseen, (long long)before_ms);
+        testd_cleanup(&d);
+    }
 }
 END_TEST
 

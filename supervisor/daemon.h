@@ -26,5 +26,9 @@ extern struct daemon daemon_state;
 
 /* Leave the event loop and exit with status (after workers are stopped). */
 void daemon_finish(int status);
+/* The games supervisor decided to give up: serve nothing and start
+ * nothing from now on, while it stops the games (daemon_finish(1) once
+ * they are down). */
+void daemon_giving_up(void);
 
 #endif

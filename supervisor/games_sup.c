@@ -133,10 +133,7 @@ static void run_actions(void)
                 router_child_failed(g, a.reason);
             break;
         case ISL_ACT_GIVE_UP:
-            isl_log(ISL_LOG_ERR, "event=give_up supervisor=games reason=intensity_exceeded "
-                    "intensity=%u period_s=%u", daemon_state.config.intensity,
-                    daemon_state.config.period_s);
-            daemon_finish(1);
+            daemon_finish(1);   /* said and begun in feed, when decided */
             break;
         case ISL_ACT_EXIT:
             daemon_finish(finish_status);
@@ -152,7 +149,18 @@ static void run_actions(void)
 
 static void feed(const struct isl_sup_event *ev)
 {
+    size_t from = todo.count;
     isl_sup_handle(core, ev, isl_monotonic_ms(), &todo);
+    /* A give-up comes after the stops of every child, which may take
+     * their shutdown time each: nothing restarts or starts meanwhile. */
+    for (size_t i = from; i < todo.count; i++) {
+        if (todo.items[i].kind == ISL_ACT_GIVE_UP && !daemon_state.shutting_down) {
+            isl_log(ISL_LOG_ERR, "event=give_up supervisor=games reason=intensity_exceeded "
+                    "intensity=%u period_s=%u", daemon_state.config.intensity,
+                    daemon_state.config.period_s);
+            daemon_giving_up();
+        }
+    }
     run_actions();
 }
 

@@ -293,18 +293,34 @@ void daemon_finish(int status)
     writer_stop(writer_stopped);
 }
 
+/* What a stop and a give-up share while the games stop: as a terminating
+ * OTP supervisor, restart nothing (the writer included: writer_link.c
+ * looks at shutting_down), start nothing, take no request. */
+static void stop_serving(const char *queues_message)
+{
+    daemon_state.shutting_down = true;
+    notify_stopping();
+    frontdoor_stop_accepting();
+    router_abort_queues(queues_message);
+    workers_stop_spares();   /* no game starts from now on */
+}
+
 static void begin_shutdown(const char *why)
 {
     if (daemon_state.shutting_down)
         return;
     isl_log(ISL_LOG_NOTICE, "event=shutdown reason=%s", why);
-    daemon_state.shutting_down = true;
-    notify_stopping();
+    stop_serving("islandsd is shutting down");
     notify_status("stopping (%s): stopping the games", why);
-    frontdoor_stop_accepting();
-    router_abort_queues("islandsd is shutting down");
-    workers_stop_spares();   /* no game starts from now on */
     games_sup_shutdown(0);
+}
+
+void daemon_giving_up(void)
+{
+    if (daemon_state.shutting_down)
+        return;
+    stop_serving("islandsd gave up");
+    notify_status("gave up (see the journal): stopping the games");
 }
 
 static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)

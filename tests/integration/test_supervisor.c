@@ -279,6 +279,44 @@ START_TEST(no_worker_starts_once_islandsd_gave_up)
 }
 END_TEST
 
+/* Once the games supervisor has decided to give up, it stops every game
+ * (one slow to stop takes its shutdown time), and islandsd restarts
+ * nothing meanwhile, as a terminating OTP supervisor: not the writer,
+ * not a spare; and a request is refused at once, not held. */
+START_TEST(nothing_restarts_while_islandsd_gives_up)
+{
+    struct testd d = {0};
+    testd_start(&d, "strategy = one_for_one\nintensity = 1\nperiod = 60\nshutdown = 3000\n"
+                    "crash_injection = true\n");
+    long pids[3], writer;
+    new_games(&d, 3, pids);
+    struct isl_client *c = testd_connect(&d);
+    ck_assert_int_eq(kill((pid_t)pids[0], SIGSTOP), 0);   /* g1: 3 s to stop */
+    crash(&d, names[1], "KILL");
+    crash(&d, names[2], "KILL");   /* the second restart within the period */
+    /* Decided as g3's exit is handled (before the stops that take 3 s). */
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=worker_exit game=g3", 1), 1);
+    int spares = testd_log_count(&d, "event=spare_spawned");
+    ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
+    ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
+    uint64_t asked = isl_monotonic_ms();
+    json_t *req = json_pack("{s:s, s:s}", "op", "state", "game", names[0]);
+    ck_assert_int_eq(isl_client_send(c, req, 2000), ISL_CLIENT_OK);
+    json_decref(req);
+    json_t *r = NULL;
+    ck_assert_int_eq(isl_client_recv(c, &r, 10000), ISL_CLIENT_OK);
+    ck_assert(!testd_ok(r));
+    ck_assert_uint_lt(isl_monotonic_ms() - asked, 1000);
+    json_decref(r);
+    isl_client_close(c);
+    int status = testd_wait_exit(&d, 20000);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    ck_assert_int_eq(testd_log_count(&d, "event=writer_start"), 1);
+    ck_assert_int_eq(testd_log_count(&d, "event=spare_spawned"), spares);
+    testd_cleanup(&d);
+}
+END_TEST
+
 /* Start islandsd with `config`, crash g1's worker with `signal`, and check
  * that no worker takes its place (its one start was the first). The
  * config must say restart_delay_ms = 0: a restart would then be at once. */
@@ -1333,6 +1371,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, rest_for_one_counts_a_game_back_from_hibernation_as_started_last);
     tcase_add_test(tc, intensity_allows_exactly_intensity_restarts_then_gives_up);
     tcase_add_test(tc, no_worker_starts_once_islandsd_gave_up);
+    tcase_add_test(tc, nothing_restarts_while_islandsd_gives_up);
     tcase_add_test(tc, transient_worker_exiting_normally_is_not_restarted);
     tcase_add_test(tc, temporary_worker_is_never_restarted);
     tcase_add_test(tc, permanent_worker_is_restarted_after_a_normal_exit);

@@ -214,6 +214,11 @@ static void worker_exit(struct proc *w, int status)
      * it may notice before we see the writer exit. */
     if (WIFEXITED(status) && WEXITSTATUS(status) == ISL_EXIT_STORE && writer_is_down())
         g->worker_blameless = true;
+    /* Its game is gone (its own game_timeout ended it): a stop, as an
+     * end_game is, so that no restart type brings back a worker for a
+     * game that no longer exists. */
+    if (ended)
+        games_sup_stop(g);
     games_sup_exited(g, status);
     router_pump(g);
     game_maybe_free(g);

@@ -170,6 +170,36 @@ START_TEST(a_sibling_restart_does_not_extend_the_timeout)
 }
 END_TEST
 
+/* A game ended by its own game_timeout (its worker's timer, or islandsd's
+ * sweep) is gone: even with restart = permanent nothing restarts its
+ * worker, so games ending together count no restart (with intensity 1,
+ * two such restarts made islandsd give up). */
+START_TEST(games_that_time_out_are_not_restarted_even_when_permanent)
+{
+    struct testd d = {0};
+    testd_start(&d, "restart = permanent\nhibernate_after = 0\ngame_timeout = 2\n"
+                    "intensity = 1\nperiod = 60\n");
+    const char *const games[] = {"t1", "t2", "t3"};
+    for (int i = 0; i < 3; i++)
+        expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", games[i],
+                                  "name", "A"), games[i]);
+    for (int i = 0; i < 3; i++)
+        for (int waited = 0; game_listed(&d, games[i]) && waited < 8000; waited += 50)
+            ms_sleep(50);
+    ms_sleep(500);   /* a restart, if any, would have come by now */
+    json_t *st = testd_call(&d, "{s:s}", "op", "status");
+    ck_assert_msg(testd_ok(st), "islandsd is gone: %s", testd_error(st));
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "games")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "children")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "restarts")), 0);
+    json_decref(st);
+    ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
+    int status = testd_stop(&d);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    testd_cleanup(&d);
+}
+END_TEST
+
 START_TEST(hibernated_game_keeps_its_state_and_answers)
 {
     struct testd d = {0};
@@ -241,6 +271,7 @@ static Suite *protocol_durability_suite(void)
     tcase_add_test(tc, idle_game_times_out_and_frees_its_name);
     tcase_add_test(tc, a_request_racing_the_timeout_is_served_after_it);
     tcase_add_test(tc, a_sibling_restart_does_not_extend_the_timeout);
+    tcase_add_test(tc, games_that_time_out_are_not_restarted_even_when_permanent);
     tcase_add_test(tc, hibernated_game_keeps_its_state_and_answers);
     tcase_add_test(tc, a_clean_stop_answers_the_move_in_its_commit);
     suite_add_tcase(s, tc);

@@ -420,6 +420,12 @@ void isl_sup_set_policy(struct isl_sup *s, const struct isl_sup_policy *policy)
     s->policy = *policy;
 }
 
+void isl_sup_set_restart(struct isl_sup *s, enum isl_restart restart)
+{
+    for (size_t i = 0; i < s->table.count; i++)
+        s->table.order[i]->restart = restart;
+}
+
 void isl_sup_policy_from_config(const struct isl_config *c, struct isl_sup_policy *policy)
 {
     *policy = (struct isl_sup_policy){

@@ -69,6 +69,7 @@ void games_sup_reconfigure(const struct isl_config *config)
     isl_sup_policy_from_config(config, &policy);
     policy.strategy = daemon_state.config.strategy;   /* fixed for the daemon's life */
     isl_sup_set_policy(core, &policy);
+    isl_sup_set_restart(core, config->restart);   /* the running games' too */
 }
 
 /* A TERMINATE of a child whose delayed start was cancelled completes at

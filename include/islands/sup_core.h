@@ -144,6 +144,10 @@ struct isl_sup *isl_sup_new(const struct isl_sup_policy *policy);
 void isl_sup_free(struct isl_sup *s);
 /* SIGHUP: future decisions use the new policy; the history is kept. */
 void isl_sup_set_policy(struct isl_sup *s, const struct isl_sup_policy *policy);
+/* SIGHUP: every child has this restart type from now on (they share one
+ * child spec, as simple_one_for_one's children do), those added later too
+ * (their type is the shell's to pass). */
+void isl_sup_set_restart(struct isl_sup *s, enum isl_restart restart);
 /* The policy islands.conf describes (period_s -> ms). */
 void isl_sup_policy_from_config(const struct isl_config *c, struct isl_sup_policy *policy);
 

@@ -174,6 +174,19 @@ START_TEST(restart_types)
 }
 END_TEST
 
+/* A reload's restart type reaches the children already running. */
+START_TEST(restart_type_changes_for_every_child)
+{
+    new_sup(ISL_ONE_FOR_ONE, 10, 5000);
+    add_running("ab", ISL_TRANSIENT);
+    isl_sup_set_restart(sup, ISL_PERMANENT);
+    ck_assert_str_eq(exited("a", EXIT_WITH(0), 20), "start a");
+    isl_sup_set_restart(sup, ISL_TEMPORARY);
+    ck_assert_str_eq(exited("b", EXIT_WITH(1), 30), "remove b");
+    ck_assert_int_eq(isl_sup_find(sup, "a")->restart, ISL_TEMPORARY);
+}
+END_TEST
+
 START_TEST(exit_is_normal)
 {
     ck_assert(isl_sup_exit_is_normal(EXIT_WITH(0)));
@@ -739,6 +752,7 @@ static Suite *sup_core_suite(void)
     Suite *s = suite_create("sup_core");
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, restart_type_changes_for_every_child);
     tcase_add_loop_test(tc, restart_types, 0, sizeof restart_rows / sizeof *restart_rows);
     tcase_add_test(tc, exit_is_normal);
     tcase_add_loop_test(tc, strategies, 0, sizeof strategy_rows / sizeof *strategy_rows);

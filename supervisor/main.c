@@ -353,8 +353,10 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
                 fixed);
     bool new_timeout = fresh.game_timeout_s != c->game_timeout_s;
     isl_config_apply_reloadable(c, &fresh);
-    if (new_timeout)
+    if (new_timeout) {
         workers_stop_spares();   /* replaced: a game adopted later gets the new one */
+        router_send_game_timeout(c->game_timeout_s);
+    }
     if (c->spare_workers > 0)
         spawner_start();   /* none if spare_workers was 0 at start */
     workers_refill_spares();   /* up to a raised spare_workers now, not at the next start */

@@ -20,6 +20,9 @@ void router_submit_internal(struct game *g, const struct isl_request *req);
 void router_relayed(long pid, const char *game, json_t *answer);
 /* Deliver what waited (the writer became ready). */
 void router_pump_all(void);
+/* A reload changed game_timeout: every running worker times its game
+ * with the new one from now (docs/INTERNAL-PROTOCOL.md, `timeout`). */
+void router_send_game_timeout(unsigned timeout_s);
 /* Answer every waiting request with game_unavailable (shutdown). */
 void router_abort_queues(const char *why);
 

@@ -349,3 +349,30 @@ void router_retry_failed_start(struct game *g)
     g->retry_at_ms = 0;
     games_sup_stop(g);   /* the core forgets the failed child; the queue activates anew */
 }
+
+static bool runs_a_worker(const struct game *g)
+{
+    return g->worker && !g->worker->reaped;
+}
+
+/* The sooner of two game timeouts (0: never). */
+static unsigned sooner_timeout(unsigned a, unsigned b)
+{
+    return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+void router_send_game_timeout(unsigned timeout_s)
+{
+    size_t n;
+    struct game **all = games_collect(runs_a_worker, &n);
+    json_t *frame = json_pack("{s:s, s:I}", "t", "timeout", "game_timeout", (json_int_t)timeout_s);
+    for (size_t i = 0; frame && i < n; i++) {
+        proc_send(all[i]->worker, frame);
+        /* It may time out by the old one before it reads this: what
+         * left_no_write assumes of it is the sooner of the two. */
+        all[i]->worker->game_timeout_s = sooner_timeout(all[i]->worker->game_timeout_s,
+                                                        timeout_s);
+    }
+    json_decref(frame);
+    free(all);
+}

@@ -326,6 +326,16 @@ static void handle_frame(struct worker *w, json_t *frame)
         if (!isl_fence_after_valid(after))
             protocol_error(w, "adopt: after is not a short list of pids");
         adopt(w, game, after, after && json_array_size(after) == 0);
+    } else if (strcmp(t, "timeout") == 0) {
+        /* A reload's game_timeout, counted from now: islandsd's own count
+         * ends the game on time, ours must never end it before that. */
+        json_t *s = json_object_get(frame, "game_timeout");
+        if (!json_is_number(s) || !(json_number_value(s) >= 0 && json_number_value(s) < 1e9))
+            protocol_error(w, "timeout: game_timeout is not a number of seconds");
+        w->game_timeout_s = json_number_value(s);
+        w->idle.repeat = w->game_timeout_s;
+        ev_timer_stop(w->loop, &w->idle);
+        arm_idle(w);
     } else if (strcmp(t, "req") == 0) {
         if (!w->adopted)
             protocol_error(w, "req: no game adopted yet");

@@ -200,6 +200,29 @@ START_TEST(games_that_time_out_are_not_restarted_even_when_permanent)
 }
 END_TEST
 
+/* game_timeout raised by a reload reaches the workers already running:
+ * a game idle for longer than the old timeout but not the new one stays
+ * (its worker's own timer used to end it by the old one). */
+START_TEST(a_game_timeout_raised_by_reload_reaches_running_workers)
+{
+    struct testd d = {0};
+    testd_start(&d, "hibernate_after = 0\ngame_timeout = 3\n");
+    expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", "rl", "name", "A"),
+                   "new_game rl");
+    testd_reload(&d, "hibernate_after = 0\ngame_timeout = 100\n", 1);
+    ms_sleep(5000);
+    ck_assert_msg(game_listed(&d, "rl"), "rl ended by the timeout before the reload");
+    /* Lowered again, the game ends by the new one (islandsd's count). */
+    testd_reload(&d, "hibernate_after = 0\ngame_timeout = 2\n", 2);
+    for (int waited = 0; game_listed(&d, "rl") && waited < 5000; waited += 50)
+        ms_sleep(50);
+    ck_assert(!game_listed(&d, "rl"));
+    int status = testd_stop(&d);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    testd_cleanup(&d);
+}
+END_TEST
+
 START_TEST(hibernated_game_keeps_its_state_and_answers)
 {
     struct testd d = {0};
@@ -272,6 +295,7 @@ static Suite *protocol_durability_suite(void)
     tcase_add_test(tc, a_request_racing_the_timeout_is_served_after_it);
     tcase_add_test(tc, a_sibling_restart_does_not_extend_the_timeout);
     tcase_add_test(tc, games_that_time_out_are_not_restarted_even_when_permanent);
+    tcase_add_test(tc, a_game_timeout_raised_by_reload_reaches_running_workers);
     tcase_add_test(tc, hibernated_game_keeps_its_state_and_answers);
     tcase_add_test(tc, a_clean_stop_answers_the_move_in_its_commit);
     suite_add_tcase(s, tc);

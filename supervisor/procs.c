@@ -245,11 +245,59 @@ void procs_describe_status(int status, char *out, size_t n)
         snprintf(out, n, "status=%d", status);
 }
 
+/* Our children now. Single-threaded, and the spawner's CLONE_PARENT makes
+ * its children the children of this thread. NULL without /proc. */
+static FILE *open_children(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
+    return fopen(path, "re");
+}
+
+/* Children we had before we started any (islandsd exec'd by a shell that
+ * had started others): not ours to wait for or to kill at our stop. */
+#define INHERITED_MAX 64
+static pid_t inherited[INHERITED_MAX];
+static unsigned inherited_count;
+
+static void note_inherited_children(void)
+{
+    FILE *f = open_children();
+    long pid;
+    while (f && inherited_count < INHERITED_MAX && fscanf(f, "%ld", &pid) == 1)
+        inherited[inherited_count++] = (pid_t)pid;
+    if (f)
+        fclose(f);
+}
+
+static bool is_inherited(pid_t pid)
+{
+    for (unsigned i = 0; i < inherited_count; i++)
+        if (inherited[i] == pid)
+            return true;
+    return false;
+}
+
+/* Reaped (libev reaps every child): its pid may now be one of ours. */
+static bool forget_inherited(pid_t pid)
+{
+    for (unsigned i = 0; i < inherited_count; i++)
+        if (inherited[i] == pid) {
+            inherited[i] = inherited[--inherited_count];
+            return true;
+        }
+    return false;
+}
+
 static void on_child(struct ev_loop *l, ev_child *w, int revents)
 {
     (void)l;
     (void)revents;
     struct proc *p = find_by_pid(w->rpid);
+    if (!p && forget_inherited(w->rpid)) {
+        isl_log(ISL_LOG_INFO, "event=reaped_inherited pid=%ld", (long)w->rpid);
+        return;
+    }
     if (!p) {
         if (expecting_unknown && early_exit_count < EARLY_EXITS_MAX) {
             early_exits[early_exit_count].pid = w->rpid;
@@ -284,6 +332,7 @@ void procs_init(struct ev_loop *l)
 {
     loop = l;
     build_child_env();
+    note_inherited_children();
     ev_child_init(&child_watcher, on_child, 0, 0);
     ev_child_start(loop, &child_watcher);
 }
@@ -495,6 +544,15 @@ unsigned procs_live_count(void)
 
 bool procs_any_child_left(void)
 {
+    FILE *f = inherited_count ? open_children() : NULL;
+    if (f) {
+        long pid;
+        bool ours = false;
+        while (!ours && fscanf(f, "%ld", &pid) == 1)
+            ours = !is_inherited((pid_t)pid);
+        fclose(f);
+        return ours;
+    }
     siginfo_t info;
     memset(&info, 0, sizeof info);
     return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
@@ -502,15 +560,12 @@ bool procs_any_child_left(void)
 
 void procs_kill_untracked(void)
 {
-    /* Single-threaded, and the spawner's CLONE_PARENT makes its children
-     * the children of this thread. A pid listed here is not reused before
-     * we reap it, so the kill reaches the right process. */
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
-    FILE *f = fopen(path, "re");
+    /* A pid listed here is not reused before we reap it, so the kill
+     * reaches the right process. */
+    FILE *f = open_children();
     long pid;
     while (f && fscanf(f, "%ld", &pid) == 1)
-        if (!find_by_pid((pid_t)pid)) {
+        if (!find_by_pid((pid_t)pid) && !is_inherited((pid_t)pid)) {
             isl_log(ISL_LOG_WARNING, "event=untracked_child_killed pid=%ld", pid);
             kill((pid_t)pid, SIGKILL);
         }

@@ -979,6 +979,43 @@ static void write_script(const char *path, const char *text)
     ck_assert_int_eq(chmod(path, 0755), 0);
 }
 
+/* islandsd exec'd by a shell that started a process of its own first
+ * inherits that child: not islandsd's to wait for or to kill at its stop
+ * (it was killed after twice the shutdown time). */
+START_TEST(a_child_inherited_at_exec_is_left_alone_at_the_stop)
+{
+    char dir[] = "/tmp/islands-test-inherit-XXXXXX", script[600], pidfile[600];
+    char text[2048];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(script, sizeof script, "%s/islandsd", dir);
+    snprintf(pidfile, sizeof pidfile, "%s/sleeper", dir);
+    snprintf(text, sizeof text, "#!/bin/sh\nsleep 60 &\necho $! > %s\nexec %s \"$@\"\n",
+             pidfile, testd_program("ISLANDSD", "islandsd"));
+    write_script(script, text);
+    setenv("ISLANDSD", script, 1);
+    struct testd d = {0};
+    testd_start(&d, "shutdown = 2000\n");
+    long pids[1];
+    new_games(&d, 1, pids);
+    FILE *f = fopen(pidfile, "r");
+    long sleeper = 0;
+    ck_assert(f && fscanf(f, "%ld", &sleeper) == 1);
+    fclose(f);
+    uint64_t asked = isl_monotonic_ms();
+    ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
+    int status = testd_wait_exit(&d, 20000);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_uint_lt(isl_monotonic_ms() - asked, 2000);   /* not kept by the sleeper */
+    ck_assert_msg(kill((pid_t)sleeper, 0) == 0, "the inherited child was killed");
+    ck_assert_int_eq(testd_log_count(&d, "untracked_child_killed"), 0);
+    kill((pid_t)sleeper, SIGKILL);
+    testd_cleanup(&d);
+    unlink(script);
+    unlink(pidfile);
+    rmdir(dir);
+}
+END_TEST
+
 /* A writer that hangs while it starts (the same stalled disk, say) sends
  * nothing before `ready`: it is killed as hung after its silence and
  * started again, instead of being waited for while nothing is served. */
@@ -1391,6 +1428,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, a_killed_writer_is_restarted_after_its_backoff);
     tcase_add_test(tc, a_hung_writer_is_killed_and_restarted);
     tcase_add_test(tc, a_writer_hung_while_starting_is_killed_and_restarted);
+    tcase_add_test(tc, a_child_inherited_at_exec_is_left_alone_at_the_stop);
     tcase_add_test(tc, workers_waiting_on_a_stalled_writer_are_not_counted);
     tcase_add_test(tc, a_writer_that_cannot_start_makes_islandsd_give_up);
     tcase_add_test(tc, eager_activation_stays_within_max_children);

@@ -753,6 +753,44 @@ START_TEST(a_timeout_delete_cut_off_by_a_lost_writer_exits)
 }
 END_TEST
 
+/* The writer (stderr piped) with one record committed, so that the
+ * databases exist before a reader opens the store; returns a connection
+ * to it, whose next seq is 2. */
+static int writer_with_a_record(struct child *c, const char *const extra[])
+{
+    writer_start(c, extra, NULL, STDERR_PIPE, NULL, NULL);
+    int fd = writer_connect();
+    send_commit(fd, 1, "first", "{}");
+    ck_assert(recv_answer(fd, 1, NULL, 0));
+    return fd;
+}
+
+/* A backup killed inside its read transaction (Ctrl-C, the OOM killer)
+ * leaves its reader slot, which pins every page freed since: the map fills
+ * up. Once the reader is dead, the next commit goes through, with no other
+ * process opening the store (it used to take a worker's start to clear the
+ * slot: every commit failed until then). */
+START_TEST(a_map_full_of_pages_a_dead_reader_pinned_is_freed_at_the_next_commit)
+{
+    static const char *const small_map[] = { "--map-size", SMALL_MAP, "--sync", "none", NULL };
+    struct child c;
+    int fd = writer_with_a_record(&c, small_map);
+    pid_t reader = start_pinning_reader();
+    long long seq = fill_map(fd, 2);
+
+    kill_reader(reader);
+    char error[256];
+    send_commit(fd, seq, "after", "{}");
+    ck_assert_msg(recv_answer(fd, seq, error, sizeof error), "after the reader died: %s", error);
+    ck_assert(child_err_wait(&c, "stale_slots_cleared=1", 1000));
+    close(fd);
+    writer_stop(&c);
+    struct isl_store *s = test_store_open(SMALL_MAP_BYTES);
+    assert_stored(s, "after", "{}");
+    isl_store_close(s);
+}
+END_TEST
+
 static Suite *writer_suite(void)
 {
     Suite *su = suite_create("writer");
@@ -772,6 +810,7 @@ static Suite *writer_suite(void)
     tcase_add_test(tc, out_of_fds_a_fence_waits_for_the_listen_queue);
     tcase_add_test(tc, a_failed_timeout_delete_keeps_the_game_and_is_tried_again);
     tcase_add_test(tc, a_timeout_delete_cut_off_by_a_lost_writer_exits);
+    tcase_add_test(tc, a_map_full_of_pages_a_dead_reader_pinned_is_freed_at_the_next_commit);
     suite_add_tcase(su, tc);
     return su;
 }

@@ -791,6 +791,20 @@ START_TEST(a_map_full_of_pages_a_dead_reader_pinned_is_freed_at_the_next_commit)
 }
 END_TEST
 
+/* Nor does the writer wait for a full map: a dead reader's slot is cleared
+ * within seconds, with no commit at all. */
+START_TEST(a_dead_readers_slot_is_cleared_while_the_writer_is_idle)
+{
+    struct child c;
+    int fd = writer_with_a_record(&c, NULL);
+    kill_reader(start_pinning_reader());
+    ck_assert_msg(child_err_wait(&c, "stale_slots_cleared=1", 10000), "not cleared: %s",
+                  c.errbuf);
+    close(fd);
+    writer_stop(&c);
+}
+END_TEST
+
 static Suite *writer_suite(void)
 {
     Suite *su = suite_create("writer");
@@ -811,6 +825,7 @@ static Suite *writer_suite(void)
     tcase_add_test(tc, a_failed_timeout_delete_keeps_the_game_and_is_tried_again);
     tcase_add_test(tc, a_timeout_delete_cut_off_by_a_lost_writer_exits);
     tcase_add_test(tc, a_map_full_of_pages_a_dead_reader_pinned_is_freed_at_the_next_commit);
+    tcase_add_test(tc, a_dead_readers_slot_is_cleared_while_the_writer_is_idle);
     suite_add_tcase(su, tc);
     return su;
 }

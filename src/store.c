@@ -105,6 +105,25 @@ static int open_dbis(struct isl_store *s, char *err, size_t errlen)
     return ISL_STORE_NOT_FOUND;
 }
 
+/* Clear the reader slots of processes that died inside a read transaction
+ * (a backup killed by Ctrl-C or the OOM killer): such a slot pins every
+ * page freed since its transaction began, so the file grows until the map
+ * is full. `at` says what asked, for the log. Returns how many, or -1. */
+static int clear_stale_readers(struct isl_store *s, const char *at)
+{
+    int dead = 0;
+    if (mdb_reader_check(s->env, &dead) != 0)
+        return -1;
+    if (dead > 0) {
+        const char *path = "";
+        mdb_env_get_path(s->env, &path);
+        isl_log(ISL_LOG_NOTICE, "event=store_reader_check path=%s stale_slots_cleared=%d at=%s",
+                path, dead, at);
+        s->stale_cleared += (unsigned)dead;
+    }
+    return dead;
+}
+
 static int open_store(const struct isl_store_options *o, struct isl_store **out,
                       char *err, size_t errlen)
 {
@@ -161,14 +180,8 @@ static int open_store(const struct isl_store_options *o, struct isl_store **out,
         return r;
     }
 
-    if (!o->skip_reader_check) {
-        int dead = 0;
-        rc = mdb_reader_check(s->env, &dead);
-        if (rc == 0 && dead > 0)
-            isl_log(ISL_LOG_NOTICE, "event=store_reader_check path=%s stale_slots_cleared=%d",
-                    o->path, dead);
-        s->stale_cleared = dead > 0 ? (unsigned)dead : 0;
-    }
+    if (!o->skip_reader_check)
+        clear_stale_readers(s, "open");
     r = open_dbis(s, err, errlen);
     if (r < 0) {
         isl_store_close(s);
@@ -365,6 +378,36 @@ static void fault_point(const struct isl_store *s, bool committed)
         isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMIT_SLEEP_MS", "commit");
 }
 
+/* One transaction of the batch. *mdb_rc: LMDB's error, 0 if none. */
+static int try_commit(struct isl_store *s, const struct isl_store_write *writes, size_t n,
+                      int *mdb_rc, char *err, size_t errlen)
+{
+    MDB_txn *txn;
+    int rc = *mdb_rc = txn_begin(s, 0, &txn);
+    if (rc != 0)
+        return isl_store_fail(rc, "begin write", err, errlen);
+    int64_t now_ms = isl_wall_ms();
+    for (size_t i = 0; i < n; i++) {
+        rc = *mdb_rc = apply_write(s, txn, &writes[i], now_ms);
+        if (rc != 0) {
+            mdb_txn_abort(txn);   /* a put may write: a big transaction spills pages */
+            return write_failed(s->env, rc, "put", err, errlen);
+        }
+    }
+    /* The write lock is held here: a test can kill or stop us mid-commit.
+     * With ISLANDS_FAULT_SWAP_COMMIT_POINTS the two points below trade
+     * places: a store that says "committed" too early, which the chaos
+     * harness must catch. */
+    bool swapped = isl_store_fault_ms(s, "ISLANDS_FAULT_SWAP_COMMIT_POINTS") != 0;
+    fault_point(s, swapped);
+    rc = *mdb_rc = mdb_txn_commit(txn);   /* frees txn whatever the outcome */
+    if (rc != 0)
+        return write_failed(s->env, rc, "commit", err, errlen);
+    /* Committed but not yet answered: a kill here must not lose the move. */
+    fault_point(s, !swapped);
+    return ISL_STORE_OK;
+}
+
 static int commit(struct isl_store *s, const struct isl_store_write *writes, size_t n,
                   char *err, size_t errlen)
 {
@@ -381,30 +424,13 @@ static int commit(struct isl_store *s, const struct isl_store_write *writes, siz
     int r = open_dbis(s, err, errlen);
     if (r != ISL_STORE_OK)
         return r < 0 ? r : ISL_STORE_FAILED;
-    MDB_txn *txn;
-    int rc = txn_begin(s, 0, &txn);
-    if (rc != 0)
-        return isl_store_fail(rc, "begin write", err, errlen);
-    int64_t now_ms = isl_wall_ms();
-    for (size_t i = 0; i < n; i++) {
-        rc = apply_write(s, txn, &writes[i], now_ms);
-        if (rc != 0) {
-            mdb_txn_abort(txn);   /* a put may write: a big transaction spills pages */
-            return write_failed(s->env, rc, "put", err, errlen);
-        }
-    }
-    /* The write lock is held here: a test can kill or stop us mid-commit.
-     * With ISLANDS_FAULT_SWAP_COMMIT_POINTS the two points below trade
-     * places: a store that says "committed" too early, which the chaos
-     * harness must catch. */
-    bool swapped = isl_store_fault_ms(s, "ISLANDS_FAULT_SWAP_COMMIT_POINTS") != 0;
-    fault_point(s, swapped);
-    rc = mdb_txn_commit(txn);   /* frees txn whatever the outcome */
-    if (rc != 0)
-        return write_failed(s->env, rc, "commit", err, errlen);
-    /* Committed but not yet answered: a kill here must not lose the move. */
-    fault_point(s, !swapped);
-    return ISL_STORE_OK;
+    int mdb_rc;
+    r = try_commit(s, writes, n, &mdb_rc, err, errlen);
+    /* The map may be full only of pages a dead reader pins: free them and
+     * try once more before refusing the batch. */
+    if (mdb_rc == MDB_MAP_FULL && clear_stale_readers(s, "map_full") > 0)
+        r = try_commit(s, writes, n, &mdb_rc, err, errlen);
+    return r;
 }
 
 int isl_store_commit(struct isl_store *s, const struct isl_store_write *writes, size_t n,
@@ -577,8 +603,7 @@ int isl_store_stats(struct isl_store *s, struct isl_store_stats *out,
 
 int isl_store_reader_check(struct isl_store *s)
 {
-    int dead = 0;
-    return mdb_reader_check(s->env, &dead) == 0 ? dead : -1;
+    return clear_stale_readers(s, "check");
 }
 
 long isl_store_fault_ms(const struct isl_store *s, const char *name)

@@ -93,10 +93,14 @@ static json_t *rules_value(const struct worker *w)
     return name ? json_string(name) : json_null();
 }
 
+/* Activity: a full game_timeout from now, whatever delete failed before. */
 static void arm_idle(struct worker *w)
 {
-    if (w->game_timeout_s > 0 && w->adopted && !w->busy)
+    if (w->game_timeout_s > 0 && w->adopted && !w->busy) {
+        w->delete_retry_s = 0;
+        w->idle.repeat = w->game_timeout_s;
         ev_timer_again(w->loop, &w->idle);
+    }
 }
 
 static void protocol_error(struct worker *w, const char *what)
@@ -422,12 +426,42 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
     }
 }
 
+#define DELETE_RETRY_FIRST_S 2.0
+#define DELETE_RETRY_MAX_S 60.0
+
+/* The store refused the idle-timeout delete (full, an I/O error): the game
+ * stays, served as usual, and the delete is tried again later, backing off
+ * to a minute. Exiting would count as a crash against restart intensity,
+ * and a full store fails every game's delete at once: islandsd would give
+ * up and take every game down. */
+static void retry_timeout_delete_later(struct worker *w, const char *error)
+{
+    w->delete_retry_s = w->delete_retry_s > 0 ? w->delete_retry_s * 2 : DELETE_RETRY_FIRST_S;
+    if (w->delete_retry_s > DELETE_RETRY_MAX_S)
+        w->delete_retry_s = DELETE_RETRY_MAX_S;
+    isl_log(ISL_LOG_ERR, "event=timeout_delete_failed game=%s retry_in_s=%g error=\"%s\"",
+            w->name, w->delete_retry_s, error);
+    w->busy = false;
+    if (w->stopping)
+        exit_worker_process(w, ISL_EXIT_NORMAL);   /* the game stays stored */
+    w->idle.repeat = w->delete_retry_s;
+    ev_timer_again(w->loop, &w->idle);
+    drain_queue(w);   /* requests that came during the delete; each is activity */
+}
+
 static void on_timeout_deleted(void *arg, int rc, const char *error)
 {
     struct worker *w = arg;
     if (rc != ISL_STORE_OK) {
-        isl_log(ISL_LOG_ERR, "event=timeout_delete_failed game=%s error=\"%s\"", w->name, error);
-        exit_worker_process(w, ISL_EXIT_STORE);
+        /* Only a lost writer leaves the outcome unknown (the delete may be
+         * on disk): then we cannot go on, as for any commit. */
+        if (isl_committer_broken(w->committer)) {
+            isl_log(ISL_LOG_ERR, "event=timeout_delete_failed game=%s error=\"%s\"", w->name,
+                    error);
+            exit_worker_process(w, ISL_EXIT_STORE);
+        }
+        retry_timeout_delete_later(w, error);
+        return;
     }
     isl_log(ISL_LOG_INFO, "event=game_timeout game=%s", w->name);
     exit_worker_process(w, ISL_EXIT_GAME_ENDED);

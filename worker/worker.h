@@ -30,7 +30,8 @@ struct worker {
     ev_io chan_in, chan_out;
     struct isl_buf in, out;
     ev_signal sigterm;
-    ev_timer idle;
+    ev_timer idle;                 /* game_timeout, or the next try of a failed delete */
+    double delete_retry_s;         /* that try's delay; 0 while no delete failed */
     bool stopping;                 /* SIGTERM seen: exit after the request in hand */
 
     char name[ISL_GAME_NAME_MAX + 1];

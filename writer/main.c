@@ -206,6 +206,22 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *sig, int revents)
     finish_and_exit(&the_writer, ISL_EXIT_NORMAL);
 }
 
+/* A process that dies inside a read transaction (an mdb_copy killed by
+ * Ctrl-C or the OOM killer) keeps its reader slot, which pins every page
+ * freed since: the file grows until the map is full. Opening the store
+ * clears such slots, and a commit that finds the map full does, but
+ * nothing else reopens it while we run: so we check every few seconds, a
+ * look at each live reader's pid lock (microseconds). */
+#define READER_CHECK_INTERVAL_S 5.0
+
+static void on_reader_check(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+    (void)loop;
+    (void)timer;
+    (void)revents;
+    isl_store_reader_check(the_writer.store);   /* logs what it cleared */
+}
+
 int main(int argc, char **argv)
 {
     isl_child_setup("islands-writer");
@@ -246,10 +262,14 @@ int main(int argc, char **argv)
     isl_buf_init(&wr->sup_in, 256 * 1024);
     ev_io sup;
     ev_signal term;
+    ev_timer reader_check;
     ev_io_init(&sup, on_supervisor, ISL_CHANNEL_FD, EV_READ);
     ev_signal_init(&term, on_sigterm, SIGTERM);
+    ev_timer_init(&reader_check, on_reader_check, READER_CHECK_INTERVAL_S,
+                  READER_CHECK_INTERVAL_S);
     ev_io_start(wr->loop, &sup);
     ev_signal_start(wr->loop, &term);
+    ev_timer_start(wr->loop, &reader_check);
 
     /* Ready only now: writer.sock accepts workers from here on. */
     json_t *ready = json_pack("{s:s, s:I}", "t", "ready", "games", (json_int_t)games);

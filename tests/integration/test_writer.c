@@ -1,8 +1,11 @@
 /* islands-writer: the index, group commit over writer.sock, batch failure,
- * a writer killed mid-commit, and real workers in group-commit mode. */
+ * a writer killed mid-commit, real workers in group-commit mode, and a map
+ * filled up under a reader that pins its pages. */
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include <lmdb.h>
 
 #include "check_main.h"
 #include "game_script.h"
@@ -621,6 +624,187 @@ START_TEST(out_of_fds_a_fence_waits_for_the_listen_queue)
 }
 END_TEST
 
+/* A process that opens the store as mdb_copy does and stays inside its
+ * read transaction, pinning every page of that snapshot; returns its pid
+ * once the transaction is open. */
+static pid_t start_pinning_reader(void)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(p[0]);
+        MDB_env *env;
+        MDB_txn *txn;
+        if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 3) != 0 ||
+            mdb_env_open(env, store_dir, MDB_RDONLY, 0600) != 0 ||
+            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0 || write(p[1], "r", 1) != 1)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    close(p[1]);
+    char ready;
+    ck_assert_int_eq(read(p[0], &ready, 1), 1);
+    close(p[0]);
+    return pid;
+}
+
+static void kill_reader(pid_t reader)
+{
+    kill(reader, SIGKILL);
+    ck_assert_int_eq(waitpid(reader, NULL, 0), reader);
+}
+
+#define SMALL_MAP_BYTES 262144
+#define SMALL_MAP "262144"   /* the same, for the writer's command line */
+
+/* Commit new records through the writer until the map is full: even a
+ * delete fails then. Returns the next seq. */
+static long long fill_map(int fd, long long seq)
+{
+    char error[256] = "";
+    for (int i = 0; i < 10000; i++) {
+        char game[32];
+        snprintf(game, sizeof game, "fill%d", i);
+        send_commit(fd, seq, game, "{}");
+        if (!recv_answer(fd, seq++, error, sizeof error))
+            break;
+    }
+    ck_assert_msg(strstr(error, "MDB_MAP_FULL"), "the map never filled: %s", error);
+    send_frame_or_fail(fd, json_pack("{s:s, s:I, s:s, s:b}", "t", "commit", "seq",
+                                     (json_int_t)seq, "game", "fill0", "delete", 1));
+    ck_assert_msg(!recv_answer(fd, seq++, error, sizeof error), "a delete still fitted");
+    return seq;
+}
+
+/* A group-commit worker for g, ended after game_timeout seconds idle,
+ * with the game created (the writer is running). */
+static void start_idle_game(struct child *c, const char *game_timeout, struct script_game *g,
+                            long long *seq)
+{
+    const char *const args[] = { "--group-commit", "--game-timeout", game_timeout, NULL };
+    char rules[32];
+    worker_start(c, g->game, args, NULL, STDERR_PIPE);
+    worker_ready(c, rules);
+    script_setup(c, seq, g, 1);
+}
+
+/* The game's own idle timeout cannot delete it (the map is full: a reader
+ * pins its pages, as a running mdb_copy does): the worker keeps the game
+ * and serves it, tries again later, and ends the game once the delete
+ * goes through. It used to exit 66, which islandsd counts as a crash: two
+ * such games in 5 s made it give up. */
+START_TEST(a_failed_timeout_delete_keeps_the_game_and_is_tried_again)
+{
+    static const char *const small_map[] = { "--map-size", SMALL_MAP, "--sync", "none", NULL };
+    struct child wr, c;
+    struct script_game g = { .game = "idle" };
+    long long seq = 1;
+    writer_start(&wr, small_map, NULL, STDERR_NULL, NULL, NULL);
+    start_idle_game(&c, "2", &g, &seq);
+
+    pid_t reader = start_pinning_reader();
+    int fd = writer_connect();
+    fill_map(fd, 1);
+    json_t *before = script_admin_state(&c, &seq, g.game);   /* the timeout counts from here */
+
+    ck_assert_msg(child_err_wait(&c, "event=timeout_delete_failed", 10000),
+                  "no failed delete: %s", c.errbuf);
+    ck_assert_ptr_nonnull(strstr(c.errbuf, "MDB_MAP_FULL"));
+    child_err_drain(&c);
+    json_t *after = script_admin_state(&c, &seq, g.game);   /* served as usual */
+    ck_assert(json_equal(before, after));
+    json_decref(before);
+    json_decref(after);
+    /* That request was activity: the next try comes a game_timeout later. */
+    ck_assert(child_err_wait(&c, "event=timeout_delete_failed", 10000));
+
+    /* Room again (this process clears the dead reader's slot as it opens
+     * the store): the next try, with no request meanwhile, ends the game. */
+    kill_reader(reader);
+    isl_store_close(test_store_open(SMALL_MAP_BYTES));
+    ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_GAME_ENDED);
+    struct isl_store *s = test_store_open(SMALL_MAP_BYTES);
+    ck_assert_ptr_null(test_store_get(s, g.game, NULL));
+    isl_store_close(s);
+    close(fd);
+    child_kill(&wr);
+}
+END_TEST
+
+/* A lost writer is the one failure the worker cannot serve on from: the
+ * delete may be on disk, so it exits 66 and islandsd restarts it all. */
+START_TEST(a_timeout_delete_cut_off_by_a_lost_writer_exits)
+{
+    static const char *const args[] = { "--crash-injection", NULL };
+    static const char *const slow_commits[] = { "ISLANDS_FAULT_INJECTION=1",
+                                                "ISLANDS_FAULT_COMMIT_SLEEP_MS=2000", NULL };
+    struct child wr, c;
+    struct script_game g = { .game = "idle" };
+    long long seq = 1;
+    writer_start(&wr, args, slow_commits, STDERR_PIPE, NULL, NULL);
+    start_idle_game(&c, "0.5", &g, &seq);
+    child_err_drain(&wr);
+    ck_assert(child_err_wait(&wr, "point=commit", 10000));   /* the delete, in hand */
+    child_kill(&wr);
+    ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_STORE);
+}
+END_TEST
+
+/* The writer (stderr piped) with one record committed, so that the
+ * databases exist before a reader opens the store; returns a connection
+ * to it, whose next seq is 2. */
+static int writer_with_a_record(struct child *c, const char *const extra[])
+{
+    writer_start(c, extra, NULL, STDERR_PIPE, NULL, NULL);
+    int fd = writer_connect();
+    send_commit(fd, 1, "first", "{}");
+    ck_assert(recv_answer(fd, 1, NULL, 0));
+    return fd;
+}
+
+/* A backup killed inside its read transaction (Ctrl-C, the OOM killer)
+ * leaves its reader slot, which pins every page freed since: the map fills
+ * up. Once the reader is dead, the next commit goes through, with no other
+ * process opening the store (it used to take a worker's start to clear the
+ * slot: every commit failed until then). */
+START_TEST(a_map_full_of_pages_a_dead_reader_pinned_is_freed_at_the_next_commit)
+{
+    static const char *const small_map[] = { "--map-size", SMALL_MAP, "--sync", "none", NULL };
+    struct child c;
+    int fd = writer_with_a_record(&c, small_map);
+    pid_t reader = start_pinning_reader();
+    long long seq = fill_map(fd, 2);
+
+    kill_reader(reader);
+    char error[256];
+    send_commit(fd, seq, "after", "{}");
+    ck_assert_msg(recv_answer(fd, seq, error, sizeof error), "after the reader died: %s", error);
+    ck_assert(child_err_wait(&c, "stale_slots_cleared=1", 1000));
+    close(fd);
+    writer_stop(&c);
+    struct isl_store *s = test_store_open(SMALL_MAP_BYTES);
+    assert_stored(s, "after", "{}");
+    isl_store_close(s);
+}
+END_TEST
+
+/* Nor does the writer wait for a full map: a dead reader's slot is cleared
+ * within seconds, with no commit at all. */
+START_TEST(a_dead_readers_slot_is_cleared_while_the_writer_is_idle)
+{
+    struct child c;
+    int fd = writer_with_a_record(&c, NULL);
+    kill_reader(start_pinning_reader());
+    ck_assert_msg(child_err_wait(&c, "stale_slots_cleared=1", 10000), "not cleared: %s",
+                  c.errbuf);
+    close(fd);
+    writer_stop(&c);
+}
+END_TEST
+
 static Suite *writer_suite(void)
 {
     Suite *su = suite_create("writer");
@@ -638,6 +822,10 @@ static Suite *writer_suite(void)
     tcase_add_test(tc, workers_commit_through_the_writer);
     tcase_add_test(tc, out_of_fds_the_writer_pauses_accepting);
     tcase_add_test(tc, out_of_fds_a_fence_waits_for_the_listen_queue);
+    tcase_add_test(tc, a_failed_timeout_delete_keeps_the_game_and_is_tried_again);
+    tcase_add_test(tc, a_timeout_delete_cut_off_by_a_lost_writer_exits);
+    tcase_add_test(tc, a_map_full_of_pages_a_dead_reader_pinned_is_freed_at_the_next_commit);
+    tcase_add_test(tc, a_dead_readers_slot_is_cleared_while_the_writer_is_idle);
     suite_add_tcase(su, tc);
     return su;
 }

@@ -380,9 +380,9 @@ START_TEST(bad_input_is_refused)
 }
 END_TEST
 
-/* A child that opens the store and dies (SIGKILL) inside a read
- * transaction; returns once it is dead. */
-static void kill_reader_in_txn(void)
+/* A child that opens the store and stays inside a read transaction (as
+ * a backup does); returns its pid once it is in. */
+static pid_t start_reader_in_txn(void)
 {
     int p[2];
     ck_assert_int_eq(pipe(p), 0);
@@ -411,9 +411,21 @@ static void kill_reader_in_txn(void)
         got += (size_t)n;
         buf[got] = '\0';
     }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
     close(p[0]);
+    return pid;
+}
+
+static void kill_reader(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+}
+
+/* A child that dies (SIGKILL) inside a read transaction; returns once it
+ * is dead. */
+static void kill_reader_in_txn(void)
+{
+    kill_reader(start_reader_in_txn());
 }
 
 /* Stale slots matter while another process keeps the environment open
@@ -445,6 +457,36 @@ START_TEST(reader_check_clears_dead_slots)
     int status;
     waitpid(pid, &status, 0);
     ck_assert_int_eq(WEXITSTATUS(status), 10);
+    isl_store_close(s);
+}
+END_TEST
+
+/* A reader killed inside its transaction (a backup cut short) pins every
+ * page freed after it began until its slot is cleared: the map fills up.
+ * The commit that finds the map full clears dead slots and tries again,
+ * rather than failing every commit until some process opens the store. */
+START_TEST(a_map_full_of_pages_a_dead_reader_pinned_commits_once_cleared)
+{
+    struct isl_store *s = open_store(256 * 1024, false);
+    char err[256], game[32] = "first";
+    struct isl_store_write w = put(game, "{}", "initialized");
+    ck_assert_int_eq(isl_store_commit(s, &w, 1, err, sizeof err), ISL_STORE_OK);
+    pid_t reader = start_reader_in_txn();
+    int rc = ISL_STORE_OK;
+    for (int i = 0; i < 10000 && rc == ISL_STORE_OK; i++) {
+        snprintf(game, sizeof game, "g%d", i);
+        rc = isl_store_commit(s, &w, 1, err, sizeof err);
+    }
+    ck_assert_int_eq(rc, ISL_STORE_FULL);
+    ck_assert_str_eq(err, "store full (MDB_MAP_FULL)");
+
+    kill_reader(reader);
+    rc = isl_store_commit(s, &w, 1, err, sizeof err);
+    ck_assert_msg(rc == ISL_STORE_OK, "the same write after the reader died: %s", err);
+    struct isl_store_stats st;
+    ck_assert_int_eq(isl_store_stats(s, &st, err, sizeof err), ISL_STORE_OK);
+    ck_assert_uint_eq(st.stale_cleared, 1);
+    ck_assert_uint_eq(st.readers_live, 0);
     isl_store_close(s);
 }
 END_TEST
@@ -580,6 +622,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, map_full_is_a_clean_error);
     tcase_add_test(tc, bad_input_is_refused);
     tcase_add_test(tc, reader_check_clears_dead_slots);
+    tcase_add_test(tc, a_map_full_of_pages_a_dead_reader_pinned_commits_once_cleared);
     tcase_add_test(tc, fault_hooks_need_both_switches);
     tcase_add_test(tc, store_fds_are_close_on_exec);
     tcase_add_test(tc, a_truncated_data_file_is_refused_at_open);

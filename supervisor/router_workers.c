@@ -228,11 +228,26 @@ static const struct proc_ops worker_ops = {worker_message, worker_exit};
 
 /* ---------------------------------------------------------------- executor callbacks */
 
+/* A start that must wait for the next turn of the loop. Starts deferred
+ * in one turn keep their order (a group restart starts its children in
+ * start order): libev runs due timers in the order of their times, and
+ * leaves those of equal times in no set order, so each is a microsecond
+ * later than the one before. */
+static void defer_start(struct game *g)
+{
+    static ev_tstamp last_now;
+    static unsigned later;
+    ev_tstamp now = ev_now(router_loop);
+    later = now == last_now ? later + 1 : 0;
+    last_now = now;
+    ev_timer_set(&g->start_timer, later * 1e-6, 0.);
+    ev_timer_start(router_loop, &g->start_timer);
+}
+
 static void start_now(struct game *g)
 {
     if (!workers_can_start_now()) {
-        ev_timer_set(&g->start_timer, 0., 0.);   /* the next turn of the loop */
-        ev_timer_start(router_loop, &g->start_timer);
+        defer_start(g);
         return;
     }
     if (g->started_in_core)

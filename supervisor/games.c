@@ -33,9 +33,14 @@ struct game *games_add(const char *name)
     return g;
 }
 
+/* A game not stored yet whose worker died with a write perhaps still at
+ * the writer keeps its list of dead workers, for the next worker's fence:
+ * a new_game retried after an unknown outcome must not be overwritten by
+ * the first one's late commit. */
 static bool unreferenced(const struct game *g)
 {
-    return !(g->exists || g->failed || g->in_core || g->worker || g->head || g->in_flight);
+    return !(g->exists || g->failed || g->in_core || g->worker || g->head || g->in_flight ||
+             g->dead_count || g->dead_overflow);
 }
 
 /* Games that may have become unreferenced. They are freed from an

@@ -271,8 +271,11 @@ static void start_now(struct game *g)
     g->first_answer_pending = true;
     g->worker_owes_answer = false;
     g->accepting = true;   /* requests may follow `adopt` at once */
-    isl_log(ISL_LOG_INFO, "event=worker_start game=%s pid=%ld restarts=%u", g->name,
-            (long)w->pid, g->restarts);
+    char fence[16] = "all";   /* the dead workers its fence waits for */
+    if (!g->dead_overflow)
+        snprintf(fence, sizeof fence, "%u", g->dead_count);
+    isl_log(ISL_LOG_INFO, "event=worker_start game=%s pid=%ld restarts=%u fence=%s", g->name,
+            (long)w->pid, g->restarts, fence);
 }
 
 void router_on_start_timer(struct ev_loop *l, ev_timer *w, int revents)

@@ -102,6 +102,71 @@ START_TEST(a_worker_killed_with_a_move_sent_is_replaced_after_the_writer)
 }
 END_TEST
 
+/* The pid of game's latest worker_start in islandsd's log. */
+static long started_worker(struct testd *d, const char *game)
+{
+    char needle[96], line[1024];
+    snprintf(needle, sizeof needle, "event=worker_start game=%s pid=", game);
+    FILE *f = fopen(d->log, "r");
+    long pid = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        const char *at = strstr(line, needle);
+        if (at)
+            pid = atol(at + strlen(needle));
+    }
+    if (f)
+        fclose(f);
+    return pid;
+}
+
+/* A new_game whose worker dies with its commit sent has an unknown
+ * outcome, and the game is not known to be stored: the game's list of
+ * dead workers must outlive that, so that the retried new_game's worker
+ * waits for the first one's commit (which lands) and answers game_exists,
+ * instead of creating the game again with its first commit still to come. */
+START_TEST(a_new_game_retried_after_an_unknown_outcome_waits_for_the_first)
+{
+    struct testd d = {0};
+    /* temporary: the core forgets the dead worker's game at once. */
+    testd_start(&d, "request_timeout_ms = 20000\nrestart = temporary\nspare_workers = 2\n");
+    /* Spares connect to the writer as they start: have them up first. */
+    long spares = 0;
+    for (int i = 0; i < 500 && spares < 2; i++) {
+        json_t *st = testd_call(&d, "{s:s}", "op", "status");
+        spares = (long)json_integer_value(json_object_get(st, "spares"));
+        json_decref(st);
+        if (spares < 2)
+            ms_sleep(10);
+    }
+    ck_assert_int_eq(spares, 2);
+    pid_t writer = writer_of(d.pid);
+    struct raw *c = raw_open(&d);
+    ck_assert_int_eq(kill(writer, SIGSTOP), 0);
+    raw_sends(c, "{\"id\":1,\"op\":\"new_game\",\"game\":\"n\",\"name\":\"Ann\"}\n");
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=worker_ready game=n ", 1), 1);
+    ms_sleep(300);   /* its commit waits in the stopped writer's socket */
+    long first = started_worker(&d, "n");
+    ck_assert_int_gt(first, 0);
+    ck_assert_int_eq(kill((pid_t)first, SIGKILL), 0);
+    json_t *r = raw_recv(c);
+    ck_assert_str_eq(testd_error(r), "game_unavailable");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "outcome")), "unknown");
+    json_decref(r);
+    ms_sleep(50);   /* past the turn of islandsd's loop that frees unused games */
+    raw_sends(c, "{\"id\":2,\"op\":\"new_game\",\"game\":\"n\",\"name\":\"Bob\"}\n");
+    ms_sleep(300);
+    ck_assert_int_eq(kill(writer, SIGCONT), 0);
+    r = raw_recv(c);
+    ck_assert_str_eq(testd_error(r), "game_exists");
+    json_decref(r);
+    ck_assert_int_eq(testd_log_count(&d, "event=worker_start game=n pid=") , 2);
+    ck_assert_int_eq(testd_log_count(&d, "fence=1"), 1);
+    raw_close(c);
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
 static Suite *restart_fence_suite(void)
 {
     Suite *s = suite_create("restart_fence");
@@ -109,6 +174,7 @@ static Suite *restart_fence_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, a_worker_killed_between_requests_is_replaced_without_the_writer);
     tcase_add_test(tc, a_worker_killed_with_a_move_sent_is_replaced_after_the_writer);
+    tcase_add_test(tc, a_new_game_retried_after_an_unknown_outcome_waits_for_the_first);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -118,12 +118,19 @@ void router_fail_queue(struct game *g, enum isl_error e, const char *message)
 
 /* ---------------------------------------------------------------- timers */
 
+/* The request in flight, unless it expired and waits for its worker's
+ * exit (router_workers.c): the queue's deadlines run on meanwhile. */
+static struct pending *timed_in_flight(const struct game *g)
+{
+    return g->in_flight && !g->in_flight->expired ? g->in_flight : NULL;
+}
+
 void router_arm_deadline(struct game *g)
 {
-    struct pending *p = g->in_flight ? g->in_flight : g->head;
+    struct pending *p = timed_in_flight(g) ? timed_in_flight(g) : g->head;
     ev_timer_stop(router_loop, &g->deadline);
-    if (!p || p->expired)
-        return;   /* an expired request waits for its worker's exit */
+    if (!p)
+        return;
     uint64_t now = isl_monotonic_ms();
     double wait = p->deadline_ms > now ? (double)(p->deadline_ms - now) / 1000.0 : 0.0;
     ev_timer_set(&g->deadline, wait, 0.);
@@ -179,7 +186,7 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
                 router_reply_error(p, ISL_E_GAME_UNAVAILABLE, NOT_READY_IN_TIME);
         }
     }
-    while (g->head && g->head->deadline_ms <= now && !g->in_flight)
+    while (g->head && g->head->deadline_ms <= now && !timed_in_flight(g))
         router_reply_error(pop_head(g), ISL_E_GAME_UNAVAILABLE,
                     "the game's worker is not available (restarting or stopped)");
     router_pump(g);

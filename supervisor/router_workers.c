@@ -175,7 +175,10 @@ static void worker_exit(struct proc *w, int status)
         writer_read_relays();
     }
     bool was_ready = g->worker_ready;
-    if (!left_no_write(g, w, was_ready)) {
+    /* One that ended its game exits once the delete, its last write, is
+     * committed: nothing of it is left at the writer. */
+    bool ended = WIFEXITED(status) && WEXITSTATUS(status) == ISL_EXIT_GAME_ENDED;
+    if (!ended && !left_no_write(g, w, was_ready)) {
         if (g->dead_count < ISL_FENCE_AFTER_MAX)
             g->dead_workers[g->dead_count++] = w->pid;
         else
@@ -184,7 +187,6 @@ static void worker_exit(struct proc *w, int status)
     g->worker = NULL;
     g->worker_ready = false;
     g->accepting = false;
-    bool ended = WIFEXITED(status) && WEXITSTATUS(status) == ISL_EXIT_GAME_ENDED;
     if (g->in_flight && (!was_ready || ended)) {
         /* Never applied: sent along with `adopt` (a worker handles requests
          * only after it said `ready`), or it reached a worker that was

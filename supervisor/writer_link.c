@@ -296,14 +296,17 @@ static ev_timer drain_timer;
 static uint64_t drain_until_ms;
 
 /* `shutdown` is the workers' (islands.conf): the writer, which stores the
- * stop's touches, is always asked with SIGTERM, and brutal_kill gives it
- * OTP's default time for a worker. */
+ * stop's touches, is always asked with SIGTERM and given at least a
+ * second; brutal_kill gives it OTP's default time for a worker. */
 #define WRITER_SHUTDOWN_DEFAULT_MS 5000
+#define WRITER_SHUTDOWN_MIN_MS 1000
 
 static int writer_shutdown_ms(void)
 {
     int ms = daemon_state.config.shutdown_ms;
-    return ms < 0 ? WRITER_SHUTDOWN_DEFAULT_MS : ms;
+    if (ms < 0)
+        return WRITER_SHUTDOWN_DEFAULT_MS;
+    return ms < WRITER_SHUTDOWN_MIN_MS ? WRITER_SHUTDOWN_MIN_MS : ms;
 }
 
 static void on_drain_timer(struct ev_loop *l, ev_timer *w, int revents)

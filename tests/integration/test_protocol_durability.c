@@ -194,6 +194,12 @@ START_TEST(games_that_time_out_are_not_restarted_even_when_permanent)
     ck_assert_int_eq(json_integer_value(json_object_get(st, "restarts")), 0);
     json_decref(st);
     ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
+    /* Their deletes were committed before their workers exited: a new
+     * game of the same name waits for no writer (and islandsd keeps no
+     * list of dead workers for a game that is gone). */
+    expect_ok_free(testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", games[0],
+                              "name", "B"), "new_game t1 again");
+    ck_assert_int_eq(testd_log_count(&d, "fence=0"), 4);
     int status = testd_stop(&d);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     testd_cleanup(&d);

@@ -331,7 +331,7 @@ START_TEST(nothing_restarts_while_islandsd_gives_up)
 {
     struct testd d = {0};
     testd_start(&d, "strategy = one_for_one\nintensity = 1\nperiod = 60\nshutdown = 3000\n"
-                    "crash_injection = true\n");
+                    "crash_injection = true\nlog_level = debug\n");   /* spare_spawned */
     long pids[3], writer;
     new_games(&d, 3, pids);
     struct isl_client *c = testd_connect(&d);
@@ -522,7 +522,12 @@ START_TEST(sigterm_to_the_whole_group_is_a_clean_stop)
         testd_start(&d, "strategy = one_for_one\nrestart = permanent\nintensity = 0\n");
         new_games(&d, 3, pids);
         pid_t group = d.pid;
+        /* islandsd held (as by a busy moment) while its children go: it
+         * then finds its SIGTERM and their exits in one turn of its loop. */
+        ck_assert_int_eq(kill(d.pid, SIGSTOP), 0);
         ck_assert_int_eq(kill(-group, SIGTERM), 0);
+        testd_sleep_ms(300);
+        ck_assert_int_eq(kill(d.pid, SIGCONT), 0);
         expect_clean_exit(&d);
         ck_assert_int_eq(testd_log_count(&d, "event=give_up"), 0);
         ck_assert_int_eq(testd_log_count(&d, "event=writer_start"), 1);
@@ -919,14 +924,24 @@ START_TEST(a_killed_writer_is_restarted_after_its_backoff)
 }
 END_TEST
 
-/* brutal_kill is the workers' shutdown: the writer is still asked with
- * SIGTERM, so that it stores the stop's touches and exits on its own. */
+/* brutal_kill, or a shutdown too short for a store, is the workers'
+ * shutdown: the writer is still asked with SIGTERM and given time, so that
+ * it stores the stop's touches and exits on its own (here, with 1 ms, its
+ * touches' commit takes 200 ms). */
 START_TEST(brutal_kill_leaves_the_writer_its_clean_stop)
 {
     struct testd d = {0};
-    testd_start(&d, "shutdown = brutal_kill\n");
+    if (_i == 1) {
+        setenv("ISLANDS_FAULT_INJECTION", "1", 1);
+        setenv("ISLANDS_FAULT_COMMIT_SLEEP_MS", "200", 1);
+    }
+    testd_start(&d, _i == 0 ? "shutdown = brutal_kill\n"
+                            : "shutdown = 1\ncrash_injection = true\nrequest_timeout_ms = 2000\n");
     long pids[1];
     new_games(&d, 1, pids);
+    json_t *st = state_of(&d, "g1");   /* a request the stop's touches store */
+    ck_assert(testd_ok(st));
+    json_decref(st);
     check_clean_exit_keep(&d);
     ck_assert_int_gt(log_line_of(&d, "event=writer_exit pid=", "exit_status=0", 0), 0);
     ck_assert_int_eq(testd_log_count(&d, "event=writer_exit pid="), 1);
@@ -1482,7 +1497,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, spares_raised_by_a_reload_come_at_once);
     tcase_add_test(tc, crash_injection_turned_on_by_reload_reaches_running_workers);
     tcase_add_test(tc, brutal_kill_stops_spares_on_purpose);
-    tcase_add_test(tc, brutal_kill_leaves_the_writer_its_clean_stop);
+    tcase_add_loop_test(tc, brutal_kill_leaves_the_writer_its_clean_stop, 0, 2);
     tcase_add_test(tc, brutal_kill_reaps_a_spare_not_yet_reported);
     tcase_add_test(tc, a_start_held_past_the_deadline_never_fails_the_game);
     tcase_add_test(tc, a_ready_unread_at_the_deadline_leaves_the_outcome_unknown);

@@ -5,7 +5,12 @@
  * it installs nothing and needs no root. */
 #include "test_cli_harness.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+
 #include "../support/check_main.h"
+#include "islands/clock.h"
 
 static char project[256], fake_bin[256], apt_log[256];
 static char env_path[512], env_lock_dir[320];
@@ -80,6 +85,8 @@ START_TEST(without_the_lock_directory_the_lock_is_in_the_build_directory)
 }
 END_TEST
 
+/* The script waits for the lock in the given directory: another process
+ * holds it for 700 ms, and the script's install comes only after. */
 START_TEST(the_lock_directory_is_used_and_nothing_there_truncated)
 {
     char locks[256], lock[320], build[320];
@@ -87,7 +94,26 @@ START_TEST(the_lock_directory_is_used_and_nothing_there_truncated)
     ck_assert_int_eq(mkdir(locks, 0700), 0);
     format_path(lock, sizeof lock, "%s/islands-ensure-deps.lock", locks);
     write_whole_file(lock, "kept\n");
+    int held[2];
+    ck_assert_int_eq(pipe(held), 0);
+    pid_t holder = fork();
+    ck_assert_int_ge(holder, 0);
+    if (holder == 0) {
+        int fd = open(lock, O_RDONLY);
+        if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(held[1], "x", 1) != 1)
+            _exit(1);
+        usleep(700000);
+        _exit(0);
+    }
+    char x;
+    ck_assert_int_eq(read(held[0], &x, 1), 1);
+    uint64_t started = isl_monotonic_ms();
     ensure_deps_with_lock_dir(locks);
+    ck_assert_uint_ge(isl_monotonic_ms() - started, 500);
+    int status;
+    ck_assert_int_eq(waitpid(holder, &status, 0), holder);
+    close(held[0]);
+    close(held[1]);
     char *text = read_whole_file(lock);
     ck_assert_str_eq(text, "kept\n");
     free(text);

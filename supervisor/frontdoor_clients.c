@@ -12,7 +12,10 @@
  * client_timeout seconds is closed: nothing read from it, none of its
  * output taken, and none of its requests in the daemon (a request waiting
  * for a worker or the store is the daemon's delay, and ends within
- * request_timeout_ms). */
+ * request_timeout_ms). A served connection that holds nothing (no half
+ * line, no answer it did not take) is closed so only when a client waits
+ * for its place: a player waiting quietly for a long game loses nothing
+ * while there is room. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -71,9 +74,17 @@ static void admit_waiting(void)
  * progress only notes a time, and the timer, when it fires, closes the
  * connection or sleeps until the earliest moment it could be idle long
  * enough. */
+static void close_idle(struct conn *c)
+{
+    isl_log(ISL_LOG_INFO, "event=client_timeout conn=%llu waiting=%d unsent=%zu unhandled=%zu",
+            c->serial, c->waiting, c->out.len, c->in.len);
+    conn_close(c, "client_timeout");
+}
+
 static void check_idle(struct conn *c)
 {
     ev_timer_stop(places.loop, &c->idle);
+    c->idle_kept = false;
     if (places.client_timeout == 0)
         return;
     uint64_t now_ms = isl_monotonic_ms();
@@ -82,9 +93,11 @@ static void check_idle(struct conn *c)
     uint64_t idle_ms = now_ms - c->last_progress_ms;
     uint64_t timeout_ms = (uint64_t)places.client_timeout * 1000;
     if (idle_ms >= timeout_ms) {
-        isl_log(ISL_LOG_INFO, "event=client_timeout conn=%llu waiting=%d unsent=%zu unhandled=%zu",
-                c->serial, c->waiting, c->out.len, c->in.len);
-        conn_close(c, "client_timeout");
+        if (c->waiting || c->out.len > 0 || c->in.len > 0 || places.waiting > 0) {
+            close_idle(c);
+            return;
+        }
+        c->idle_kept = true;   /* until a client waits for its place, or it moves */
         return;
     }
     ev_timer_set(&c->idle, (double)(timeout_ms - idle_ms) / 1e3, 0.);
@@ -100,6 +113,20 @@ static void on_idle_check(struct ev_loop *loop, ev_timer *t, int revents)
 void frontdoor_clients_progress(struct conn *c)
 {
     c->last_progress_ms = isl_monotonic_ms();
+    if (c->idle_kept)
+        check_idle(c);   /* its timer runs again */
+}
+
+/* A client waits: the served connection idle the longest past its
+ * timeout, if any, gives its place up to it. */
+static void reclaim_an_idle_place(void)
+{
+    struct conn *idlest = NULL;
+    for (struct conn *c = places.conns; c != NULL; c = c->next)
+        if (c->idle_kept && (!idlest || c->last_progress_ms < idlest->last_progress_ms))
+            idlest = c;
+    if (idlest)
+        close_idle(idlest);
 }
 
 static void take_place(struct conn *c)
@@ -113,10 +140,12 @@ static void take_place(struct conn *c)
         places.waiting++;
     else
         places.count++;
-    frontdoor_clients_progress(c);
+    c->last_progress_ms = isl_monotonic_ms();
     ev_init(&c->idle, on_idle_check);
     c->idle.data = c;
     check_idle(c);
+    if (c->waiting)
+        reclaim_an_idle_place();   /* the oldest waiting one takes it */
 }
 
 void frontdoor_clients_leave(struct conn *c)

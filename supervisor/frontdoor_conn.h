@@ -34,6 +34,9 @@ struct conn {
      * clock and a clock step would close idle connections early. */
     uint64_t last_progress_ms;
     ev_timer idle;
+    /* Served, idle past client_timeout with nothing held for it, but kept:
+     * no client waited for its place (frontdoor_clients.c). */
+    bool idle_kept;
 };
 
 /* frontdoor.c: a connection for an accepted fd, read from at once (NULL,

@@ -1,6 +1,7 @@
 /* The front door's places over a real islandsd: client_timeout frees the
- * places of connections that do nothing, and never closes one whose
- * request is still in the daemon or one that keeps asking; a reload that
+ * places of connections that do nothing (one that holds nothing, only when
+ * its place is wanted), and never closes one whose request is still in the
+ * daemon or one that keeps asking; a reload that
  * raises max_clients serves the connections waiting for a place. */
 #include <fcntl.h>
 #include <signal.h>
@@ -46,7 +47,9 @@ static void fill_without_reading(struct raw *r)
  * as many waiting: one that sent nothing since its last answer, one with
  * half a line, one that does not read its answers, one answered busy and
  * silent since) locks every other client out, admins included, until
- * client_timeout closes them. */
+ * client_timeout closes them: each one waited for, or holding something
+ * (half a line, answers not taken). The silent one, served once places
+ * free and holding nothing, then stays, as no one waits for its place. */
 START_TEST(idle_connections_are_closed_and_their_places_freed)
 {
     struct testd d = {0};
@@ -77,7 +80,7 @@ START_TEST(idle_connections_are_closed_and_their_places_freed)
     /* It keeps asking (so it is never idle) until it is served and all four
      * are gone. */
     bool served = false;
-    for (int i = 0; i < 100 && !(served && testd_log_count(&d, "event=client_timeout") >= 4);
+    for (int i = 0; i < 100 && !(served && testd_log_count(&d, "event=client_timeout") >= 3);
          i++) {
         ms_sleep(100);
         json_t *r = raw_call(newcomer, PING);
@@ -85,16 +88,27 @@ START_TEST(idle_connections_are_closed_and_their_places_freed)
         json_decref(r);
     }
     ck_assert_msg(served, "the newcomer was never served");
-    ck_assert_int_eq(testd_log_count(&d, "event=client_timeout"), 4);
+    /* testd's own (waited for), half a line, unread answers. */
+    ck_assert_int_eq(testd_log_count(&d, "event=client_timeout"), 3);
     ck_assert(raw_closed(half_line, 5000));
-    ck_assert(raw_closed(silent, 5000));
+    raw_expect_ok(silent, PING);   /* served now, and kept */
     /* Closed while its answers lay unread: they come, then at once the end. */
     ck_assert(raw_closed(not_reading, 200));
     /* An admin gets in as well. */
+    /* An admin gets in as well: it waits (busy), and the place of the one
+     * idle the longest (the silent one or the newcomer, now quiet too)
+     * comes to it once that one has been idle for the timeout. */
     struct raw *admin = raw_open(&d);
-    json_t *status = raw_call(admin, "{\"op\":\"status\"}");
+    json_t *status = NULL;
+    for (int i = 0; i < 40 && !testd_ok(status); i++) {
+        json_decref(status);
+        status = raw_call(admin, "{\"op\":\"status\"}");
+        if (!testd_ok(status))
+            ms_sleep(100);
+    }
     ck_assert_msg(testd_ok(status), "status: %s", testd_error(status));
     json_decref(status);
+    ck_assert_int_eq(testd_log_count(&d, "event=client_timeout"), 4);
     raw_close(admin);
     raw_close(newcomer);
     raw_close(not_reading);
@@ -144,9 +158,42 @@ START_TEST(a_client_that_keeps_asking_stays)
         ms_sleep(400);
     }
     raw_expect_ok(r, PING);
-    /* Only testd's own connection, idle all along, was closed. */
-    ck_assert_int_eq(testd_log_count(&d, "event=client_timeout"), 1);
+    /* testd's own connection, idle all along, is kept too: no one waited. */
+    ck_assert_int_eq(testd_log_count(&d, "event=client_timeout"), 0);
     raw_close(r);
+    stop_cleanly(&d);
+}
+END_TEST
+
+/* A served connection idle past client_timeout, holding nothing, keeps its
+ * place while there is room (a player waiting quietly for a long game);
+ * a client that comes for its place gets it at once, from the one idle
+ * the longest, and one that moves again is timed afresh. */
+START_TEST(an_idle_connection_keeps_its_place_until_it_is_wanted)
+{
+    struct testd d = {0};
+    testd_start(&d, "max_clients = 3\nclient_timeout = 1");
+    expect_ok_free(testd_call(&d, "{s:s}", "op", "ping"), "testd's ping");
+    struct raw *quiet = raw_open(&d), *mover = raw_open(&d);
+    raw_expect_ok(quiet, PING);
+    raw_expect_ok(mover, PING);
+    ms_sleep(1500);
+    ck_assert_int_eq(testd_log_count(&d, "event=client_timeout"), 0);
+    raw_expect_ok(mover, PING);   /* moves again: its second starts anew */
+    raw_expect_ok(quiet, PING);
+    ms_sleep(1500);
+    /* testd's connection (idle since the start) gives its place up first. */
+    struct raw *newcomer = raw_open(&d);
+    raw_expect_ok(newcomer, PING);
+    ck_assert_int_eq(testd_log_count(&d, "event=client_timeout"), 1);
+    /* Every place is taken again: the next one takes an idle one's too. */
+    struct raw *another = raw_open(&d);
+    raw_expect_ok(another, PING);
+    ck_assert_int_eq(testd_log_count(&d, "event=client_timeout"), 2);
+    raw_close(another);
+    raw_close(newcomer);
+    raw_close(mover);
+    raw_close(quiet);
     stop_cleanly(&d);
 }
 END_TEST
@@ -203,6 +250,7 @@ static Suite *frontdoor_clients_suite(void)
     tcase_add_test(timeout, idle_connections_are_closed_and_their_places_freed);
     tcase_add_test(timeout, a_request_in_the_daemon_keeps_its_connection);
     tcase_add_test(timeout, a_client_that_keeps_asking_stays);
+    tcase_add_test(timeout, an_idle_connection_keeps_its_place_until_it_is_wanted);
     suite_add_tcase(s, timeout);
     TCase *reload = tcase_create("reload");
     tcase_set_timeout(reload, 60);

@@ -378,17 +378,17 @@ static void fault_point(const struct isl_store *s, bool committed)
         isl_store_fault_sleep(s, "ISLANDS_FAULT_COMMIT_SLEEP_MS", "commit");
 }
 
-/* One transaction of the batch. *mdb_rc: LMDB's error, 0 if none. */
+/* One transaction of the batch. */
 static int try_commit(struct isl_store *s, const struct isl_store_write *writes, size_t n,
-                      int *mdb_rc, char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
     MDB_txn *txn;
-    int rc = *mdb_rc = txn_begin(s, 0, &txn);
+    int rc = txn_begin(s, 0, &txn);
     if (rc != 0)
         return isl_store_fail(rc, "begin write", err, errlen);
     int64_t now_ms = isl_wall_ms();
     for (size_t i = 0; i < n; i++) {
-        rc = *mdb_rc = apply_write(s, txn, &writes[i], now_ms);
+        rc = apply_write(s, txn, &writes[i], now_ms);
         if (rc != 0) {
             mdb_txn_abort(txn);   /* a put may write: a big transaction spills pages */
             return write_failed(s->env, rc, "put", err, errlen);
@@ -400,7 +400,7 @@ static int try_commit(struct isl_store *s, const struct isl_store_write *writes,
      * harness must catch. */
     bool swapped = isl_store_fault_ms(s, "ISLANDS_FAULT_SWAP_COMMIT_POINTS") != 0;
     fault_point(s, swapped);
-    rc = *mdb_rc = mdb_txn_commit(txn);   /* frees txn whatever the outcome */
+    rc = mdb_txn_commit(txn);   /* frees txn whatever the outcome */
     if (rc != 0)
         return write_failed(s->env, rc, "commit", err, errlen);
     /* Committed but not yet answered: a kill here must not lose the move. */
@@ -424,12 +424,11 @@ static int commit(struct isl_store *s, const struct isl_store_write *writes, siz
     int r = open_dbis(s, err, errlen);
     if (r != ISL_STORE_OK)
         return r < 0 ? r : ISL_STORE_FAILED;
-    int mdb_rc;
-    r = try_commit(s, writes, n, &mdb_rc, err, errlen);
-    /* The map may be full only of pages a dead reader pins: free them and
-     * try once more before refusing the batch. */
-    if (mdb_rc == MDB_MAP_FULL && clear_stale_readers(s, "map_full") > 0)
-        r = try_commit(s, writes, n, &mdb_rc, err, errlen);
+    r = try_commit(s, writes, n, err, errlen);
+    /* The store may be full only of pages a dead reader pins: free them
+     * and try once more before refusing the batch. */
+    if (r == ISL_STORE_FULL && clear_stale_readers(s, "full") > 0)
+        r = try_commit(s, writes, n, err, errlen);
     return r;
 }
 

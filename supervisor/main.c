@@ -273,26 +273,6 @@ static void writer_stopped(void)
     ev_timer_start(daemon_state.loop, &finish_timer);
 }
 
-void daemon_finish(int status)
-{
-    if (finishing)
-        return;
-    finishing = true;
-    final_status = status;
-    daemon_state.shutting_down = true;
-    notify_stopping();   /* a give-up stops too */
-    if (status)
-        notify_status("gave up (see the journal): stopping the store writer");
-    else
-        notify_status("stopping the store writer");
-    frontdoor_stop_accepting();
-    router_abort_queues(status ? "islandsd gave up" : "islandsd is shutting down");
-    workers_stop_spares();
-    spawner_stop();
-    record_activity(0, TOUCHES_AT_SHUTDOWN, true);   /* the games are stopped: every request is in */
-    writer_stop(writer_stopped);
-}
-
 /* What a stop and a give-up share while the games stop: as a terminating
  * OTP supervisor, restart nothing (the writer included: writer_link.c
  * looks at shutting_down), start nothing, take no request. */
@@ -303,6 +283,24 @@ static void stop_serving(const char *queues_message)
     frontdoor_stop_accepting();
     router_abort_queues(queues_message);
     workers_stop_spares();   /* no game starts from now on */
+}
+
+void daemon_finish(int status)
+{
+    if (finishing)
+        return;
+    finishing = true;
+    final_status = status;
+    /* Begun already by a stop or a give-up, if any: each step says or
+     * does it once. */
+    stop_serving(status ? "islandsd gave up" : "islandsd is shutting down");
+    if (status)
+        notify_status("gave up (see the journal): stopping the store writer");
+    else
+        notify_status("stopping the store writer");
+    spawner_stop();
+    record_activity(0, TOUCHES_AT_SHUTDOWN, true);   /* the games are stopped: every request is in */
+    writer_stop(writer_stopped);
 }
 
 static void begin_shutdown(const char *why)

@@ -270,23 +270,27 @@ static void note_inherited_children(void)
         fclose(f);
 }
 
-static bool is_inherited(pid_t pid)
+/* Its place among the inherited, or -1. */
+static int inherited_index(pid_t pid)
 {
     for (unsigned i = 0; i < inherited_count; i++)
         if (inherited[i] == pid)
-            return true;
-    return false;
+            return (int)i;
+    return -1;
+}
+
+static bool is_inherited(pid_t pid)
+{
+    return inherited_index(pid) >= 0;
 }
 
 /* Reaped (libev reaps every child): its pid may now be one of ours. */
 static bool forget_inherited(pid_t pid)
 {
-    for (unsigned i = 0; i < inherited_count; i++)
-        if (inherited[i] == pid) {
-            inherited[i] = inherited[--inherited_count];
-            return true;
-        }
-    return false;
+    int i = inherited_index(pid);
+    if (i >= 0)
+        inherited[i] = inherited[--inherited_count];
+    return i >= 0;
 }
 
 static void on_child(struct ev_loop *l, ev_child *w, int revents)

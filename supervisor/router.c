@@ -127,7 +127,9 @@ static struct pending *timed_in_flight(const struct game *g)
 
 void router_arm_deadline(struct game *g)
 {
-    struct pending *p = timed_in_flight(g) ? timed_in_flight(g) : g->head;
+    struct pending *p = timed_in_flight(g);
+    if (!p)
+        p = g->head;
     ev_timer_stop(router_loop, &g->deadline);
     if (!p)
         return;

@@ -337,7 +337,6 @@ static void handle_frame(struct worker *w, json_t *frame)
         if (!json_is_number(s) || !(json_number_value(s) >= 0 && json_number_value(s) < 1e9))
             protocol_error(w, "timeout: game_timeout is not a number of seconds");
         w->game_timeout_s = json_number_value(s);
-        w->idle.repeat = w->game_timeout_s;
         ev_timer_stop(w->loop, &w->idle);
         arm_idle(w);
     } else if (strcmp(t, "req") == 0) {
@@ -592,8 +591,7 @@ int main(int argc, char **argv)
     w.warm_up.data = &w;
     ev_idle_init(&w.release_store, on_release_store);
     w.release_store.data = &w;
-    ev_init(&w.idle, on_idle_timeout);
-    w.idle.repeat = w.game_timeout_s;
+    ev_init(&w.idle, on_idle_timeout);   /* its repeat is set by each arming */
     w.chan_in.data = w.chan_out.data = w.sigterm.data = w.idle.data = &w;
     ev_io_start(w.loop, &w.chan_in);
     ev_signal_start(w.loop, &w.sigterm);

@@ -60,7 +60,7 @@ struct isl_store_stats {
     unsigned max_readers;
     unsigned readers_live;     /* slots held by a process right now */
     unsigned stale_cleared;    /* stale slots cleared since open (at open, on a
-                                  full map, by isl_store_reader_check) */
+                                  full store, by isl_store_reader_check) */
     bool syncs_data;           /* a commit syncs its pages (no MDB_NOSYNC) */
     bool syncs_meta;           /* ... and its meta page (neither NOSYNC nor NOMETASYNC) */
 };
@@ -124,7 +124,7 @@ int isl_store_stats(struct isl_store *s, struct isl_store_stats *out,
                     char *err, size_t errlen);
 
 /* Clear reader slots of dead processes now (logged when there were any);
- * returns how many, or -1. A commit that finds the map full does this
+ * returns how many, or -1. A commit that finds the store full does this
  * itself, and tries once more if it cleared any. */
 int isl_store_reader_check(struct isl_store *s);
 

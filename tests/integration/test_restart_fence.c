@@ -129,16 +129,7 @@ START_TEST(a_new_game_retried_after_an_unknown_outcome_waits_for_the_first)
     struct testd d = {0};
     /* temporary: the core forgets the dead worker's game at once. */
     testd_start(&d, "request_timeout_ms = 20000\nrestart = temporary\nspare_workers = 2\n");
-    /* Spares connect to the writer as they start: have them up first. */
-    long spares = 0;
-    for (int i = 0; i < 500 && spares < 2; i++) {
-        json_t *st = testd_call(&d, "{s:s}", "op", "status");
-        spares = (long)json_integer_value(json_object_get(st, "spares"));
-        json_decref(st);
-        if (spares < 2)
-            ms_sleep(10);
-    }
-    ck_assert_int_eq(spares, 2);
+    testd_wait_spares(&d, 2);   /* spares connect to the writer as they start */
     pid_t writer = writer_of(d.pid);
     struct raw *c = raw_open(&d);
     ck_assert_int_eq(kill(writer, SIGSTOP), 0);

@@ -611,19 +611,6 @@ END_TEST
 
 /* The spare pool refills a moment after a spare was taken: compare fd
  * counts only with the pool full (two fds per spare). */
-static void wait_for_spares(struct testd *d, int want)
-{
-    for (int i = 0; i < 500; i++) {
-        json_t *r = testd_call(d, "{s:s}", "op", "status");
-        int spares = (int)json_integer_value(json_object_get(r, "spares"));
-        json_decref(r);
-        if (spares == want)
-            return;
-        usleep(10000);
-    }
-    ck_abort_msg("the spare pool did not refill to %d", want);
-}
-
 static int count_fds(pid_t pid)
 {
     char path[64];
@@ -656,7 +643,7 @@ static void stop_while_a_spare_starts(void)
 {
     struct testd d = {0};
     testd_start(&d, "spare_workers = 2\nshutdown = 200\n");
-    wait_for_spares(&d, 2);
+    testd_wait_spares(&d, 2);
     long spawner, workers[8], now[8], stray = 0;
     ck_assert_int_eq(testd_children(d.pid, "islands-spawner", &spawner, 1), 1);
     int before = testd_children(d.pid, "islands-worker", workers, 8);
@@ -706,7 +693,7 @@ START_TEST(a_clean_stop_logs_no_error_for_idle_spares)
         long pids[1];
         testd_start(&d, "spare_workers = 8\n");
         new_games(&d, 1, pids);
-        wait_for_spares(&d, 8);
+        testd_wait_spares(&d, 8);
         check_clean_exit_keep(&d);
         ck_assert_msg(log_line_of(&d, "<3>", "writer_connection_lost", 0) == 0,
                       "round %d: writer_connection_lost logged as an error (log %s)", round,
@@ -723,7 +710,7 @@ START_TEST(two_thousand_kills_leave_no_zombie_and_no_fd)
     testd_start(&d, "strategy = one_for_one\ncrash_injection = true\n"
                     "intensity = 100000\nperiod = 1\nspare_workers = 2\n");
     new_games(&d, 2, pids);
-    wait_for_spares(&d, 2);
+    testd_wait_spares(&d, 2);
     usleep(50000);   /* a spare counted by status may not have said `spare` yet */
     int fds_before = count_fds(d.pid);
     long pid = pids[0];
@@ -733,7 +720,7 @@ START_TEST(two_thousand_kills_leave_no_zombie_and_no_fd)
         ck_assert_int_gt(pid, 0);
     }
     ck_assert_int_eq(testd_zombie_children(d.pid), 0);
-    wait_for_spares(&d, 2);
+    testd_wait_spares(&d, 2);
     usleep(50000);
     ck_assert_int_eq(count_fds(d.pid), fds_before);
     ck_assert_int_eq(testd_worker_pid(&d, "g2"), pids[1]);
@@ -957,12 +944,12 @@ START_TEST(brutal_kill_stops_spares_on_purpose)
 {
     struct testd d = {0};
     testd_start(&d, "shutdown = brutal_kill\nspare_workers = 4\n");
-    wait_for_spares(&d, 4);
+    testd_wait_spares(&d, 4);
     testd_reload(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 7200\n", 1);
     long pids[1];
     new_games(&d, 1, pids);
     testd_reload(&d, "shutdown = brutal_kill\nspare_workers = 4\ngame_timeout = 3600\n", 2);
-    wait_for_spares(&d, 4);
+    testd_wait_spares(&d, 4);
     check_clean_exit_keep(&d);
     ck_assert_msg(testd_log_count(&d, "event=spare_exit") == 0, "a spare reported lost (log %s)",
                   d.log);
@@ -1188,7 +1175,7 @@ START_TEST(sighup_reloads_the_configuration)
 {
     struct testd d = {0};
     testd_start(&d, "spare_workers = 2\ngame_timeout = 86400\nintensity = 1\n");
-    wait_for_spares(&d, 2);
+    testd_wait_spares(&d, 2);
     ck_assert(workers_run_with(&d, 86400, 2));
     testd_reload(&d, "spare_workers = 2\ngame_timeout = 600\nintensity = 7\n", 1);
     json_t *st = testd_call(&d, "{s:s}", "op", "status");
@@ -1214,7 +1201,7 @@ START_TEST(spares_raised_by_a_reload_come_at_once)
     ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_ready", 1), 1);
     ck_assert_int_eq(testd_log_count(&d, "event=spawner_start"), 0);
     testd_reload(&d, "spare_workers = 3\n", 1);
-    wait_for_spares(&d, 3);
+    testd_wait_spares(&d, 3);
     ck_assert_int_eq(testd_log_count(&d, "event=spawner_start"), 1);
     check_clean_exit(&d, 0);
 }

@@ -5,13 +5,12 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include <lmdb.h>
-
 #include "check_main.h"
 #include "game_script.h"
 #include "islands/clock.h"
 #include "islands/exit_status.h"
 #include "islands/worker_proto.h"
+#include "store_raw.h"
 #include "worker_harness.h"
 
 /* Start the writer; collects the index (NULL to drop it) up to `ready`
@@ -624,39 +623,6 @@ START_TEST(out_of_fds_a_fence_waits_for_the_listen_queue)
 }
 END_TEST
 
-/* A process that opens the store as mdb_copy does and stays inside its
- * read transaction, pinning every page of that snapshot; returns its pid
- * once the transaction is open. */
-static pid_t start_pinning_reader(void)
-{
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        close(p[0]);
-        MDB_env *env;
-        MDB_txn *txn;
-        if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 3) != 0 ||
-            mdb_env_open(env, store_dir, MDB_RDONLY, 0600) != 0 ||
-            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0 || write(p[1], "r", 1) != 1)
-            _exit(1);
-        pause();
-        _exit(0);
-    }
-    close(p[1]);
-    char ready;
-    ck_assert_int_eq(read(p[0], &ready, 1), 1);
-    close(p[0]);
-    return pid;
-}
-
-static void kill_reader(pid_t reader)
-{
-    kill(reader, SIGKILL);
-    ck_assert_int_eq(waitpid(reader, NULL, 0), reader);
-}
-
 #define SMALL_MAP_BYTES 262144
 #define SMALL_MAP "262144"   /* the same, for the writer's command line */
 
@@ -705,7 +671,7 @@ START_TEST(a_failed_timeout_delete_keeps_the_game_and_is_tried_again)
     writer_start(&wr, small_map, NULL, STDERR_NULL, NULL, NULL);
     start_idle_game(&c, "2", &g, &seq);
 
-    pid_t reader = start_pinning_reader();
+    pid_t reader = store_raw_pin_reader(store_dir);
     int fd = writer_connect();
     fill_map(fd, 1);
     json_t *before = script_admin_state(&c, &seq, g.game);   /* the timeout counts from here */
@@ -723,7 +689,7 @@ START_TEST(a_failed_timeout_delete_keeps_the_game_and_is_tried_again)
 
     /* Room again (this process clears the dead reader's slot as it opens
      * the store): the next try, with no request meanwhile, ends the game. */
-    kill_reader(reader);
+    store_raw_kill_reader(reader);
     isl_store_close(test_store_open(SMALL_MAP_BYTES));
     ck_assert_int_eq(exit_code(child_wait(&c)), ISL_EXIT_GAME_ENDED);
     struct isl_store *s = test_store_open(SMALL_MAP_BYTES);
@@ -775,10 +741,10 @@ START_TEST(a_map_full_of_pages_a_dead_reader_pinned_is_freed_at_the_next_commit)
     static const char *const small_map[] = { "--map-size", SMALL_MAP, "--sync", "none", NULL };
     struct child c;
     int fd = writer_with_a_record(&c, small_map);
-    pid_t reader = start_pinning_reader();
+    pid_t reader = store_raw_pin_reader(store_dir);
     long long seq = fill_map(fd, 2);
 
-    kill_reader(reader);
+    store_raw_kill_reader(reader);
     char error[256];
     send_commit(fd, seq, "after", "{}");
     ck_assert_msg(recv_answer(fd, seq, error, sizeof error), "after the reader died: %s", error);
@@ -797,7 +763,7 @@ START_TEST(a_dead_readers_slot_is_cleared_while_the_writer_is_idle)
 {
     struct child c;
     int fd = writer_with_a_record(&c, NULL);
-    kill_reader(start_pinning_reader());
+    store_raw_kill_reader(store_raw_pin_reader(store_dir));
     ck_assert_msg(child_err_wait(&c, "stale_slots_cleared=1", 10000), "not cleared: %s",
                   c.errbuf);
     close(fd);

@@ -327,6 +327,19 @@ int testd_wait_log_count(struct testd *d, const char *needle, int count)
     return seen;
 }
 
+void testd_wait_spares(struct testd *d, int want)
+{
+    for (int i = 0; i < 500; i++) {
+        json_t *r = testd_call(d, "{s:s}", "op", "status");
+        int spares = (int)json_integer_value(json_object_get(r, "spares"));
+        json_decref(r);
+        if (spares == want)
+            return;
+        testd_sleep_ms(10);
+    }
+    ck_abort_msg("the spare pool did not refill to %d", want);
+}
+
 void testd_reload(struct testd *d, const char *config_lines, int nth)
 {
     write_config(d, config_lines);

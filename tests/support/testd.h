@@ -87,6 +87,8 @@ void testd_sleep_ms(int ms);
 int testd_log_count(struct testd *d, const char *needle);
 /* The same once it reaches count, or after 10 s. */
 int testd_wait_log_count(struct testd *d, const char *needle, int count);
+/* Wait (5 s at most, else fail) until `status` reports want spares. */
+void testd_wait_spares(struct testd *d, int want);
 /* Rewrite islandsd's configuration file with config_lines (as
  * testd_start writes them), SIGHUP, and wait for its nth `reloaded`. */
 void testd_reload(struct testd *d, const char *config_lines, int nth);

@@ -380,52 +380,11 @@ START_TEST(bad_input_is_refused)
 }
 END_TEST
 
-/* A child that opens the store and stays inside a read transaction (as
- * a backup does); returns its pid once it is in. */
-static pid_t start_reader_in_txn(void)
-{
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        close(p[0]);
-        dup2(p[1], 2);   /* the fault hook logs its marker on stderr */
-        setenv("ISLANDS_FAULT_INJECTION", "1", 1);
-        setenv("ISLANDS_FAULT_LOAD_SLEEP_MS", "20000", 1);
-        struct isl_store_options o = { .path = dir, .crash_injection = true };
-        struct isl_store *s;
-        char err[256], *doc;
-        size_t len;
-        if (isl_store_open(&o, &s, err, sizeof err) != ISL_STORE_OK)
-            _exit(1);
-        isl_store_load(s, "any", &doc, &len, err, sizeof err);
-        _exit(2);
-    }
-    close(p[1]);
-    char buf[4096] = "";
-    size_t got = 0;
-    while (!strstr(buf, "point=load")) {
-        ssize_t n = read(p[0], buf + got, sizeof buf - 1 - got);
-        ck_assert_int_gt(n, 0);
-        got += (size_t)n;
-        buf[got] = '\0';
-    }
-    close(p[0]);
-    return pid;
-}
-
-static void kill_reader(pid_t pid)
-{
-    kill(pid, SIGKILL);
-    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-}
-
 /* A child that dies (SIGKILL) inside a read transaction; returns once it
  * is dead. */
 static void kill_reader_in_txn(void)
 {
-    kill_reader(start_reader_in_txn());
+    store_raw_kill_reader(store_raw_pin_reader(dir));
 }
 
 /* Stale slots matter while another process keeps the environment open
@@ -471,7 +430,7 @@ START_TEST(a_map_full_of_pages_a_dead_reader_pinned_commits_once_cleared)
     char err[256], game[32] = "first";
     struct isl_store_write w = put(game, "{}", "initialized");
     ck_assert_int_eq(isl_store_commit(s, &w, 1, err, sizeof err), ISL_STORE_OK);
-    pid_t reader = start_reader_in_txn();
+    pid_t reader = store_raw_pin_reader(dir);
     int rc = ISL_STORE_OK;
     for (int i = 0; i < 10000 && rc == ISL_STORE_OK; i++) {
         snprintf(game, sizeof game, "g%d", i);
@@ -480,7 +439,7 @@ START_TEST(a_map_full_of_pages_a_dead_reader_pinned_commits_once_cleared)
     ck_assert_int_eq(rc, ISL_STORE_FULL);
     ck_assert_str_eq(err, "store full (MDB_MAP_FULL)");
 
-    kill_reader(reader);
+    store_raw_kill_reader(reader);
     rc = isl_store_commit(s, &w, 1, err, sizeof err);
     ck_assert_msg(rc == ISL_STORE_OK, "the same write after the reader died: %s", err);
     struct isl_store_stats st;

@@ -165,9 +165,19 @@ static void spare_spawned(struct proc *p, uintptr_t tag)
     }
     add_spare(p);
     p->game_timeout_s = daemon_state.config.game_timeout_s;   /* asked in this generation */
-    isl_log(ISL_LOG_DEBUG, "event=spare_spawned pid=%ld via=spawner", (long)p->pid);
-    if (tag != generation || daemon_state.shutting_down || !daemon_state.writer_ready)
-        proc_terminate(p, daemon_state.config.shutdown_ms);
+    /* Asked for before a reload, a stop or the writer's exit, it arrives
+     * unwanted: said apart, so a spare_spawned is always one that joins. */
+    const char *unwanted = daemon_state.shutting_down ? "stopping"
+                           : !daemon_state.writer_ready ? "writer_down"
+                           : tag != generation          ? "reloaded"
+                                                        : NULL;
+    if (!unwanted) {
+        isl_log(ISL_LOG_DEBUG, "event=spare_spawned pid=%ld via=spawner", (long)p->pid);
+        return;
+    }
+    isl_log(ISL_LOG_DEBUG, "event=spare_unwanted pid=%ld via=spawner reason=%s", (long)p->pid,
+            unwanted);
+    proc_terminate(p, daemon_state.config.shutdown_ms);
 }
 
 /* One more spare from the spawner; false if it cannot take the request. */

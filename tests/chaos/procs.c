@@ -91,6 +91,22 @@ static void exec_daemon(const struct daemon *d)
     _exit(127);
 }
 
+/* islandsd answers ping before its writer has sent the store's index, and
+ * until then `list` shows part of the store or none of it (a check for
+ * games that should not be there would pass); a game request waits for
+ * the index, so its no_such_game says the tables are complete. */
+static bool answers_games(struct isl_client *c)
+{
+    json_t *req = json_pack("{s:s, s:s}", "op", "state", "game", "islands-chaos-ready");
+    json_t *resp = NULL;
+    enum isl_client_status s = isl_client_call(c, req, &resp, 5000);
+    const char *error = json_string_value(json_object_get(resp, "error"));
+    bool ready = s == ISL_CLIENT_OK && error && strcmp(error, "no_such_game") == 0;
+    json_decref(req);
+    json_decref(resp);
+    return ready;
+}
+
 int daemon_start(struct daemon *d)
 {
     if (write_config(d) != 0)
@@ -118,7 +134,8 @@ int daemon_start(struct daemon *d)
         if (c) {
             json_t *ping = json_pack("{s:s}", "op", "ping"), *pong = NULL;
             enum isl_client_status s = isl_client_call(c, ping, &pong, 5000);
-            bool ok = s == ISL_CLIENT_OK && json_is_true(json_object_get(pong, "ok"));
+            bool ok = s == ISL_CLIENT_OK && json_is_true(json_object_get(pong, "ok")) &&
+                      answers_games(c);
             json_decref(ping);
             json_decref(pong);
             isl_client_close(c);

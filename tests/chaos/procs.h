@@ -27,7 +27,8 @@ struct daemon {
 /* Make the temporary directory (under $TMPDIR or /tmp). -1 on failure. */
 int daemon_prepare(struct daemon *d, const char *program);
 /* Write the configuration and start islandsd; returns once it answers
- * `ping`. -1 (with a message printed) if it exits or does not answer. */
+ * `ping` and a game request (its writer has read the store's index).
+ * -1 (with a message printed) if it exits or does not answer. */
 int daemon_start(struct daemon *d);
 /* Wait up to timeout_ms for islandsd to exit; its wait status, or -1. */
 int daemon_wait(struct daemon *d, int timeout_ms);

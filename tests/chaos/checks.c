@@ -147,6 +147,34 @@ void check_games(struct chaos_run *run, struct driver *d, const json_t *games)
     check_no_ghosts(run, d, games);
 }
 
+void check_ended(struct chaos_run *run)
+{
+    for (size_t i = 0; i < run->ended_count && !run->aborted; i++) {
+        const char *name = run->ended[i];
+        uint64_t deadline = isl_monotonic_ms() + STATE_RETRY_MS;
+        for (;;) {
+            json_t *r = admin_op(run, "state", name);
+            if (!r) {
+                if (!run->aborted)
+                    violation(run, "%s: no answer to state (islandsd unreachable)", name);
+                return;
+            }
+            bool ok = answer_ok(r), gone = strcmp(answer_error(r), "no_such_game") == 0;
+            if (ok)
+                violation(run, "%s: end_game took effect, but the game is back", name);
+            json_decref(r);
+            if (ok || gone)
+                break;
+            if (isl_monotonic_ms() >= deadline) {
+                violation(run, "%s (ended): state still unavailable after %d s", name,
+                          STATE_RETRY_MS / 1000);
+                break;
+            }
+            sleep_ms(50);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- processes */
 
 /* The daemon's pid: ours, or the parent of a listed worker. */

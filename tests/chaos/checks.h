@@ -19,6 +19,10 @@ void check_games(struct chaos_run *run, struct driver *d, const json_t *listed);
  * restarting. */
 void check_slot(struct chaos_run *run, struct slot *s);
 
+/* Every game whose end_game took effect (run->ended) must answer
+ * no_such_game; asked after a restart, this is the store's word. */
+void check_ended(struct chaos_run *run);
+
 /* No zombie children of islandsd and no process of its group that is not
  * its child, for longer than a moment. */
 void check_processes(struct chaos_run *run);

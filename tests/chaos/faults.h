@@ -36,6 +36,12 @@ int fault_inject(struct chaos_run *run, struct driver *d, const struct fault_pla
  * driver in this phase). -1 if it does not start again. */
 int fault_restart_daemon(struct chaos_run *run, struct driver *d, bool reboot);
 
+/* The end of a phase: every process of the group SIGKILLed, islandsd
+ * started again on the same store, and what the store holds checked:
+ * the driver's games (d may be NULL: the caller checks its own) and every
+ * game ended in it. -1 if islandsd does not start again. */
+int fault_audit_store(struct chaos_run *run, struct driver *d);
+
 /* Quiesce, settle, and check every game and the processes. */
 void check_all(struct chaos_run *run, struct driver *d);
 

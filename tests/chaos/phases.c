@@ -65,6 +65,7 @@ int phase_start_daemon_after(struct chaos_run *run, unsigned hibernate_s, const 
 {
     if (daemon_prepare(&run->daemon, run->opt->islandsd) != 0)
         return -1;
+    run_forget_ended(run);   /* a new store */
     if (prepare_store && prepare_store(run) != 0) {
         daemon_remove_dir(&run->daemon);
         return -1;
@@ -233,9 +234,13 @@ int phase_main(struct chaos_run *run)
         if ((mask & FAULT_BIT(k)) && run->stats.faults[k] == 0)
             violation(run, "no %s fault found a target in the whole phase",
                       fault_name((enum fault_kind)k));
+    /* From the store, the games as played, then all of them ended. */
+    if (rc == 0 && !run->aborted)
+        rc = fault_audit_store(run, &d);
     if (rc == 0 && !run->aborted) {
         finish_games(run, &d);
         check_all(run, &d);
+        rc = fault_audit_store(run, &d);
     }
     if (run->aborted)
         rc = -1;
@@ -296,6 +301,8 @@ int phase_commit(struct chaos_run *run)
                       s->answer);
     }
     check_all(run, &d);
+    if (rc == 0 && !run->aborted)
+        rc = fault_audit_store(run, &d);
     driver_free(&d);
     phase_stop_daemon(run);
     return run->aborted ? -1 : rc;

@@ -148,13 +148,27 @@ void watch_answered(struct chaos_run *run, size_t index)
     s->recoveries++;
 }
 
+void run_note_ended(struct chaos_run *run, const char *game)
+{
+    if (run->ended_count == run->ended_cap)
+        run->ended = grow_array(run->ended, &run->ended_cap, sizeof *run->ended);
+    snprintf(run->ended[run->ended_count++], sizeof run->ended[0], "%s", game);
+}
+
+void run_forget_ended(struct chaos_run *run)
+{
+    run->ended_count = 0;
+}
+
 void run_free(struct chaos_run *run)
 {
     admin_disconnect(run);
     free(run->violations);
     free(run->watches);
+    free(run->ended);
     free(run->stats.recovery_ms);
     run->violations = NULL;
     run->watches = NULL;
+    run->ended = NULL;
     run->stats.recovery_ms = NULL;
 }

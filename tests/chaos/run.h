@@ -4,6 +4,7 @@
 #define ISLANDS_CHAOS_RUN_H
 
 #include "chaos.h"
+#include "islands/game.h"
 #include "procs.h"
 
 struct chaos_stats {
@@ -55,6 +56,10 @@ struct chaos_run {
     size_t violation_count, violation_cap;
     struct fault_watch *watches;
     size_t watch_count, watch_cap;
+    /* Games of this daemon's store whose end_game took effect: they must
+     * stay gone (names are never reused within a store). */
+    char (*ended)[ISL_GAME_NAME_MAX + 1];
+    size_t ended_count, ended_cap;
 };
 
 void violation(struct chaos_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -72,6 +77,10 @@ const char *answer_error(const json_t *resp);   /* "" when ok or absent */
  * its index (slots keep it). */
 size_t watch_start(struct chaos_run *run, unsigned games);
 void watch_answered(struct chaos_run *run, size_t watch);
+
+/* An end_game took effect; forget them all when a phase starts a new store. */
+void run_note_ended(struct chaos_run *run, const char *game);
+void run_forget_ended(struct chaos_run *run);
 
 /* Did our islandsd die when no fault killed it? Records the violation
  * once and sets aborted. */

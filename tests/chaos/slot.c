@@ -106,6 +106,7 @@ static void game_ended(struct chaos_run *run, struct slot *s)
         run->stats.games_abandoned++;
     else if (s->model.state == ISL_RULES_GAME_OVER)
         run->stats.games_finished++;
+    run_note_ended(run, s->name);
     next_game(s);
 }
 

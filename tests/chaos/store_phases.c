@@ -191,6 +191,11 @@ int phase_full(struct chaos_run *run)
         violation(run, "play did not resume after %u games were ended (%lu store_error while "
                   "full)", freed, run->stats.store_errors - refused_before);
     check_slots(run, slots, n);
+    if (fault_audit_store(run, NULL) != 0) {
+        rc = -1;
+        goto out;
+    }
+    check_slots(run, slots, n);
 out:
     for (unsigned i = 0; i < n; i++)
         slot_free(&slots[i]);
@@ -249,6 +254,7 @@ int phase_storm(struct chaos_run *run)
     run->phase = "storm";
     if (daemon_prepare(&run->daemon, run->opt->islandsd) != 0)
         return -1;
+    run_forget_ended(run);   /* a new store */
     phase_config(run, STORM_INTENSITY, STORM_PERIOD_S, 0, 0, "");
     snprintf(run->socket, sizeof run->socket, "%s", run->daemon.socket);
     admin_disconnect(run);

@@ -350,6 +350,10 @@ static int apply_write(struct isl_store *s, MDB_txn *txn, const struct isl_store
         return rc ? rc : put(txn, s->meta, w->game, meta, (size_t)meta_len);
     }
     case ISL_WRITE_DELETE: {
+        /* A store that keeps what it was told to delete, which the chaos
+         * harness must catch. */
+        if (isl_store_fault_ms(s, "ISLANDS_FAULT_KEEP_DELETED") != 0)
+            return 0;
         int rc = del(txn, s->games, w->game);
         return rc ? rc : del(txn, s->meta, w->game);
     }

@@ -51,6 +51,7 @@ struct chaos_options {
     bool break_ack_before_commit;
     bool break_relay_before_commit;
     bool break_swapped_commit_points;
+    bool break_keep_deleted;
     bool keep;                  /* keep the temporary directory */
     bool verbose;
 };

@@ -52,6 +52,8 @@ static void usage(FILE *out)
         "  --break swapped-commit-points  the commit phase's daemon with\n"
         "                     ISLANDS_FAULT_SWAP_COMMIT_POINTS=1: its store says\n"
         "                     \"committed\" before mdb_txn_commit and \"commit\" after\n"
+        "  --break keep-deleted  ... with ISLANDS_FAULT_KEEP_DELETED=1: its store\n"
+        "                     keeps the games end_game deleted\n"
         "                     (broken daemons: the run must fail)\n"
         "  --json FILE        also append the JSON report line to FILE\n"
         "  --keep             keep the temporary directories (logs, stores)\n"
@@ -153,9 +155,11 @@ static void parse_args(int argc, char **argv, struct chaos_options *o)
                       o->break_relay_before_commit = true;
                   else if (strcmp(optarg, "swapped-commit-points") == 0)
                       o->break_swapped_commit_points = true;
+                  else if (strcmp(optarg, "keep-deleted") == 0)
+                      o->break_keep_deleted = true;
                   else
-                      fail_usage("--break: ack-before-commit, relay-before-commit or "
-                                 "swapped-commit-points, not '%s'", optarg);
+                      fail_usage("--break: ack-before-commit, relay-before-commit, "
+                                 "swapped-commit-points or keep-deleted, not '%s'", optarg);
                   break;
         case 'K': o->keep = true; break;
         case 'v': o->verbose = true; break;
@@ -166,7 +170,7 @@ static void parse_args(int argc, char **argv, struct chaos_options *o)
     if (optind < argc)
         fail_usage("unexpected argument '%s'", argv[optind]);
     if (o->attach && (o->break_ack_before_commit || o->break_relay_before_commit ||
-                      o->break_swapped_commit_points))
+                      o->break_swapped_commit_points || o->break_keep_deleted))
         fail_usage("--break needs a daemon of our own, not --attach%s", "");
     if (!seeded && getrandom(&o->seed, sizeof o->seed, 0) != sizeof o->seed)
         o->seed = (uint64_t)isl_monotonic_ms() ^ ((uint64_t)getpid() << 32);

@@ -78,6 +78,7 @@ int phase_start_daemon_after(struct chaos_run *run, unsigned hibernate_s, const 
                                       strcmp(run->phase, "main") == 0;
     run->daemon.swap_commit_points = run->opt->break_swapped_commit_points &&
                                      strcmp(run->phase, "commit") == 0;
+    run->daemon.keep_deleted = run->opt->break_keep_deleted && strcmp(run->phase, "main") == 0;
     snprintf(run->socket, sizeof run->socket, "%s", run->daemon.socket);
     admin_disconnect(run);
     debug("%s phase: islandsd in %s", run->phase, run->daemon.dir);

@@ -86,6 +86,10 @@ static void exec_daemon(const struct daemon *d)
         setenv("ISLANDS_FAULT_SWAP_COMMIT_POINTS", "1", 1);
     else
         unsetenv("ISLANDS_FAULT_SWAP_COMMIT_POINTS");
+    if (d->keep_deleted)
+        setenv("ISLANDS_FAULT_KEEP_DELETED", "1", 1);
+    else
+        unsetenv("ISLANDS_FAULT_KEEP_DELETED");
     execl(d->program, "islandsd", "--config", d->config, "--socket", d->socket, "--store",
           d->store, "--crash-injection", (char *)NULL);
     _exit(127);

@@ -22,6 +22,7 @@ struct daemon {
     bool ack_before_commit;      /* ISLANDS_FAULT_ACK_BEFORE_COMMIT=1 */
     bool relay_before_commit;    /* ISLANDS_FAULT_RELAY_BEFORE_COMMIT_MS=20 */
     bool swap_commit_points;     /* ISLANDS_FAULT_SWAP_COMMIT_POINTS=1 */
+    bool keep_deleted;           /* ISLANDS_FAULT_KEEP_DELETED=1 */
 };
 
 /* Make the temporary directory (under $TMPDIR or /tmp). -1 on failure. */

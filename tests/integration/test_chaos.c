@@ -1,6 +1,6 @@
 /* islands-chaos against the real daemon: short seeded runs of every fault
- * kind and every strategy must find nothing lost and no violation, and a
- * deliberately broken daemon (ack before commit) must make it fail. */
+ * kind and every strategy must find nothing lost and no violation, and
+ * deliberately broken daemons must make it fail. */
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -206,6 +206,17 @@ START_TEST(a_store_naming_its_commit_points_wrongly_fails_the_run)
 }
 END_TEST
 
+/* A store that keeps the games end_game deleted: islandsd's tables say
+ * they are gone until it reads the store again, which with worker faults
+ * alone only the store read back at the end of the phase does. */
+START_TEST(a_store_that_keeps_deleted_games_fails_the_run)
+{
+    const char *const args[] = {"--seed", "16", "--duration", "1", "--games", "4",
+                                "--faults", "kill", "--break", "keep-deleted", NULL};
+    expect_caught_as(args, false);
+}
+END_TEST
+
 START_TEST(bad_command_lines_are_refused)
 {
     static const char *const bad[][4] = {
@@ -236,6 +247,7 @@ static Suite *chaos_suite(void)
     tcase_add_test(tc, a_daemon_that_acknowledges_before_committing_fails_the_run);
     tcase_add_test(tc, a_writer_that_relays_before_committing_fails_the_run_under_crashes);
     tcase_add_test(tc, a_store_naming_its_commit_points_wrongly_fails_the_run);
+    tcase_add_test(tc, a_store_that_keeps_deleted_games_fails_the_run);
     suite_add_tcase(s, tc);
     return s;
 }

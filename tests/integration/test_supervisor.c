@@ -649,19 +649,33 @@ static void stop_while_a_spare_starts(void)
     ck_assert_int_eq(testd_children(d.pid, "islands-spawner", &spawner, 1), 1);
     int before = testd_children(d.pid, "islands-worker", workers, 8);
     ck_assert_int_eq(before, 2);
-    kill((pid_t)spawner, SIGSTOP);
-    kill((pid_t)workers[0], SIGKILL);
-    ck_assert_int_eq(testd_wait_log_count(&d, "event=spare_exit", 1), 1);
-    testd_sleep_ms(300);   /* the refill (0.1 s later) waits in the spawner's socket */
-    kill(d.pid, SIGSTOP);
-    kill((pid_t)spawner, SIGCONT);
-    for (int tries = 0; tries < 300 && !stray; tries++) {
-        int n = testd_children(d.pid, "islands-worker", now, 8);
-        for (int i = 0; i < n; i++)
-            if (!listed(workers, before, now[i]))
-                stray = now[i];
-        if (!stray)
-            testd_sleep_ms(10);
+    /* The refill comes 0.1 s after the spare's exit; islandsd, slow to
+     * get a CPU, may not have asked for it when it is stopped, and then
+     * no spare starts while it is: let it ask, and kill another spare. */
+    for (int attempt = 0; attempt < 5 && !stray; attempt++) {
+        if (attempt > 0) {
+            kill(d.pid, SIGCONT);
+            testd_wait_spares(&d, 2);
+            before = testd_children(d.pid, "islands-worker", workers, 8);
+            ck_assert_int_eq(before, 2);
+        }
+        int lost = testd_log_count(&d, "event=spare_exit");
+        kill((pid_t)spawner, SIGSTOP);
+        kill((pid_t)workers[0], SIGKILL);
+        ck_assert_int_eq(testd_wait_log_count(&d, "event=spare_exit", lost + 1), lost + 1);
+        /* The refill waits in the spawner's socket, most often (a spare
+         * killed before it said `spare` makes the next refill later). */
+        testd_sleep_ms(300 + 100 * attempt);
+        kill(d.pid, SIGSTOP);
+        kill((pid_t)spawner, SIGCONT);
+        for (int tries = 0; tries < 300 && !stray; tries++) {
+            int n = testd_children(d.pid, "islands-worker", now, 8);
+            for (int i = 0; i < n; i++)
+                if (!listed(workers, before, now[i]))
+                    stray = now[i];
+            if (!stray)
+                testd_sleep_ms(10);
+        }
     }
     ck_assert_int_gt(stray, 0);
     kill((pid_t)stray, SIGSTOP);

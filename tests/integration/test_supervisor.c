@@ -591,12 +591,13 @@ END_TEST
 
 /* Nor does a restart that was delayed (restart_delay_ms) past the stop's
  * start: the writer died just before the stop, which a stopped worker
- * then holds for longer than the delay. */
+ * then holds for longer than the delay. The delay leaves this process
+ * two seconds to send its SIGTERM, a slow machine's moment. */
 START_TEST(a_writer_restart_delayed_past_the_stop_never_comes)
 {
     struct testd d = {0};
     long pids[2], writer;
-    testd_start(&d, "strategy = one_for_one\nrestart_delay_ms = 1000\nshutdown = 3000\n");
+    testd_start(&d, "strategy = one_for_one\nrestart_delay_ms = 2000\nshutdown = 3000\n");
     new_games(&d, 2, pids);
     kill((pid_t)pids[1], SIGSTOP);
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
@@ -898,11 +899,12 @@ END_TEST
 
 /* The writer's restarts wait out restart_delay_ms as the workers' do (it
  * doubles), its games come back after it, and a stop during the wait
- * never starts it again. */
+ * never starts it again (the second wait, 2 s, leaves this process time
+ * to send its SIGTERM within it on a slow machine). */
 START_TEST(a_killed_writer_is_restarted_after_its_backoff)
 {
     struct testd d = {0};
-    testd_start(&d, "restart_delay_ms = 600\nrestart_delay_max_ms = 5000\n"
+    testd_start(&d, "restart_delay_ms = 1000\nrestart_delay_max_ms = 5000\n"
                     "intensity = 10\nperiod = 60\n");
     long pids[1], writer;
     new_games(&d, 1, pids);
@@ -912,14 +914,14 @@ START_TEST(a_killed_writer_is_restarted_after_its_backoff)
     uint64_t killed_ms = isl_monotonic_ms();
     ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
     ck_assert_int_eq(testd_wait_log_count(&d, "event=writer_start", 2), 2);
-    ck_assert_uint_ge(isl_monotonic_ms() - killed_ms, 590);
-    ck_assert_int_eq(testd_log_count(&d, "event=restart_delayed child=writer delay_ms=600"), 1);
+    ck_assert_uint_ge(isl_monotonic_ms() - killed_ms, 990);
+    ck_assert_int_eq(testd_log_count(&d, "event=restart_delayed child=writer delay_ms=1000"), 1);
     expect_same_state(&d, "g1", before);
     /* Killed again: the next wait is twice as long; SIGTERM within it. */
     ck_assert_int_eq(testd_children(d.pid, "islands-writer", &writer, 1), 1);
     ck_assert_int_eq(kill((pid_t)writer, SIGKILL), 0);
     ck_assert_int_eq(
-        testd_wait_log_count(&d, "event=restart_delayed child=writer delay_ms=1200", 1), 1);
+        testd_wait_log_count(&d, "event=restart_delayed child=writer delay_ms=2000", 1), 1);
     check_clean_exit_keep(&d);
     ck_assert_int_eq(testd_log_count(&d, "event=writer_start"), 2);
     testd_cleanup(&d);

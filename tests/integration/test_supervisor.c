@@ -1320,13 +1320,15 @@ START_TEST(a_start_held_past_the_deadline_never_fails_the_game)
     snprintf(fifo, sizeof fifo, "%s/never", dir);
     ck_assert_int_eq(mkfifo(fifo, 0600), 0);
     /* The wait is a read that times out in the shell itself: a `sleep`
-     * child would outlive the killed start. */
+     * child would outlive the killed start. The deadline leaves a start
+     * that is not held (new_game's, the last ones) time on a slow
+     * machine, and the hold outlasts a deadline islandsd acts on late. */
     snprintf(text, sizeof text,
-             "#!/bin/bash\nif [ -e %s ]; then exec 200<>%s; read -t 0.4 -u 200; exec 200<&-; fi\n"
+             "#!/bin/bash\nif [ -e %s ]; then exec 200<>%s; read -t 4 -u 200; exec 200<&-; fi\n"
              "exec %s \"$@\"\n", flag, fifo, testd_program("ISLANDS_WORKER", "islands-worker"));
     write_script(script, text);
     char config[256];
-    snprintf(config, sizeof config, "worker = %s\nspare_workers = 0\nrequest_timeout_ms = 200\n"
+    snprintf(config, sizeof config, "worker = %s\nspare_workers = 0\nrequest_timeout_ms = 1000\n"
              "intensity = 100\nperiod = 60\ncrash_injection = true\n", script);
     struct testd d = {0};
     testd_start(&d, config);

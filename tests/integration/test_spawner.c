@@ -71,14 +71,29 @@ START_TEST(a_dead_spawner_is_started_again_and_games_start_meanwhile)
     long spawner = wait_spawner(&d, 0);
     ck_assert_int_gt(spawner, 0);
     ck_assert_int_eq(kill((pid_t)spawner, SIGKILL), 0);
-    /* More games than spares: the rest islandsd starts itself. */
+    /* More games than spares, asked for at once: the rest islandsd starts
+     * itself, at once, not after the spawner's restart (its backoff, 1 s). */
+    struct isl_client *c = testd_connect(&d);
+    ck_assert_ptr_nonnull(c);
     const char *games[] = {"g1", "g2", "g3", "g4"};
-    for (int i = 0; i < 4; i++)
-        new_game(&d, games[i]);
-    /* ... meanwhile: before the spawner's restart, which waits its backoff. */
-    ck_assert_int_eq(testd_log_count(&d, "event=spawner_start"), 1);
+    for (int i = 0; i < 4; i++) {
+        json_t *req = json_pack("{s:s, s:s, s:s}", "op", "new_game", "game", games[i], "name",
+                                "Ann");
+        ck_assert_int_eq(isl_client_send(c, req, 5000), ISL_CLIENT_OK);
+        json_decref(req);
+    }
+    for (int i = 0; i < 4; i++) {
+        json_t *r = NULL;
+        ck_assert_int_eq(isl_client_recv(c, &r, 10000), ISL_CLIENT_OK);
+        ck_assert_msg(testd_ok(r), "new_game: %s", testd_error(r));
+        json_decref(r);
+    }
+    isl_client_close(c);
     long again = wait_spawner(&d, spawner);
     ck_assert_int_gt(again, 0);
+    char restarted[64];
+    snprintf(restarted, sizeof restarted, "event=spawner_start pid=%ld", again);
+    ck_assert_int_eq(testd_log_count_after(&d, restarted, "event=worker_start"), 0);
     ck_assert_int_eq(testd_log_count(&d, "event=spawner_exit"), 1);
     ck_assert_int_eq(testd_zombie_children(d.pid), 0);
     stop_clean(&d);

@@ -267,23 +267,6 @@ START_TEST(intensity_allows_exactly_intensity_restarts_then_gives_up)
 }
 END_TEST
 
-/* The log's lines of one kind that come after the first line of another. */
-static int log_count_after(struct testd *d, const char *first, const char *needle)
-{
-    FILE *f = fopen(d->log, "r");
-    ck_assert_ptr_nonnull(f);
-    char line[1024];
-    int count = 0;
-    bool seen = false;
-    while (fgets(line, sizeof line, f)) {
-        seen = seen || strstr(line, first) != NULL;
-        count += seen && strstr(line, needle) != NULL;
-    }
-    fclose(f);
-    ck_assert_msg(seen, "no %s in the log", first);
-    return count;
-}
-
 START_TEST(no_worker_starts_once_islandsd_gave_up)
 {
     /* Starts held over to the next turn of the loop (no spares: islandsd
@@ -316,7 +299,7 @@ START_TEST(no_worker_starts_once_islandsd_gave_up)
     int status = testd_wait_exit(&d, 20000);
     ck_assert_msg(status != -1, "islandsd did not give up");
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
-    ck_assert_int_eq(log_count_after(&d, "event=give_up", "event=worker_start"), 0);
+    ck_assert_int_eq(testd_log_count_after(&d, "event=give_up", "event=worker_start"), 0);
     for (int i = 0; i <= GAMES; i++)
         isl_client_close(clients[i]);
     testd_cleanup(&d);

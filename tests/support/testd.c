@@ -318,6 +318,22 @@ int testd_log_count(struct testd *d, const char *needle)
     return count;
 }
 
+int testd_log_count_after(struct testd *d, const char *first, const char *needle)
+{
+    FILE *f = fopen(d->log, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[4096];
+    int count = 0;
+    bool seen = false;
+    while (fgets(line, sizeof line, f)) {
+        seen = seen || strstr(line, first) != NULL;
+        count += seen && strstr(line, needle) != NULL;
+    }
+    fclose(f);
+    ck_assert_msg(seen, "no %s in the log", first);
+    return count;
+}
+
 int testd_wait_log_count(struct testd *d, const char *needle, int count)
 {
     int seen = 0;

@@ -1,6 +1,7 @@
 /* What outlives a request: games across a clean restart and a SIGKILL of
- * islandsd, the idle game timeout, hibernation of idle workers, and a
- * move in its commit when islandsd is stopped. */
+ * islandsd, requests queued behind a crash, the idle game timeout,
+ * hibernation of idle workers, and a move in its commit when islandsd is
+ * stopped. */
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -76,6 +77,65 @@ START_TEST(every_acknowledged_move_survives_kill_9)
         free(before[g]);
     }
     finish_games(&d, tok, 9);
+    testd_stop(&d);
+    testd_cleanup(&d);
+}
+END_TEST
+
+/* Requests pipelined for one game behind a `crash` wait for the next
+ * worker, which has reloaded every acknowledged move: none is lost,
+ * refused or answered out of order, and each crash hits its own worker. */
+START_TEST(requests_pipelined_behind_a_crash_are_served_by_the_next_worker)
+{
+    struct testd d = {0};
+    char tok1[33], tok2[33];
+    testd_start(&d, "crash_injection = true\nintensity = 10\nperiod = 60\n");
+    testd_setup_game(&d, "q", tok1, tok2);
+    json_t *st = testd_call(&d, "{s:s, s:s}", "op", "state", "game", "q");
+    json_int_t changes = json_integer_value(json_object_get(st, "changes"));
+    json_decref(st);
+    ck_assert_int_gt(changes, 0);
+    json_t *reqs[8];
+    for (int i = 0; i < 3; i++) {
+        const int *hit = layout_squares[i];
+        reqs[3 * i] = json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:i}", "id", 3 * i, "op", "guess",
+                                "game", "q", "player", "player1", "token", tok1, "row", hit[0],
+                                "col", hit[1]);
+        if (i == 2)
+            break;
+        reqs[3 * i + 1] = json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:i}", "id", 3 * i + 1, "op",
+                                    "guess", "game", "q", "player", "player2", "token", tok2,
+                                    "row", 10, "col", 1 + i);
+        reqs[3 * i + 2] = json_pack("{s:i, s:s, s:s, s:s}", "id", 3 * i + 2, "op", "crash", "game",
+                                    "q", "signal", "KILL");
+    }
+    reqs[7] = json_pack("{s:i, s:s, s:s}", "id", 7, "op", "state", "game", "q");
+    struct isl_client *c = testd_connect(&d);
+    for (int i = 0; i < 8; i++) {
+        ck_assert_int_eq(isl_client_send(c, reqs[i], 5000), ISL_CLIENT_OK);
+        json_decref(reqs[i]);
+    }
+    json_int_t crashed[2] = {0, 0};
+    for (int i = 0; i < 8; i++) {
+        json_t *r = NULL;
+        ck_assert_int_eq(isl_client_recv(c, &r, 20000), ISL_CLIENT_OK);
+        ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), i);   /* in order */
+        ck_assert_msg(testd_ok(r), "request %d: %s", i, testd_error(r));
+        if (i % 3 == 0 && i < 7)
+            ck_assert(json_is_true(json_object_get(r, "hit")));
+        if (i % 3 == 2)
+            crashed[i / 3] = json_integer_value(json_object_get(r, "pid"));
+        if (i == 7) {
+            ck_assert_str_eq(rules_state(r), "player2_turn");
+            ck_assert_int_eq(json_integer_value(json_object_get(r, "changes")), changes + 5);
+        }
+        json_decref(r);
+    }
+    isl_client_close(c);
+    ck_assert_int_gt(crashed[0], 0);
+    ck_assert_int_gt(crashed[1], 0);
+    ck_assert_int_ne(crashed[0], crashed[1]);
+    ck_assert_int_eq(testd_log_count(&d, "event=worker_exit game=q "), 2);
     testd_stop(&d);
     testd_cleanup(&d);
 }
@@ -303,6 +363,7 @@ static Suite *protocol_durability_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, games_survive_a_clean_restart);
     tcase_add_test(tc, every_acknowledged_move_survives_kill_9);
+    tcase_add_test(tc, requests_pipelined_behind_a_crash_are_served_by_the_next_worker);
     tcase_add_test(tc, idle_game_times_out_and_frees_its_name);
     tcase_add_test(tc, a_request_racing_the_timeout_is_served_after_it);
     tcase_add_test(tc, a_sibling_restart_does_not_extend_the_timeout);

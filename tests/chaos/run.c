@@ -49,7 +49,11 @@ bool daemon_died(struct chaos_run *run)
     return true;
 }
 
-json_t *admin_call(struct chaos_run *run, json_t *request, int timeout_ms)
+/* Connects (again) until timeout_ms; a request that may have reached
+ * islandsd is sent again only when `resend` (reads: sent twice, a move
+ * or a crash would happen twice, and a move applied the first time would
+ * then look refused or lost). */
+static json_t *admin_request(struct chaos_run *run, json_t *request, int timeout_ms, bool resend)
 {
     uint64_t deadline = isl_monotonic_ms() + (uint64_t)timeout_ms;
     json_t *response = NULL;
@@ -67,6 +71,8 @@ json_t *admin_call(struct chaos_run *run, json_t *request, int timeout_ms)
             /* A dead daemon, or a late answer: never reuse this connection. */
             admin_disconnect(run);
             response = NULL;
+            if (!resend)
+                break;
         }
         if (isl_monotonic_ms() >= deadline)
             break;
@@ -76,12 +82,17 @@ json_t *admin_call(struct chaos_run *run, json_t *request, int timeout_ms)
     return response;
 }
 
+json_t *admin_call(struct chaos_run *run, json_t *request, int timeout_ms)
+{
+    return admin_request(run, request, timeout_ms, false);
+}
+
 json_t *admin_op(struct chaos_run *run, const char *op, const char *game)
 {
     json_t *req = json_pack("{s:s}", "op", op);
     if (game)
         json_object_set_new(req, "game", json_string(game));
-    return admin_call(run, req, 15000);
+    return admin_request(run, req, 15000, true);
 }
 
 bool answer_ok(const json_t *resp)

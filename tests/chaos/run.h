@@ -64,10 +64,12 @@ struct chaos_run {
 
 void violation(struct chaos_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* One admin request (the reference is taken), reconnecting if needed.
- * NULL when islandsd cannot be reached within timeout_ms. */
+/* One admin request (the reference is taken), connecting again if
+ * needed, sent at most once. NULL when islandsd cannot be reached within
+ * timeout_ms or the answer did not come back (the outcome is unknown). */
 json_t *admin_call(struct chaos_run *run, json_t *request, int timeout_ms);
-/* {"op": op} with optional "game"; NULL on transport failure. */
+/* {"op": op} with optional "game", a read: sent again on a new
+ * connection until it is answered; NULL on transport failure. */
 json_t *admin_op(struct chaos_run *run, const char *op, const char *game);
 void admin_disconnect(struct chaos_run *run);
 bool answer_ok(const json_t *resp);

@@ -94,7 +94,6 @@ START_TEST(idle_connections_are_closed_and_their_places_freed)
     raw_expect_ok(silent, PING);   /* served now, and kept */
     /* Closed while its answers lay unread: they come, then at once the end. */
     ck_assert(raw_closed(not_reading, 200));
-    /* An admin gets in as well. */
     /* An admin gets in as well: it waits (busy), and the place of the one
      * idle the longest (the silent one or the newcomer, now quiet too)
      * comes to it once that one has been idle for the timeout. */

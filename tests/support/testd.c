@@ -304,32 +304,34 @@ int testd_zombie_children(pid_t parent)
     return scan_proc(&(struct proc_filter){.parent = parent, .zombies = 1}, NULL, INT_MAX);
 }
 
-int testd_log_count(struct testd *d, const char *needle)
+/* Lines containing needle from the first containing `first` on ("" is
+ * every line); *seen tells whether that first line was found. */
+static int log_count_from(struct testd *d, const char *first, const char *needle, bool *seen)
 {
+    *seen = false;
     FILE *f = fopen(d->log, "r");
     if (!f)
         return 0;
     char line[4096];
     int count = 0;
-    while (fgets(line, sizeof line, f))
-        if (strstr(line, needle))
-            count++;
+    while (fgets(line, sizeof line, f)) {
+        *seen = *seen || strstr(line, first) != NULL;
+        count += *seen && strstr(line, needle) != NULL;
+    }
     fclose(f);
     return count;
 }
 
+int testd_log_count(struct testd *d, const char *needle)
+{
+    bool seen;
+    return log_count_from(d, "", needle, &seen);
+}
+
 int testd_log_count_after(struct testd *d, const char *first, const char *needle)
 {
-    FILE *f = fopen(d->log, "r");
-    ck_assert_ptr_nonnull(f);
-    char line[4096];
-    int count = 0;
-    bool seen = false;
-    while (fgets(line, sizeof line, f)) {
-        seen = seen || strstr(line, first) != NULL;
-        count += seen && strstr(line, needle) != NULL;
-    }
-    fclose(f);
+    bool seen;
+    int count = log_count_from(d, first, needle, &seen);
     ck_assert_msg(seen, "no %s in the log", first);
     return count;
 }

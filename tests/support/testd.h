@@ -85,11 +85,11 @@ void testd_sleep_ms(int ms);
 
 /* Count lines of islandsd's log that contain needle. */
 int testd_log_count(struct testd *d, const char *needle);
-/* Those that come after the first line containing `first` (which must
- * be there), that line included. */
-int testd_log_count_after(struct testd *d, const char *first, const char *needle);
 /* The same once it reaches count, or after 10 s. */
 int testd_wait_log_count(struct testd *d, const char *needle, int count);
+/* Count those from the first line containing `first` (which must be
+ * there) on, that line included. */
+int testd_log_count_after(struct testd *d, const char *first, const char *needle);
 /* Wait (5 s at most, else fail) until `status` reports want spares. */
 void testd_wait_spares(struct testd *d, int want);
 /* Rewrite islandsd's configuration file with config_lines (as

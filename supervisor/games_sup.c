@@ -10,6 +10,7 @@
 #include "islands/clock.h"
 #include "islands/log.h"
 #include "islands/sup_core.h"
+#include "workers.h"
 
 static struct isl_sup *core;
 static struct isl_sup_actions todo;   /* actions not yet carried out */
@@ -21,7 +22,7 @@ static int finish_status;
 
 /* islandsd holds two descriptors per live worker (its channel and its
  * pidfd). Past what RLIMIT_NOFILE leaves after the clients (served and
- * waiting), the spares and islandsd's own, a start would fail for want of
+ * waiting), the spare pool's places and islandsd's own, a start would fail for want of
  * a descriptor and the front door could accept nobody, admins included:
  * live games are held below that instead (a new one is answered busy),
  * and the operator is told once per limit. */
@@ -34,7 +35,7 @@ static unsigned live_games_max(void)
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
         return c->max_children;
-    uint64_t reserve = 2ull * c->max_clients + FDS_PER_WORKER * (uint64_t)c->spare_workers +
+    uint64_t reserve = 2ull * c->max_clients + FDS_PER_WORKER * (uint64_t)workers_pool_max() +
                        FDS_OF_ITS_OWN;
     uint64_t room = rl.rlim_cur > reserve ? (rl.rlim_cur - reserve) / FDS_PER_WORKER : 0;
     if (room >= c->max_children)

@@ -517,7 +517,7 @@ void proc_signal(struct proc *p, int sig)
         signal_child(p->pid, p->pidfd, sig);
 }
 
-void proc_terminate(struct proc *p, int shutdown_ms)
+static void stop_with(struct proc *p, int shutdown_ms, int first_signal)
 {
     if (p->reaped)
         return;
@@ -529,9 +529,26 @@ void proc_terminate(struct proc *p, int shutdown_ms)
     if (p->terminating)
         return;
     p->terminating = true;
-    proc_signal(p, SIGTERM);
+    if (first_signal)
+        proc_signal(p, first_signal);
     ev_timer_set(&p->kill_timer, shutdown_ms / 1000.0, 0.);
     ev_timer_start(loop, &p->kill_timer);
+}
+
+void proc_terminate(struct proc *p, int shutdown_ms)
+{
+    stop_with(p, shutdown_ms, SIGTERM);
+}
+
+void proc_await_exit(struct proc *p, int shutdown_ms)
+{
+    stop_with(p, shutdown_ms, 0);
+}
+
+void proc_keep(struct proc *p)
+{
+    p->terminating = false;
+    ev_timer_stop(loop, &p->kill_timer);
 }
 
 void proc_kill_broken(struct proc *p, const char *why)

@@ -37,6 +37,8 @@ struct proc {
     bool terminating;
     uint64_t spawned_ms;
     unsigned game_timeout_s;   /* workers: the --game-timeout they run with */
+    unsigned long generation;  /* workers: the pool's generation they started in */
+    unsigned games_served;     /* workers: games ended before this one (recycled) */
     struct proc *prev, *next;  /* all live procs */
 };
 
@@ -86,6 +88,11 @@ void procs_describe_status(int status, char *out, size_t n);
 void proc_read_dry(struct proc *p);
 /* SIGTERM, then SIGKILL after shutdown_ms; shutdown_ms < 0 = brutal_kill. */
 void proc_terminate(struct proc *p, int shutdown_ms);
+/* One leaving on its own (or asking to be kept: proc_keep): no SIGTERM,
+ * only SIGKILL if it has not left after shutdown_ms (< 0: at once). */
+void proc_await_exit(struct proc *p, int shutdown_ms);
+/* Not to be stopped after all: a proc_await_exit is called off. */
+void proc_keep(struct proc *p);
 /* The child broke the internal protocol: log why and SIGKILL it. */
 void proc_kill_broken(struct proc *p, const char *why);
 

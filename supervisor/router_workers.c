@@ -78,6 +78,7 @@ static void on_response(struct game *g, json_t *msg)
     if (ended) {
         isl_log(ISL_LOG_INFO, "event=game_ended game=%s reason=end_game", g->name);
         g->accepting = false;
+        g->worker_ended_game = true;
         games_sup_stop(g);
     } else if (!g->exists && !g->head) {
         /* Nothing stored (a new_game refused or not committed): the worker
@@ -89,12 +90,16 @@ static void on_response(struct game *g, json_t *msg)
     router_pump(g);
 }
 
+static void worker_recycled(struct proc *w);
+
 static void worker_message(struct proc *w, json_t *msg)
 {
     struct game *g = w->owner;
     const char *t = json_string_value(json_object_get(msg, "t"));
     if (!t)
         proc_kill_broken(w, "message_without_type");
+    else if (strcmp(t, "spare") == 0 && g->worker_ended_game)
+        worker_recycled(w);
     else if (strcmp(t, "spare") == 0)
         ;   /* sent before it read our adopt: nothing to do */
     else if (strcmp(t, "ready") == 0)
@@ -164,10 +169,10 @@ static bool left_no_write(const struct game *g, const struct proc *w, bool was_r
            isl_monotonic_ms() < g->last_activity_ms + timeout_ms;
 }
 
-static void worker_exit(struct proc *w, int status)
+/* The worker w leaves its game g (it exited with status, or was recycled
+ * as if it had exited ISL_EXIT_GAME_ENDED). */
+static void worker_left(struct game *g, struct proc *w, int status)
 {
-    struct game *g = w->owner;
-    log_exit(g, w, status);
     if (g->in_flight && g->worker_ready) {
         /* Its answer may be on its way through the writer, sent before it
          * died: take it (nothing more goes to this worker meanwhile). */
@@ -186,6 +191,7 @@ static void worker_exit(struct proc *w, int status)
     }
     g->worker = NULL;
     g->worker_ready = false;
+    g->worker_ended_game = false;
     g->accepting = false;
     if (g->in_flight && (!was_ready || ended)) {
         /* Never applied: sent along with `adopt` (a worker handles requests
@@ -224,6 +230,26 @@ static void worker_exit(struct proc *w, int status)
     games_sup_exited(g, status);
     router_pump(g);
     game_maybe_free(g);
+}
+
+static void worker_exit(struct proc *w, int status)
+{
+    struct game *g = w->owner;
+    log_exit(g, w, status);
+    worker_left(g, w, status);
+}
+
+/* Its game ended (end_game stored and answered) and it asks to serve
+ * another (--recycle): for its game, the worker left as one exiting after
+ * an end_game does; the process joins the spare pool, or is stopped there. */
+static void worker_recycled(struct proc *w)
+{
+    struct game *g = w->owner;
+    isl_log(ISL_LOG_INFO, "event=worker_recycled game=%s pid=%ld restarts=%u", g->name,
+            (long)w->pid, g->restarts);
+    proc_keep(w);
+    worker_left(g, w, W_EXITCODE(ISL_EXIT_GAME_ENDED, 0));
+    workers_take_back(w);
 }
 
 static const struct proc_ops worker_ops = {worker_message, worker_exit};
@@ -270,6 +296,7 @@ static void start_now(struct game *g)
     }
     g->worker = w;
     g->worker_ready = false;
+    g->worker_ended_game = false;
     g->first_answer_pending = true;
     g->worker_owes_answer = false;
     g->accepting = true;   /* requests may follow `adopt` at once */
@@ -302,7 +329,10 @@ enum terminate_result router_terminate_worker(struct game *g)
 {
     if (g->worker) {
         g->accepting = false;
-        proc_terminate(g->worker, daemon_state.config.shutdown_ms);
+        if (g->worker_ended_game)   /* it exits, or comes back as a spare, by itself */
+            proc_await_exit(g->worker, daemon_state.config.shutdown_ms);
+        else
+            proc_terminate(g->worker, daemon_state.config.shutdown_ms);
         return TERMINATE_WAIT;
     }
     /* A timer that fired in this turn of the loop is no longer active but

@@ -18,6 +18,12 @@
 #define REFILL_DELAY_S 0.01
 #define REFILL_AFTER_ANSWER_S 0.001
 #define LOW_SPARES 2   /* fewer ready than this: refill at once */
+/* A recycled worker serves at most this many games, so that whatever one
+ * game's run left in a process (a leak, a fragmented heap) stays small. */
+#define RECYCLE_GAMES_MAX 64
+/* Recycled workers above spare_workers are stopped once none has come back
+ * for this long: while games keep ending and starting they are used. */
+#define TRIM_AFTER_S 1.0
 
 static struct ev_loop *loop;
 static bool refill_waits_for_answer;   /* the timer is only the fallback */
@@ -27,7 +33,7 @@ static unsigned spare_total;
 static unsigned spare_failures;   /* consecutive spares that died unused */
 static unsigned spares_coming;    /* asked of the spawner, not answered yet */
 static uintptr_t generation;      /* a spare asked for before a stop is not kept */
-static ev_timer refill_timer;
+static ev_timer refill_timer, trim_timer;
 
 /* posix_spawn holds islandsd until the child has exec'd (milliseconds:
  * docs/ARCHITECTURE.md, "The supervisor's shell", has the measured
@@ -61,6 +67,8 @@ static void worker_command(struct worker_command *w)
         argv[n++] = "--relay";   /* the writer answers for it once committed */
     argv[n++] = "--game-timeout";
     argv[n++] = w->timeout;
+    if (c->spare_workers > 0)
+        argv[n++] = "--recycle";   /* an ended game's worker may join the pool */
     argv[n] = NULL;
 }
 
@@ -70,8 +78,10 @@ static struct proc *spawn_worker(const char *label, const struct proc_ops *ops, 
     struct worker_command w;
     worker_command(&w);
     struct proc *p = proc_spawn(label, daemon_state.worker_path, w.argv, ops, owner);
-    if (p)
+    if (p) {
         p->game_timeout_s = daemon_state.config.game_timeout_s;
+        p->generation = generation;
+    }
     return p;
 }
 
@@ -165,6 +175,7 @@ static void spare_spawned(struct proc *p, uintptr_t tag)
     }
     add_spare(p);
     p->game_timeout_s = daemon_state.config.game_timeout_s;   /* asked in this generation */
+    p->generation = tag;
     /* Asked for before a reload, a stop or the writer's exit, it arrives
      * unwanted: said apart, so a spare_spawned is always one that joins. */
     const char *unwanted = daemon_state.shutting_down ? "stopping"
@@ -192,11 +203,15 @@ static bool ask_spawner(void)
     return true;
 }
 
-void workers_refill_spares(void)
+static unsigned spares_wanted(void)
 {
     unsigned want = daemon_state.config.spare_workers;
-    if (want > MAX_SPARES)
-        want = MAX_SPARES;
+    return want > MAX_SPARES ? MAX_SPARES : want;
+}
+
+void workers_refill_spares(void)
+{
+    unsigned want = spares_wanted();
     if (!daemon_state.writer_ready || daemon_state.shutting_down)
         return;
     /* The spawner starts them while islandsd goes on serving. */
@@ -227,10 +242,31 @@ static void on_refill(struct ev_loop *l, ev_timer *w, int revents)
     workers_refill_spares();
 }
 
+/* Back down to spare_workers, once the games that brought their workers
+ * back have stopped ending and starting. */
+static void on_trim(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)revents;
+    ev_timer_stop(l, w);
+    unsigned keep = spares_wanted(), live = 0;
+    for (unsigned i = 0; i < spare_total; i++) {
+        if (spares[i]->terminating)
+            continue;
+        if (live < keep) {
+            live++;
+            continue;
+        }
+        isl_log(ISL_LOG_DEBUG, "event=spare_trimmed pid=%ld", (long)spares[i]->pid);
+        proc_terminate(spares[i], daemon_state.config.shutdown_ms);
+    }
+}
+
 void workers_init(struct ev_loop *l)
 {
     loop = l;
     ev_init(&refill_timer, on_refill);
+    ev_init(&trim_timer, on_trim);
+    trim_timer.repeat = TRIM_AFTER_S;
 }
 
 static void adopt(struct proc *p, const char *game, json_t *after)
@@ -310,10 +346,43 @@ void workers_first_answer(void)
     ev_timer_start(loop, &refill_timer);
 }
 
+unsigned workers_pool_max(void)
+{
+    return daemon_state.config.spare_workers > 0 ? MAX_SPARES : 0;
+}
+
+void workers_take_back(struct proc *p)
+{
+    p->ops = &spare_ops;
+    p->owner = NULL;
+    p->label = "spare";
+    p->games_served++;
+    const char *unwanted = daemon_state.shutting_down               ? "stopping"
+                           : !daemon_state.writer_ready             ? "writer_down"
+                           : p->generation != generation            ? "reloaded"
+                           : p->games_served >= RECYCLE_GAMES_MAX   ? "worn_out"
+                           : spare_total >= workers_pool_max()      ? "pool_full"
+                                                                    : NULL;
+    if (!unwanted) {
+        add_spare(p);
+        spare_ready[spare_total - 1] = true;
+        isl_log(ISL_LOG_DEBUG, "event=spare_recycled pid=%ld games=%u", (long)p->pid,
+                p->games_served);
+        if (spare_total > spares_wanted())
+            ev_timer_again(loop, &trim_timer);
+        return;
+    }
+    isl_log(ISL_LOG_DEBUG, "event=spare_unwanted pid=%ld via=recycle reason=%s", (long)p->pid,
+            unwanted);
+    /* Not in the pool: its exit is nobody's loss, nothing to refill. */
+    proc_terminate(p, daemon_state.config.shutdown_ms);
+}
+
 void workers_stop_spares(void)
 {
     generation++;
     ev_timer_stop(loop, &refill_timer);
+    ev_timer_stop(loop, &trim_timer);
     for (unsigned i = 0; i < spare_total; i++)
         proc_terminate(spares[i], daemon_state.config.shutdown_ms);
 }

@@ -26,6 +26,15 @@ void workers_refill_spares(void);
  * they are started with); each one's exit asks for a replacement, which
  * comes if spares are still wanted. */
 void workers_stop_spares(void);
+/* A worker whose game ended and that asks to serve another (it runs with
+ * --recycle): it joins the pool, or is stopped if the pool does not want
+ * it (full, stopping, started before a reload, or worn out). */
+void workers_take_back(struct proc *p);
 unsigned workers_spare_count(void);
+/* The most spares the pool holds (0 with spare_workers = 0). New starts
+ * refill it to spare_workers; games ending while others start (players
+ * going on to their next game) bring their workers back on top of that,
+ * kept until none has come back for a second. */
+unsigned workers_pool_max(void);
 
 #endif

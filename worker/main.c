@@ -31,7 +31,8 @@ static void usage(const char *msg)
     fprintf(stderr,
             "usage: islands-worker --store DIR [--sync full|nometa|none] [--map-size BYTES]\n"
             "         [--max-readers N] [--group-commit | --direct-commit]\n"
-            "         [--relay] [--game-timeout SECONDS] [--crash-injection] [--game NAME]\n");
+            "         [--relay] [--game-timeout SECONDS] [--crash-injection] [--recycle]\n"
+            "         [--game NAME]\n");
     exit(ISL_EXIT_USAGE);
 }
 
@@ -191,8 +192,39 @@ void worker_handed_off(struct worker *w)
     drain_queue(w);
 }
 
+/* --recycle, after an end_game was stored and answered: back to what a
+ * fresh spare is, with nothing of the old game kept, and say so; islandsd
+ * takes that as the old game's worker leaving, and puts us in its pool or
+ * stops us. A spare's start (exec, loading, faulting in every page: a few
+ * milliseconds of CPU on a virtualized host) is saved for the next game. */
+static void become_spare(struct worker *w)
+{
+    ev_timer_stop(w->loop, &w->idle);
+    ev_idle_stop(w->loop, &w->release_store);
+    if (w->stopping || json_array_size(w->queue) > 0)
+        exit_worker_process(w, ISL_EXIT_GAME_ENDED);   /* as without --recycle */
+    char err[512];
+    if (!w->store &&
+        isl_store_open(w->store_options, &w->store, err, sizeof err) != ISL_STORE_OK) {
+        isl_log(ISL_LOG_WARNING, "event=recycle_failed game=%s error=\"%s\"", w->name, err);
+        exit_worker_process(w, ISL_EXIT_GAME_ENDED);
+    }
+    isl_log(ISL_LOG_DEBUG, "event=recycled game=%s", w->name);
+    w->name[0] = '\0';
+    w->adopted = w->loaded = w->busy = w->unsettled = w->next_deletes = false;
+    memset(&w->game, 0, sizeof w->game);
+    memset(&w->next, 0, sizeof w->next);
+    w->delete_retry_s = 0;
+    w->exit_after = -1;
+    send_frame(w, json_pack("{s:s}", "t", "spare"));
+}
+
 static void answered(struct worker *w)
 {
+    if (w->exit_after == ISL_EXIT_GAME_ENDED && w->recycle) {
+        become_spare(w);
+        return;
+    }
     if (w->exit_after >= 0)
         exit_worker_process(w, w->exit_after);
     worker_handed_off(w);
@@ -518,6 +550,8 @@ static void parse_args(int argc, char **argv, struct worker *w, struct args *a)
             w->relay = true;
         else if (strcmp(opt, "--crash-injection") == 0)
             w->crash_injection = true;
+        else if (strcmp(opt, "--recycle") == 0)
+            w->recycle = true;
         else if (strcmp(opt, "--game-timeout") == 0 && i + 1 < argc) {
             char *end;
             errno = 0;
@@ -556,7 +590,7 @@ int main(int argc, char **argv)
     isl_child_setup("islands-worker");
     isl_fault_note_install();   /* after the reset of every signal */
     static struct worker w;
-    struct args a = { 0 };
+    static struct args a;
     parse_args(argc, argv, &w, &a);
     w.loop = ev_default_loop(EVFLAG_AUTO);
     w.exit_after = -1;
@@ -567,6 +601,7 @@ int main(int argc, char **argv)
     isl_buf_init(&w.text, 0);
 
     char err[512];
+    w.store_options = &a.store;
     if (isl_store_open(&a.store, &w.store, err, sizeof err) != ISL_STORE_OK) {
         isl_log(ISL_LOG_ERR, "event=store_open_failed error=\"%s\"", err);
         exit_worker_process(&w, ISL_EXIT_STORE);

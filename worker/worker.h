@@ -20,6 +20,10 @@ struct worker {
     ev_timer warm_up;              /* a spare not adopted at once warms up */
     struct isl_committer *committer;
     bool crash_injection;
+    /* --recycle: once its game ended by end_game, serve another as a spare
+     * instead of exiting (islandsd keeps it or stops it). */
+    bool recycle;
+    const struct isl_store_options *store_options;   /* to open the store again */
     /* ISLANDS_FAULT_ACK_BEFORE_COMMIT=1 with ISLANDS_FAULT_INJECTION=1 and
      * --crash-injection: answer as if committed, then die uncommitted (the
      * chaos harness proves it notices). Never in normal operation. */

@@ -286,10 +286,12 @@ static unsigned ready_spares(void)
     return n;
 }
 
+/* A ready one, the one that joined last first: a worker just back from
+ * its game has its pages in the caches. */
 static int pick_spare(void)
 {
     int pick = -1;
-    for (unsigned i = 0; i < spare_total; i++)
+    for (unsigned i = spare_total; i-- > 0;)
         if (!spares[i]->terminating && (pick < 0 || (spare_ready[i] && !spare_ready[pick])))
             pick = (int)i;
     return pick;

@@ -33,15 +33,6 @@ static void new_game(struct testd *d, const char *game)
     json_decref(r);
 }
 
-static void stop_clean(struct testd *d)
-{
-    pid_t group = d->pid;
-    int status = testd_stop(d);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    ck_assert_int_eq(testd_group_processes(group), 0);
-    testd_cleanup(d);
-}
-
 START_TEST(spares_come_from_the_spawner_as_children_of_islandsd)
 {
     struct testd d = {0};
@@ -60,7 +51,7 @@ START_TEST(spares_come_from_the_spawner_as_children_of_islandsd)
     ck_assert_int_eq(testd_children(spawner, NULL, NULL, 64), 0);
     new_game(&d, "g1");
     ck_assert_int_gt(testd_worker_pid(&d, "g1"), 0);
-    stop_clean(&d);
+    testd_stop_clean(&d);
 }
 END_TEST
 
@@ -96,7 +87,7 @@ START_TEST(a_dead_spawner_is_started_again_and_games_start_meanwhile)
     ck_assert_int_eq(testd_log_count_after(&d, restarted, "event=worker_start"), 0);
     ck_assert_int_eq(testd_log_count(&d, "event=spawner_exit"), 1);
     ck_assert_int_eq(testd_zombie_children(d.pid), 0);
-    stop_clean(&d);
+    testd_stop_clean(&d);
 }
 END_TEST
 
@@ -145,7 +136,7 @@ START_TEST(spares_that_exit_at_once_are_not_kept)
     }
     ck_assert_int_eq(zombies, 0);
     /* A reaped child tracked as live would hold the stop forever. */
-    stop_clean(&d);
+    testd_stop_clean(&d);
 }
 END_TEST
 

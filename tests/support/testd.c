@@ -144,6 +144,16 @@ int testd_stop(struct testd *d)
     return status;
 }
 
+void testd_stop_clean(struct testd *d)
+{
+    pid_t group = d->pid;
+    int status = testd_stop(d);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "islandsd status %d; see %s",
+                  status, d->log);
+    ck_assert_int_eq(testd_group_processes(group), 0);
+    testd_cleanup(d);
+}
+
 void testd_cleanup(struct testd *d)
 {
     if (d->client)

@@ -37,6 +37,9 @@ void testd_start(struct testd *d, const char *config_lines);
 int testd_run_to_exit(const char *const args[], char *out, size_t outlen);
 /* SIGTERM, wait; returns the wait status. Keeps the directory. */
 int testd_stop(struct testd *d);
+/* testd_stop, which must be a clean exit (status 0) leaving nothing of
+ * islandsd's process group, then testd_cleanup. */
+void testd_stop_clean(struct testd *d);
 /* Wait for islandsd to exit by itself (up to timeout_ms); -1 on timeout. */
 int testd_wait_exit(struct testd *d, int timeout_ms);
 /* Remove the temporary directory. */

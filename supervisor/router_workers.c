@@ -17,6 +17,8 @@
 #include "writer_link.h"
 #include "workers.h"
 
+#define ENDED_WORKER_GRACE_MS 5000
+
 static const char *rules_of(json_t *msg, bool *ok)
 {
     json_t *rules = json_object_get(msg, "rules");
@@ -329,10 +331,14 @@ enum terminate_result router_terminate_worker(struct game *g)
 {
     if (g->worker) {
         g->accepting = false;
-        if (g->worker_ended_game)   /* it exits, or comes back as a spare, by itself */
-            proc_await_exit(g->worker, daemon_state.config.shutdown_ms);
+        int ms = daemon_state.config.shutdown_ms;
+        if (g->worker_ended_game)
+            /* It leaves by itself right after its answer, or comes back as
+             * a spare (--recycle): killed only if it does neither, even
+             * under brutal_kill, whose kill would race its spare frame. */
+            proc_await_exit(g->worker, ms < 0 ? ENDED_WORKER_GRACE_MS : ms);
         else
-            proc_terminate(g->worker, daemon_state.config.shutdown_ms);
+            proc_terminate(g->worker, ms);
         return TERMINATE_WAIT;
     }
     /* A timer that fired in this turn of the loop is no longer active but

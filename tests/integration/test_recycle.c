@@ -211,6 +211,23 @@ START_TEST(a_worker_started_before_a_reload_is_not_kept)
 }
 END_TEST
 
+/* shutdown = brutal_kill kills workers being stopped at once, but not one
+ * whose game ended: it comes back as a spare. */
+START_TEST(under_brutal_kill_an_ended_games_worker_still_comes_back)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 1\nshutdown = brutal_kill\nlog_level = debug\n");
+    for (int i = 0; i < 3; i++) {
+        char g[8];
+        snprintf(g, sizeof g, "g%d", i);
+        new_game(&d, g, "Ann");
+        end_game(&d, g, testd_worker_pid(&d, g), true);
+    }
+    ck_assert_int_eq(testd_log_count(&d, "event=spare_exit"), 0);
+    testd_stop_clean(&d);
+}
+END_TEST
+
 /* Without spares, a worker exits once its game ended. */
 START_TEST(without_spares_a_worker_exits_when_its_game_ends)
 {
@@ -235,6 +252,7 @@ static Suite *recycle_suite(void)
     tcase_add_test(tc, a_worker_serves_at_most_64_games);
     tcase_add_test(tc, recycled_spares_above_spare_workers_are_stopped_once_games_stop_ending);
     tcase_add_test(tc, a_worker_started_before_a_reload_is_not_kept);
+    tcase_add_test(tc, under_brutal_kill_an_ended_games_worker_still_comes_back);
     tcase_add_test(tc, without_spares_a_worker_exits_when_its_game_ends);
     suite_add_tcase(s, tc);
     return s;

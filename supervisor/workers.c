@@ -286,14 +286,22 @@ static unsigned ready_spares(void)
     return n;
 }
 
-/* A ready one, the one that joined last first: a worker just back from
- * its game has its pages in the caches. */
+/* A ready one first; among those, a worker back from its game (the last
+ * one back: its pages are still in the caches) before a fresh one (the
+ * oldest: it has had the most time to warm up, warm.c). */
 static int pick_spare(void)
 {
-    int pick = -1;
-    for (unsigned i = spare_total; i-- > 0;)
-        if (!spares[i]->terminating && (pick < 0 || (spare_ready[i] && !spare_ready[pick])))
+    int pick = -1, best = -1;
+    for (unsigned i = 0; i < spare_total; i++) {
+        if (spares[i]->terminating)
+            continue;
+        bool recycled = spares[i]->games_served > 0;
+        int score = 2 * spare_ready[i] + recycled;
+        if (score > best || (score == best && recycled)) {
+            best = score;
             pick = (int)i;
+        }
+    }
     return pick;
 }
 

@@ -22,10 +22,10 @@ static int finish_status;
 
 /* islandsd holds two descriptors per live worker (its channel and its
  * pidfd). Past what RLIMIT_NOFILE leaves after the clients (served and
- * waiting), the spare pool's places and islandsd's own, a start would fail for want of
- * a descriptor and the front door could accept nobody, admins included:
- * live games are held below that instead (a new one is answered busy),
- * and the operator is told once per limit. */
+ * waiting), the spare pool's places and islandsd's own, a start would
+ * fail for want of a descriptor and the front door could accept nobody,
+ * admins included: live games are held below that instead (a new one is
+ * answered busy), and the operator is told once per limit. */
 #define FDS_PER_WORKER 2u
 #define FDS_OF_ITS_OWN 64u
 

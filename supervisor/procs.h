@@ -38,7 +38,7 @@ struct proc {
     uint64_t spawned_ms;
     unsigned game_timeout_s;   /* workers: the --game-timeout they run with */
     unsigned long generation;  /* workers: the pool's generation they started in */
-    unsigned games_served;     /* workers: games ended before this one (recycled) */
+    unsigned games_served;     /* workers: games it served to their end (recycled) */
     struct proc *prev, *next;  /* all live procs */
 };
 

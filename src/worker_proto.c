@@ -118,9 +118,6 @@ void isl_child_setup(const char *program)
         _exit(ISL_EXIT_NORMAL);
     }
 
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
     /* Every signal, not only those exec leaves ignored: handlers this
      * process installed before main (a sanitizer's SIGSEGV handler) would
      * otherwise change how an injected crash ends. */
@@ -138,6 +135,11 @@ void isl_child_setup(const char *program)
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    /* islandsd starts us with those three blocked, so that one sent to the
+     * group while we were starting waits; ignored now, it is dropped. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 static int parse_size(const char *s, size_t *out)

@@ -341,19 +341,25 @@ void procs_init(struct ev_loop *l)
     ev_child_start(loop, &child_watcher);
 }
 
-/* posix_spawn path with argv, child_end as its fd 3, an empty signal mask
- * and default dispositions. Returns the pid, or -1 with errno set. */
+/* posix_spawn path with argv, child_end as its fd 3 and default
+ * dispositions; only the signals a terminal sends to the whole group
+ * (SIGHUP, SIGINT, SIGQUIT) blocked, until the child ignores them
+ * (isl_child_setup): by default they would kill a child that has not got
+ * that far. Returns the pid, or -1 with errno set. */
 static pid_t start_child(const char *path, char *const argv[], int child_end)
 {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
-    sigset_t empty, all;
-    sigemptyset(&empty);
+    sigset_t terminal, all;
+    sigemptyset(&terminal);
+    sigaddset(&terminal, SIGHUP);
+    sigaddset(&terminal, SIGINT);
+    sigaddset(&terminal, SIGQUIT);
     sigfillset(&all);
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, child_end, CHANNEL_FD);
     posix_spawnattr_init(&attr);
-    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigmask(&attr, &terminal);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;

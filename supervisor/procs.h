@@ -48,7 +48,8 @@ void procs_init(struct ev_loop *loop);
 void procs_set_child_log_level(int max_prio);
 
 /* Start path with argv; the child gets fd 3 = channel, ISLANDS_PARENT_PID
- * in its environment, an empty signal mask and default dispositions.
+ * in its environment, default dispositions, and SIGHUP, SIGINT and
+ * SIGQUIT blocked (isl_child_setup ignores them, then unblocks).
  * Returns NULL (errno set, reason logged) if the program could not run. */
 struct proc *proc_spawn(const char *label, const char *path, char *const argv[],
                         const struct proc_ops *ops, void *owner);

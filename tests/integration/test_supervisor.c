@@ -493,6 +493,37 @@ START_TEST(a_terminal_signal_to_the_group_is_left_to_islandsd)
 }
 END_TEST
 
+/* The same hangup reaching a worker islandsd is starting, before the
+ * worker has set its signals (exec, the C library's start): it must wait
+ * for that, not kill the worker. Hangups every 2 ms while 20 games start,
+ * each on a worker islandsd starts itself (no spares). */
+START_TEST(a_hangup_while_a_worker_starts_does_not_kill_it)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 0\nlog_level = warning\n");
+    pid_t group = d.pid;
+    pid_t hangups = fork();
+    ck_assert_int_ge(hangups, 0);
+    if (hangups == 0) {
+        for (int i = 0; i < 5000 && kill(-group, SIGHUP) == 0; i++)
+            usleep(2000);
+        _exit(0);
+    }
+    for (int i = 0; i < 20; i++) {
+        char game[8];
+        snprintf(game, sizeof game, "h%d", i);
+        json_t *r = testd_call(&d, "{s:s, s:s, s:s}", "op", "new_game", "game", game, "name",
+                               "Ann");
+        ck_assert_msg(testd_ok(r), "new_game %s: %s", game, testd_error(r));
+        json_decref(r);
+    }
+    kill(hangups, SIGKILL);
+    waitpid(hangups, NULL, 0);
+    ck_assert_int_eq(testd_log_count(&d, "signal=HUP"), 0);
+    check_clean_exit(&d, 0);
+}
+END_TEST
+
 /* SIGTERM to the whole group (a unit with KillMode=control-group, or
  * `kill -TERM -PGID`) is a clean stop: islandsd hears its own SIGTERM
  * before the exits it causes, so neither the writer's exit nor a
@@ -522,8 +553,9 @@ START_TEST(sigterm_to_the_whole_group_is_a_clean_stop)
 END_TEST
 
 /* Under simple_one_for_one the games are independent: a worker slow to
- * stop (here stopped by SIGSTOP as it is hibernated, so that only its
- * SIGKILL, shutdown ms later, ends it) holds back no other game's start. */
+ * stop (here stopped by SIGSTOP as it is hibernated, so that it leaves
+ * only once continued, or killed shutdown ms later) holds back no other
+ * game's start. */
 START_TEST(a_worker_slow_to_stop_holds_back_no_other_start)
 {
     struct testd d = {0};
@@ -536,7 +568,7 @@ START_TEST(a_worker_slow_to_stop_holds_back_no_other_start)
     ck_assert_msg(testd_ok(r), "new_game g2 while g1 stops: %s", testd_error(r));
     json_decref(r);
     ck_assert_int_gt(testd_worker_pid(&d, "g2"), 0);
-    kill((pid_t)pids[0], SIGCONT);   /* it takes its SIGTERM now */
+    kill((pid_t)pids[0], SIGCONT);   /* it takes its release now */
     check_clean_exit(&d, 0);
 }
 END_TEST
@@ -1469,6 +1501,7 @@ static Suite *supervisor_suite(void)
     tcase_add_test(tc, worker_ignoring_sigterm_is_killed_after_its_timeout);
     tcase_add_test(tc, sigterm_stops_workers_in_reverse_start_order);
     tcase_add_test(tc, a_terminal_signal_to_the_group_is_left_to_islandsd);
+    tcase_add_test(tc, a_hangup_while_a_worker_starts_does_not_kill_it);
     tcase_add_test(tc, sigterm_to_the_whole_group_is_a_clean_stop);
     tcase_add_test(tc, a_writer_dying_during_the_stop_is_not_restarted);
     tcase_add_test(tc, a_writer_restart_delayed_past_the_stop_never_comes);

@@ -61,6 +61,8 @@ struct game {
     bool worker_owes_answer;   /* a request was sent to it and not answered by it */
     bool worker_ended_game;    /* it answered end_game: it leaves on its own, or
                                   asks to serve another game (--recycle) */
+    bool hibernating;          /* the sweep stops its idle worker */
+    bool worker_released;      /* ... which was asked to come back as a spare */
     /* Workers of this game that exited since one was last ready: the next
      * one's fence names them (docs/INTERNAL-PROTOCOL.md). */
     pid_t dead_workers[ISL_FENCE_AFTER_MAX];

@@ -403,14 +403,11 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     sweep_now = isl_monotonic_ms();
     size_t n;
-    /* Hibernation: the worker exits, the game stays stored; the next
-     * request wakes it. */
+    /* Hibernation: the worker leaves (or comes back as a spare), the game
+     * stays stored; the next request wakes it. */
     struct game **games = games_collect(idle_worker, &n);
-    for (size_t i = 0; i < n; i++) {
-        isl_log(ISL_LOG_INFO, "event=hibernate game=%s pid=%ld", games[i]->name,
-                (long)games[i]->worker->pid);
-        games_sup_stop(games[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        router_hibernate(games[i]);
     free(games);
     /* A stored game nobody touched for game_timeout ends, worker or not. */
     games = games_collect(timed_out, &n);

@@ -23,6 +23,10 @@ void router_pump_all(void);
 /* A reload changed game_timeout: every running worker times its game
  * with the new one from now (docs/INTERNAL-PROTOCOL.md, `timeout`). */
 void router_send_game_timeout(unsigned timeout_s);
+/* Hibernate g's idle worker: its game stays stored and the next request
+ * wakes it; the process comes back as a spare if the pool wants it, else
+ * it is stopped. */
+void router_hibernate(struct game *g);
 /* Answer every waiting request with game_unavailable (shutdown). */
 void router_abort_queues(const char *why);
 

@@ -100,7 +100,7 @@ static void worker_message(struct proc *w, json_t *msg)
     const char *t = json_string_value(json_object_get(msg, "t"));
     if (!t)
         proc_kill_broken(w, "message_without_type");
-    else if (strcmp(t, "spare") == 0 && g->worker_ended_game)
+    else if (strcmp(t, "spare") == 0 && (g->worker_ended_game || g->worker_released))
         worker_recycled(w);
     else if (strcmp(t, "spare") == 0)
         ;   /* sent before it read our adopt: nothing to do */
@@ -194,6 +194,8 @@ static void worker_left(struct game *g, struct proc *w, int status)
     g->worker = NULL;
     g->worker_ready = false;
     g->worker_ended_game = false;
+    g->worker_released = false;
+    g->hibernating = false;
     g->accepting = false;
     if (g->in_flight && (!was_ready || ended)) {
         /* Never applied: sent along with `adopt` (a worker handles requests
@@ -241,17 +243,40 @@ static void worker_exit(struct proc *w, int status)
     worker_left(g, w, status);
 }
 
-/* Its game ended (end_game stored and answered) and it asks to serve
- * another (--recycle): for its game, the worker left as one exiting after
- * an end_game does; the process joins the spare pool, or is stopped there. */
+/* Its game ended (end_game stored and answered, --recycle) or went to
+ * sleep (released), and it asks to serve another: for its game, the
+ * worker left as one exiting then does (64: game ended, 0: game kept);
+ * the process joins the spare pool, or is stopped there. */
 static void worker_recycled(struct proc *w)
 {
     struct game *g = w->owner;
-    isl_log(ISL_LOG_INFO, "event=worker_recycled game=%s pid=%ld restarts=%u", g->name,
-            (long)w->pid, g->restarts);
+    bool ended = g->worker_ended_game;
+    isl_log(ISL_LOG_INFO, "event=worker_recycled game=%s pid=%ld reason=%s restarts=%u",
+            g->name, (long)w->pid, ended ? "end_game" : "hibernate", g->restarts);
     proc_keep(w);
-    worker_left(g, w, W_EXITCODE(ISL_EXIT_GAME_ENDED, 0));
+    worker_left(g, w, W_EXITCODE(ended ? ISL_EXIT_GAME_ENDED : ISL_EXIT_NORMAL, 0));
     workers_take_back(w);
+}
+
+void router_hibernate(struct game *g)
+{
+    isl_log(ISL_LOG_INFO, "event=hibernate game=%s pid=%ld", g->name, (long)g->worker->pid);
+    g->hibernating = true;
+    games_sup_stop(g);
+}
+
+/* A hibernating game's worker is asked to come back as a spare where it
+ * would have been sent SIGTERM: when the core's TERMINATE runs (it may
+ * wait for other exits), so that it leaves no sooner than it would have. */
+static void release_if_wanted(struct game *g)
+{
+    if (!g->hibernating || g->worker_ended_game || g->worker_released ||
+        !workers_would_take_back(g->worker))
+        return;
+    json_t *msg = json_pack("{s:s}", "t", "release");
+    proc_send(g->worker, msg);
+    json_decref(msg);
+    g->worker_released = true;
 }
 
 static const struct proc_ops worker_ops = {worker_message, worker_exit};
@@ -299,6 +324,8 @@ static void start_now(struct game *g)
     g->worker = w;
     g->worker_ready = false;
     g->worker_ended_game = false;
+    g->worker_released = false;
+    g->hibernating = false;
     g->first_answer_pending = true;
     g->worker_owes_answer = false;
     g->accepting = true;   /* requests may follow `adopt` at once */
@@ -332,10 +359,11 @@ enum terminate_result router_terminate_worker(struct game *g)
     if (g->worker) {
         g->accepting = false;
         int ms = daemon_state.config.shutdown_ms;
-        if (g->worker_ended_game)
+        release_if_wanted(g);
+        if (g->worker_ended_game || g->worker_released)
             /* It leaves by itself right after its answer, or comes back as
-             * a spare (--recycle): killed only if it does neither, even
-             * under brutal_kill, whose kill would race its spare frame. */
+             * a spare: killed only if it does neither, even under
+             * brutal_kill, whose kill would race its spare frame. */
             proc_await_exit(g->worker, ms < 0 ? ENDED_WORKER_GRACE_MS : ms);
         else
             proc_terminate(g->worker, ms);

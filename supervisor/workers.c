@@ -361,18 +361,29 @@ unsigned workers_pool_max(void)
     return daemon_state.config.spare_workers > 0 ? MAX_SPARES : 0;
 }
 
+/* Why the pool would not keep p after its next game (NULL: it would). */
+static const char *unwanted_after_game(const struct proc *p)
+{
+    return daemon_state.shutting_down                 ? "stopping"
+           : !daemon_state.writer_ready               ? "writer_down"
+           : p->generation != generation              ? "reloaded"
+           : p->games_served + 1 >= RECYCLE_GAMES_MAX ? "worn_out"
+           : spare_total >= workers_pool_max()        ? "pool_full"
+                                                      : NULL;
+}
+
+bool workers_would_take_back(const struct proc *p)
+{
+    return unwanted_after_game(p) == NULL;
+}
+
 void workers_take_back(struct proc *p)
 {
+    const char *unwanted = unwanted_after_game(p);
     p->ops = &spare_ops;
     p->owner = NULL;
     p->label = "spare";
     p->games_served++;
-    const char *unwanted = daemon_state.shutting_down               ? "stopping"
-                           : !daemon_state.writer_ready             ? "writer_down"
-                           : p->generation != generation            ? "reloaded"
-                           : p->games_served >= RECYCLE_GAMES_MAX   ? "worn_out"
-                           : spare_total >= workers_pool_max()      ? "pool_full"
-                                                                    : NULL;
     if (!unwanted) {
         add_spare(p);
         spare_ready[spare_total - 1] = true;

@@ -30,6 +30,9 @@ void workers_stop_spares(void);
  * --recycle): it joins the pool, or is stopped if the pool does not want
  * it (full, stopping, started before a reload, or worn out). */
 void workers_take_back(struct proc *p);
+/* Whether workers_take_back would keep p now (hibernation asks before it
+ * sends the worker back to the pool rather than stopping it). */
+bool workers_would_take_back(const struct proc *p);
 unsigned workers_spare_count(void);
 /* The most spares the pool holds (0 with spare_workers = 0). New starts
  * refill it to spare_workers; games ending while others start (players

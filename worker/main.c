@@ -197,17 +197,17 @@ void worker_handed_off(struct worker *w)
  * takes that as the old game's worker leaving, and puts us in its pool or
  * stops us. A spare's start (exec, loading, faulting in every page: a few
  * milliseconds of CPU on a virtualized host) is saved for the next game. */
-static void become_spare(struct worker *w)
+static void become_spare(struct worker *w, int or_exit_status)
 {
     ev_timer_stop(w->loop, &w->idle);
     ev_idle_stop(w->loop, &w->release_store);
     if (w->stopping || json_array_size(w->queue) > 0)
-        exit_worker_process(w, ISL_EXIT_GAME_ENDED);   /* as without --recycle */
+        exit_worker_process(w, or_exit_status);   /* as when not recycled */
     char err[512];
     if (!w->store &&
         isl_store_open(w->store_options, &w->store, err, sizeof err) != ISL_STORE_OK) {
         isl_log(ISL_LOG_WARNING, "event=recycle_failed game=%s error=\"%s\"", w->name, err);
-        exit_worker_process(w, ISL_EXIT_GAME_ENDED);
+        exit_worker_process(w, or_exit_status);
     }
     isl_log(ISL_LOG_DEBUG, "event=recycled game=%s", w->name);
     w->name[0] = '\0';
@@ -219,10 +219,28 @@ static void become_spare(struct worker *w)
     send_frame(w, json_pack("{s:s}", "t", "spare"));
 }
 
+/* Hibernation: islandsd wants the process back, its game stays stored.
+ * Like SIGTERM (the commits we sent are decided first, and one in hand is
+ * finished before we leave), except that we come back as a spare. */
+static void release(struct worker *w)
+{
+    if (!w->adopted)
+        protocol_error(w, "release: no game adopted");
+    if (w->busy) {
+        w->stopping = true;   /* our own delete, or a quarantine: exit after it */
+        return;
+    }
+    settle_by_sync(w);
+    if (w->busy)
+        w->stopping = true;   /* a failure answered on the way started a queued request */
+    else
+        become_spare(w, ISL_EXIT_NORMAL);
+}
+
 static void answered(struct worker *w)
 {
     if (w->exit_after == ISL_EXIT_GAME_ENDED && w->recycle) {
-        become_spare(w);
+        become_spare(w, ISL_EXIT_GAME_ENDED);
         return;
     }
     if (w->exit_after >= 0)
@@ -371,6 +389,8 @@ static void handle_frame(struct worker *w, json_t *frame)
         w->game_timeout_s = json_number_value(s);
         ev_timer_stop(w->loop, &w->idle);
         arm_idle(w);
+    } else if (strcmp(t, "release") == 0) {
+        release(w);
     } else if (strcmp(t, "req") == 0) {
         if (!w->adopted)
             protocol_error(w, "req: no game adopted yet");

@@ -1,6 +1,7 @@
 /* Recycled workers: a worker whose game ended by end_game goes back to the
- * spare pool (islands-worker --recycle) instead of exiting. The next game
- * it serves, new or stored, sees nothing of the old one; a worker serves
+ * spare pool (islands-worker --recycle) instead of exiting, and so does one
+ * whose game hibernates (released). The next game it serves, new or
+ * stored, sees nothing of the old one; a worker serves
  * at most 64 games; the pool goes back to spare_workers once games stop
  * ending; a worker started before a reload is not kept; and without spares
  * the worker exits as it always did. */
@@ -211,6 +212,41 @@ START_TEST(a_worker_started_before_a_reload_is_not_kept)
 }
 END_TEST
 
+/* A hibernated game's worker comes back as a spare (released, not sent
+ * SIGTERM); the game wakes with its state, in the same process, which the
+ * pool hands out first; and with the pool unwilling (spare_workers = 0)
+ * the worker exits as it always did. */
+START_TEST(a_hibernated_games_worker_comes_back_and_the_game_wakes_intact)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 1\nhibernate_after = 1\nlog_level = debug\n");
+    new_game(&d, "h", "Ann");
+    json_decref(call_ok("add_player", testd_call(&d, "{s:s, s:s, s:s}", "op", "add_player",
+                                                   "game", "h", "name", "Bob")));
+    json_t *before = state_of(&d, "h");
+    long pid = testd_worker_pid(&d, "h");
+    char line[128];
+    snprintf(line, sizeof line, "event=worker_recycled game=h pid=%ld reason=hibernate", pid);
+    ck_assert_int_eq(testd_wait_log_count(&d, line, 1), 1);
+    ck_assert_int_eq(kill((pid_t)pid, 0), 0);   /* alive, in the pool */
+    json_t *after = state_of(&d, "h");
+    ck_assert_msg(json_equal(after, before), "the game woke with another state");
+    json_decref(after);
+    json_decref(before);
+    ck_assert_int_eq(testd_worker_pid(&d, "h"), pid);
+    ck_assert_int_eq(testd_log_count(&d, "event=spare_exit"), 0);
+    testd_stop_clean(&d);
+
+    testd_start(&d, "spare_workers = 0\nhibernate_after = 1\n");
+    new_game(&d, "h", "Ann");
+    pid = testd_worker_pid(&d, "h");
+    snprintf(line, sizeof line, "event=worker_exit game=h pid=%ld exit_status=0", pid);
+    ck_assert_int_eq(testd_wait_log_count(&d, line, 1), 1);
+    ck_assert_int_eq(testd_log_count(&d, "event=worker_recycled"), 0);
+    testd_stop_clean(&d);
+}
+END_TEST
+
 /* shutdown = brutal_kill kills workers being stopped at once, but not one
  * whose game ended: it comes back as a spare. */
 START_TEST(under_brutal_kill_an_ended_games_worker_still_comes_back)
@@ -252,6 +288,7 @@ static Suite *recycle_suite(void)
     tcase_add_test(tc, a_worker_serves_at_most_64_games);
     tcase_add_test(tc, recycled_spares_above_spare_workers_are_stopped_once_games_stop_ending);
     tcase_add_test(tc, a_worker_started_before_a_reload_is_not_kept);
+    tcase_add_test(tc, a_hibernated_games_worker_comes_back_and_the_game_wakes_intact);
     tcase_add_test(tc, under_brutal_kill_an_ended_games_worker_still_comes_back);
     tcase_add_test(tc, without_spares_a_worker_exits_when_its_game_ends);
     suite_add_tcase(s, tc);

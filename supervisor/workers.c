@@ -158,11 +158,17 @@ static void spare_exit(struct proc *p, int status)
 
 static const struct proc_ops spare_ops = {spare_message, spare_exit};
 
-static void add_spare(struct proc *p)
+/* Room is kept for every spare asked of the spawner (spare_total +
+ * spares_coming <= MAX_SPARES); a recycled one takes a place only if that
+ * still holds. The check here only guards the array. */
+static bool add_spare(struct proc *p)
 {
+    if (spare_total >= MAX_SPARES)
+        return false;
     spares[spare_total] = p;
     spare_ready[spare_total] = false;
     spare_total++;
+    return true;
 }
 
 /* The spawner's answer to one of our requests. */
@@ -173,7 +179,7 @@ static void spare_spawned(struct proc *p, uintptr_t tag)
         spare_lost();
         return;
     }
-    add_spare(p);
+    bool added = add_spare(p);
     p->game_timeout_s = daemon_state.config.game_timeout_s;   /* asked in this generation */
     p->generation = tag;
     /* Asked for before a reload, a stop or the writer's exit, it arrives
@@ -181,6 +187,7 @@ static void spare_spawned(struct proc *p, uintptr_t tag)
     const char *unwanted = daemon_state.shutting_down ? "stopping"
                            : !daemon_state.writer_ready ? "writer_down"
                            : tag != generation          ? "reloaded"
+                           : !added                     ? "pool_full"
                                                         : NULL;
     if (!unwanted) {
         isl_log(ISL_LOG_DEBUG, "event=spare_spawned pid=%ld via=spawner", (long)p->pid);
@@ -229,7 +236,8 @@ void workers_refill_spares(void)
         schedule_refill(1.0);
         return;
     }
-    add_spare(p);
+    if (!add_spare(p))   /* cannot happen: want is at most MAX_SPARES */
+        proc_terminate(p, daemon_state.config.shutdown_ms);
     if (spare_total + spares_coming < want)
         schedule_refill(0.);
 }
@@ -368,7 +376,7 @@ static const char *unwanted_after_game(const struct proc *p)
            : !daemon_state.writer_ready               ? "writer_down"
            : p->generation != generation              ? "reloaded"
            : p->games_served + 1 >= RECYCLE_GAMES_MAX ? "worn_out"
-           : spare_total >= workers_pool_max()        ? "pool_full"
+           : spare_total + spares_coming >= workers_pool_max() ? "pool_full"
                                                       : NULL;
 }
 
@@ -384,8 +392,9 @@ void workers_take_back(struct proc *p)
     p->owner = NULL;
     p->label = "spare";
     p->games_served++;
+    if (!unwanted && !add_spare(p))
+        unwanted = "pool_full";
     if (!unwanted) {
-        add_spare(p);
         spare_ready[spare_total - 1] = true;
         isl_log(ISL_LOG_DEBUG, "event=spare_recycled pid=%ld games=%u", (long)p->pid,
                 p->games_served);

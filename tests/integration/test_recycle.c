@@ -195,6 +195,54 @@ START_TEST(recycled_spares_above_spare_workers_are_stopped_once_games_stop_endin
 }
 END_TEST
 
+/* Pipelined requests of one kind for games g0..g<n-1>, all answered ok. */
+static void pipeline(struct testd *d, const char *op, int n)
+{
+    struct isl_client *c = testd_connect(d);
+    ck_assert_ptr_nonnull(c);
+    for (int i = 0; i < n; i++) {
+        char g[8];
+        snprintf(g, sizeof g, "g%d", i);
+        json_t *req = strcmp(op, "new_game") == 0
+                          ? json_pack("{s:s, s:s, s:s}", "op", op, "game", g, "name", "Ann")
+                          : json_pack("{s:s, s:s}", "op", op, "game", g);
+        ck_assert_int_eq(isl_client_send(c, req, 5000), ISL_CLIENT_OK);
+        json_decref(req);
+    }
+    for (int i = 0; i < n; i++) {
+        json_t *r = NULL;
+        ck_assert_int_eq(isl_client_recv(c, &r, 20000), ISL_CLIENT_OK);
+        ck_assert_msg(testd_ok(r), "%s: %s", op, testd_error(r));
+        json_decref(r);
+    }
+    isl_client_close(c);
+}
+
+/* The pool at its most (spare_workers = 64): 64 games take every spare,
+ * the pool asks for 64 more, and the 64 games end while those are coming.
+ * The workers coming back take no place kept for them (the pool once grew
+ * past its 64 places). */
+START_TEST(recycled_workers_never_take_the_places_of_spares_coming)
+{
+    struct testd d = {0};
+    testd_start(&d, "spare_workers = 64\nlog_level = debug\n");
+    testd_wait_spares(&d, 64);
+    pipeline(&d, "new_game", 64);
+    pipeline(&d, "end_game", 64);
+    ck_assert_int_eq(testd_wait_log_count(&d, "event=worker_recycled", 64), 64);
+    testd_wait_spares(&d, 64);
+    int workers = -1;
+    for (int waited = 0; waited < 10000 && workers != 64; waited += 10) {
+        workers = testd_children(d.pid, WORKER, NULL, 256);
+        testd_sleep_ms(10);
+    }
+    ck_assert_int_eq(workers, 64);
+    ck_assert_int_eq(testd_log_count(&d, "via=spawner reason=pool_full"), 0);
+    new_game(&d, "after", "Ann");
+    testd_stop_clean(&d);
+}
+END_TEST
+
 /* A reload that changes what workers start with (here game_timeout)
  * leaves a worker started before it out of the pool. */
 START_TEST(a_worker_started_before_a_reload_is_not_kept)
@@ -287,6 +335,7 @@ static Suite *recycle_suite(void)
     tcase_add_test(tc, a_recycled_worker_serves_its_next_game_with_nothing_of_the_old_one);
     tcase_add_test(tc, a_worker_serves_at_most_64_games);
     tcase_add_test(tc, recycled_spares_above_spare_workers_are_stopped_once_games_stop_ending);
+    tcase_add_test(tc, recycled_workers_never_take_the_places_of_spares_coming);
     tcase_add_test(tc, a_worker_started_before_a_reload_is_not_kept);
     tcase_add_test(tc, a_hibernated_games_worker_comes_back_and_the_game_wakes_intact);
     tcase_add_test(tc, under_brutal_kill_an_ended_games_worker_still_comes_back);

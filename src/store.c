@@ -407,6 +407,7 @@ static int try_commit(struct isl_store *s, const struct isl_store_write *writes,
     rc = mdb_txn_commit(txn);   /* frees txn whatever the outcome */
     if (rc != 0)
         return write_failed(s->env, rc, "commit", err, errlen);
+    isl_store_cover_used(s->env);   /* readers opening now check the file's size */
     /* Committed but not yet answered: a kill here must not lose the move. */
     fault_point(s, !swapped);
     return ISL_STORE_OK;

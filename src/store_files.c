@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "islands/config.h"
@@ -97,31 +98,65 @@ int isl_store_env_used(MDB_env *env, MDB_envinfo *info, size_t *used)
     return rc;
 }
 
-/* A data file shorter than the pages its meta page names (a copy cut
- * short, a file truncated by hand) is mapped without complaint, but the
- * first touch of a missing page kills the process with SIGBUS: refuse it
- * at open, with a message that says why. */
-int isl_store_check_not_truncated(MDB_env *env, char *err, size_t errlen)
+/* data.mdb's size and the bytes the environment uses; 0, or an LMDB or
+ * errno failure in err. */
+static int data_file_sizes(MDB_env *env, size_t *size, size_t *used, int *fd, char *err,
+                           size_t errlen)
 {
     MDB_envinfo info;
-    size_t used;
-    int rc = isl_store_env_used(env, &info, &used);
+    int rc = isl_store_env_used(env, &info, used);
     if (rc != 0)
         return isl_store_fail(rc, "stat", err, errlen);
-    mdb_filehandle_t fd;
-    struct stat st;
-    rc = mdb_env_get_fd(env, &fd);
+    rc = mdb_env_get_fd(env, fd);
     if (rc != 0)
         return isl_store_fail(rc, "data file", err, errlen);
-    if (fstat(fd, &st) < 0) {
+    struct stat st;
+    if (fstat(*fd, &st) < 0) {
         snprintf(err, errlen, "store error (data file: %s)", strerror(errno));
         return ISL_STORE_FAILED;
     }
-    if ((size_t)st.st_size >= used)
-        return ISL_STORE_OK;
-    snprintf(err, errlen, "store truncated: data.mdb is %lld bytes, the environment uses %zu",
-             (long long)st.st_size, used);
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+#define SHORT_RECHECKS 5
+#define SHORT_RECHECK_NS 2000000L
+
+/* A data file shorter than the pages its meta page names (a copy cut
+ * short, a file truncated by hand) is mapped without complaint, but the
+ * first touch of a missing page kills the process with SIGBUS: refuse it
+ * at open, with a message that says why. A store in use can be short for
+ * a moment: LMDB never writes a page a transaction took and freed again
+ * (a "loose" page), so a commit may end the file before its last page
+ * number, until the committer covers it (isl_store_cover_used, right
+ * after the commit): look again a few times, 2 ms apart, first. */
+int isl_store_check_not_truncated(MDB_env *env, char *err, size_t errlen)
+{
+    size_t size = 0, used = 0;
+    int fd = -1;
+    for (int look = 0;; look++) {
+        int rc = data_file_sizes(env, &size, &used, &fd, err, errlen);
+        if (rc != 0)
+            return rc;
+        if (size >= used)
+            return ISL_STORE_OK;
+        if (look == SHORT_RECHECKS)
+            break;
+        struct timespec pause = {0, SHORT_RECHECK_NS};
+        nanosleep(&pause, NULL);
+    }
+    snprintf(err, errlen, "store truncated: data.mdb is %zu bytes, the environment uses %zu",
+             size, used);
     return ISL_STORE_CORRUPT;
+}
+
+void isl_store_cover_used(MDB_env *env)
+{
+    size_t size = 0, used = 0;
+    int fd = -1;
+    char err[128];
+    if (data_file_sizes(env, &size, &used, &fd, err, sizeof err) == 0 && size < used)
+        (void)ftruncate(fd, (off_t)used);   /* a hole: no block taken, reads as zeros */
 }
 
 /* LMDB sizes its lock file with ftruncate and maps it: on a full disk the

@@ -26,8 +26,12 @@ void isl_store_mark_cloexec(const int *fds, int n);
 /* Bytes of the data file the environment uses (its last page + 1). */
 int isl_store_env_used(MDB_env *env, MDB_envinfo *info, size_t *used);
 
-/* ISL_STORE_CORRUPT if data.mdb is shorter than the environment uses. */
+/* ISL_STORE_CORRUPT if data.mdb is shorter than the environment uses
+ * (looked at again a few times, 2 ms apart, first). */
 int isl_store_check_not_truncated(MDB_env *env, char *err, size_t errlen);
+/* After a commit: extend data.mdb to what the environment uses, if the
+ * commit's unwritten loose pages left it shorter. */
+void isl_store_cover_used(MDB_env *env);
 
 /* Allocate all of lock.mdb before LMDB maps it (a full disk: an error,
  * not a SIGBUS later). */

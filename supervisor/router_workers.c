@@ -17,7 +17,7 @@
 #include "writer_link.h"
 #include "workers.h"
 
-#define ENDED_WORKER_GRACE_MS 5000
+#define LEAVING_WORKER_GRACE_MS 5000
 
 static const char *rules_of(json_t *msg, bool *ok)
 {
@@ -171,8 +171,8 @@ static bool left_no_write(const struct game *g, const struct proc *w, bool was_r
            isl_monotonic_ms() < g->last_activity_ms + timeout_ms;
 }
 
-/* The worker w leaves its game g (it exited with status, or was recycled
- * as if it had exited ISL_EXIT_GAME_ENDED). */
+/* The worker w leaves its game g: it exited with status, or was recycled
+ * as if it had exited (64 after end_game, 0 after hibernation). */
 static void worker_left(struct game *g, struct proc *w, int status)
 {
     if (g->in_flight && g->worker_ready) {
@@ -364,7 +364,7 @@ enum terminate_result router_terminate_worker(struct game *g)
             /* It leaves by itself right after its answer, or comes back as
              * a spare: killed only if it does neither, even under
              * brutal_kill, whose kill would race its spare frame. */
-            proc_await_exit(g->worker, ms < 0 ? ENDED_WORKER_GRACE_MS : ms);
+            proc_await_exit(g->worker, ms < 0 ? LEAVING_WORKER_GRACE_MS : ms);
         else
             proc_terminate(g->worker, ms);
         return TERMINATE_WAIT;

@@ -26,9 +26,10 @@ void workers_refill_spares(void);
  * they are started with); each one's exit asks for a replacement, which
  * comes if spares are still wanted. */
 void workers_stop_spares(void);
-/* A worker whose game ended and that asks to serve another (it runs with
- * --recycle): it joins the pool, or is stopped if the pool does not want
- * it (full, stopping, started before a reload, or worn out). */
+/* A worker whose game ended (it runs with --recycle) or hibernated (it was
+ * sent `release`) and that asks to serve another: it joins the pool, or is
+ * stopped if the pool does not want it (full, stopping, started before a
+ * reload, or worn out). */
 void workers_take_back(struct proc *p);
 /* Whether workers_take_back would keep p now (hibernation asks before it
  * sends the worker back to the pool rather than stopping it). */

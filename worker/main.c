@@ -192,8 +192,9 @@ void worker_handed_off(struct worker *w)
     drain_queue(w);
 }
 
-/* --recycle, after an end_game was stored and answered: back to what a
- * fresh spare is, with nothing of the old game kept, and say so; islandsd
+/* After an end_game stored and answered (--recycle), or on `release`:
+ * back to what a fresh spare is, with nothing of the old game kept, and
+ * say so (or_exit_status: the exit instead, when we cannot); islandsd
  * takes that as the old game's worker leaving, and puts us in its pool or
  * stops us. A spare's start (exec, loading, faulting in every page: a few
  * milliseconds of CPU on a virtualized host) is saved for the next game. */

@@ -21,7 +21,8 @@ struct worker {
     struct isl_committer *committer;
     bool crash_injection;
     /* --recycle: once its game ended by end_game, serve another as a spare
-     * instead of exiting (islandsd keeps it or stops it). */
+     * instead of exiting (islandsd keeps it or stops it; a hibernating
+     * game's worker is asked to by `release`, --recycle or not). */
     bool recycle;
     const struct isl_store_options *store_options;   /* to open the store again */
     /* ISLANDS_FAULT_ACK_BEFORE_COMMIT=1 with ISLANDS_FAULT_INJECTION=1 and

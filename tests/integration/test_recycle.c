@@ -48,6 +48,17 @@ static json_t *state_of(struct testd *d, const char *game)
     return r;
 }
 
+/* Exactly `want` live workers (spares included) within 10 s. */
+static void expect_workers(struct testd *d, int want)
+{
+    int workers = -1;
+    for (int waited = 0; waited < 10000 && workers != want; waited += 10) {
+        workers = testd_children(d->pid, WORKER, NULL, 256);
+        testd_sleep_ms(10);
+    }
+    ck_assert_int_eq(workers, want);
+}
+
 static bool among(long pid, const long *pids, int n)
 {
     for (int i = 0; i < n; i++)
@@ -184,12 +195,7 @@ START_TEST(recycled_spares_above_spare_workers_are_stopped_once_games_stop_endin
     ck_assert_int_ge(testd_log_count(&d, "event=spare_recycled"), GAMES);
     ck_assert_int_ge(testd_wait_log_count(&d, "event=spare_trimmed", GAMES), GAMES);
     testd_wait_spares(&d, 1);
-    int workers = -1;
-    for (int waited = 0; waited < 5000 && workers != 1; waited += 10) {
-        workers = testd_children(d.pid, WORKER, NULL, 64);
-        testd_sleep_ms(10);
-    }
-    ck_assert_int_eq(workers, 1);
+    expect_workers(&d, 1);
     ck_assert_int_eq(testd_zombie_children(d.pid), 0);
     testd_stop_clean(&d);
 }
@@ -231,12 +237,7 @@ START_TEST(recycled_workers_never_take_the_places_of_spares_coming)
     pipeline(&d, "end_game", 64);
     ck_assert_int_eq(testd_wait_log_count(&d, "event=worker_recycled", 64), 64);
     testd_wait_spares(&d, 64);
-    int workers = -1;
-    for (int waited = 0; waited < 10000 && workers != 64; waited += 10) {
-        workers = testd_children(d.pid, WORKER, NULL, 256);
-        testd_sleep_ms(10);
-    }
-    ck_assert_int_eq(workers, 64);
+    expect_workers(&d, 64);
     ck_assert_int_eq(testd_log_count(&d, "via=spawner reason=pool_full"), 0);
     new_game(&d, "after", "Ann");
     testd_stop_clean(&d);
